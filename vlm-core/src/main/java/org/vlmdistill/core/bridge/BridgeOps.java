@@ -1,0 +1,122 @@
+package org.vlmdistill.core.bridge;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import org.vlmdistill.core.tensor.DType;
+
+import java.util.Set;
+
+/**
+ * {@link TorchOps} through libtorch's stable C dispatcher ({@link LibTorchDispatcher}), so the ops
+ * run as ATen's own kernels (CPU flash attention, fused cross entropy) with autograd.
+ *
+ * <p>rms_norm and the fused AdamW step take list arguments ({@code int[]}, {@code Tensor[]}),
+ * which the dispatcher of libtorch 2.7.1 cannot convert: they are composed from DJL ops here too,
+ * and {@link #bridged()} says so.
+ */
+public final class BridgeOps implements TorchOps {
+    static final Set<String> BRIDGED = Set.of("dtypeOf", "cast", "viewAs", "scaledDotProductAttention",
+            "silu", "crossEntropy");
+
+    private final LibTorchDispatcher dispatcher;
+    private final ComposedOps composed = new ComposedOps();
+
+    public BridgeOps(LibTorchDispatcher dispatcher) {
+        this.dispatcher = dispatcher;
+    }
+
+    @Override
+    public String describe() {
+        return "libtorch " + dispatcher.libtorchVersion() + " stable dispatcher (bridged: "
+                + String.join(", ", BRIDGED.stream().sorted().toList()) + "; composed: rmsNorm, adamwStep)";
+    }
+
+    @Override
+    public Set<String> bridged() {
+        return BRIDGED;
+    }
+
+    @Override
+    public DType dtypeOf(NDArray x) {
+        int code = dispatcher.dtypeCode(x);
+        for (DType d : DType.values()) {
+            if (d.atenCode() == code) {
+                return d;
+            }
+        }
+        throw new TorchOpException("dtypeOf", "tensor has ATen dtype code " + code + ", which this project does not use");
+    }
+
+    @Override
+    public NDArray cast(NDArray x, DType target) {
+        // aten::_to_copy(Tensor self, *, ScalarType? dtype, Layout? layout, Device? device,
+        //                bool? pin_memory, bool non_blocking=False, MemoryFormat? memory_format)
+        try (var call = dispatcher.op("aten::_to_copy", "")) {
+            return call.tensor(x).optionalScalarType(target.atenCode()).none().none().none()
+                    .bool(false).none().call1();
+        }
+    }
+
+    @Override
+    public NDArray viewAs(NDArray x, DType target) {
+        // aten::view.dtype(Tensor(a) self, ScalarType dtype) -> Tensor(a)
+        try (var call = dispatcher.op("aten::view", "dtype")) {
+            return call.tensor(x).scalarType(target.atenCode()).call1();
+        }
+    }
+
+    @Override
+    public NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, AttentionMask mask, Double scale) {
+        long heads = q.getShape().get(1);
+        long kvHeads = k.getShape().get(1);
+        if (heads % kvHeads != 0) {
+            throw new TorchOpException("aten::scaled_dot_product_attention",
+                    "key/value heads " + kvHeads + " do not divide query heads " + heads);
+        }
+        // aten::scaled_dot_product_attention(Tensor query, Tensor key, Tensor value,
+        //     Tensor? attn_mask=None, float dropout_p=0.0, bool is_causal=False, *,
+        //     float? scale=None, bool enable_gqa=False) -> Tensor
+        try (var call = dispatcher.op("aten::scaled_dot_product_attention", "")) {
+            call.tensor(q).tensor(k).tensor(v);
+            switch (mask) {
+                case AttentionMask.None none -> call.optionalTensor(null);
+                case AttentionMask.Causal causal -> call.optionalTensor(null);
+                case AttentionMask.Additive add -> call.optionalTensor(add.bias());
+                case AttentionMask.Bool keep -> call.optionalTensor(keep.keep().getDataType() == DataType.BOOLEAN
+                        ? keep.keep() : keep.keep().toType(DataType.BOOLEAN, false));
+            }
+            return call.float64(0.0).bool(mask instanceof AttentionMask.Causal)
+                    .optionalFloat64(scale).bool(kvHeads != heads).call1();
+        }
+    }
+
+    @Override
+    public NDArray silu(NDArray x) {
+        try (var call = dispatcher.op("aten::silu", "")) {
+            return call.tensor(x).call1();
+        }
+    }
+
+    @Override
+    public NDArray crossEntropy(NDArray logits, NDArray target, long ignoreIndex) {
+        // aten::cross_entropy_loss(Tensor self, Tensor target, Tensor? weight=None,
+        //     int reduction=Mean (1), SymInt ignore_index=-100, float label_smoothing=0.0)
+        try (var call = dispatcher.op("aten::cross_entropy_loss", "")) {
+            return call.tensor(logits).tensor(target).optionalTensor(null).int64(1).int64(ignoreIndex)
+                    .float64(0.0).call1();
+        }
+    }
+
+    @Override
+    public NDArray rmsNorm(NDArray x, NDArray weight, double eps) {
+        // DJL cannot name bf16, so the fp32 round trip goes through the bridge's casts
+        DType dtype = dtypeOf(x);
+        NDArray y = ComposedOps.normalizeRms(dtype == DType.F32 ? x : cast(x, DType.F32), eps);
+        return (dtype == DType.F32 ? y : cast(y, dtype)).mul(weight);
+    }
+
+    @Override
+    public void adamwStep(NDArray param, NDArray grad, NDArray expAvg, NDArray expAvgSq, long step, AdamW hyper) {
+        composed.adamwStep(param, grad, expAvg, expAvgSq, step, hyper);
+    }
+}

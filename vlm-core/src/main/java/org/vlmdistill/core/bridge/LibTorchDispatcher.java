@@ -1,0 +1,305 @@
+package org.vlmdistill.core.bridge;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.jni.LibUtils;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The one class that knows libtorch's stable C ABI (the {@code aoti_torch_*} functions that
+ * AOTInductor uses), reached through Java's FFM API on the libtorch that DJL has loaded.
+ *
+ * <p>{@code int32_t aoti_torch_call_dispatcher(const char* op, const char* overload, uint64_t* stack)}
+ * runs any ATen op by schema name through the full dispatcher, so autograd records it. Encoding in
+ * libtorch 2.7.1 (the stack holds the arguments in schema order, results come back from slot 0):
+ * a tensor is an {@code at::Tensor*}; ints and bools are int64; floats are the bits of a double;
+ * a ScalarType is its {@code c10::ScalarType} code; an optional is 0 for None or a pointer to a
+ * uint64 holding the value. The dispatcher frees that pointer with C++ {@code delete}, so the cell
+ * must come from C++ {@code operator new} (libstdc++'s {@code _Znwm}); a cell from a Java arena
+ * corrupts the native heap and crashes the JVM later, far from the call. The dispatcher takes ownership of every tensor handle passed in, so each
+ * argument is a fresh handle from {@code aoti_torch_new_tensor_handle}, never DJL's own; results
+ * are new handles that DJL then owns and frees.
+ *
+ * <p>2.7.1 cannot convert list arguments ({@code int[]}, {@code Tensor[]}): any schema with one
+ * fails with rc 1. Later torch versions change the encoding (a versioned
+ * {@code torch_call_dispatcher}); support for them belongs here and nowhere else.
+ */
+public final class LibTorchDispatcher {
+    /** Largest argument or result count of any op we call, with room to spare. */
+    private static final int STACK_SLOTS = 16;
+
+    private final MethodHandle callDispatcher;
+    private final MethodHandle newTensorHandle;
+    private final MethodHandle deleteTensorObject;
+    private final MethodHandle getDtype;
+    private final MethodHandle cxxNew;
+    private final MethodHandle cxxDelete;
+    private final String libtorchVersion;
+    private final SymbolLookup lookup;
+
+    private LibTorchDispatcher(SymbolLookup lookup, String libtorchVersion) {
+        this.lookup = lookup;
+        Linker linker = Linker.nativeLinker();
+        this.callDispatcher = linker.downcallHandle(find(lookup, "aoti_torch_call_dispatcher"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+        this.newTensorHandle = linker.downcallHandle(find(lookup, "aoti_torch_new_tensor_handle"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        this.deleteTensorObject = linker.downcallHandle(find(lookup, "aoti_torch_delete_tensor_object"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+        this.getDtype = linker.downcallHandle(find(lookup, "aoti_torch_get_dtype"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        this.libtorchVersion = libtorchVersion;
+        SymbolLookup cxx = SymbolLookup.libraryLookup("libstdc++.so.6", Arena.global()).or(lookup);
+        this.cxxNew = linker.downcallHandle(find(cxx, "_Znwm"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
+        this.cxxDelete = linker.downcallHandle(find(cxx, "_ZdlPv"), FunctionDescriptor.ofVoid(ADDRESS));
+    }
+
+    /**
+     * The dispatcher of the libtorch that DJL's PyTorch engine loads, or empty when that libtorch
+     * does not export the stable C entry points (callers then use the composed DJL ops).
+     */
+    public static Optional<LibTorchDispatcher> load() {
+        Engine engine = Engine.getEngine("PyTorch"); // loads libtorch into this class loader
+        SymbolLookup lookup = SymbolLookup.loaderLookup();
+        if (lookup.find("aoti_torch_call_dispatcher").isEmpty()) {
+            Path lib = Path.of(LibUtils.getLibtorchPath(), "libtorch_cpu.so");
+            if (!Files.isRegularFile(lib)) {
+                return Optional.empty();
+            }
+            lookup = SymbolLookup.libraryLookup(lib, Arena.global());
+        }
+        for (String symbol : List.of("aoti_torch_call_dispatcher", "aoti_torch_new_tensor_handle",
+                "aoti_torch_delete_tensor_object", "aoti_torch_get_dtype")) {
+            if (lookup.find(symbol).isEmpty()) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new LibTorchDispatcher(lookup, engine.getVersion()));
+    }
+
+    private static MemorySegment find(SymbolLookup lookup, String name) {
+        return lookup.find(name).orElseThrow(() -> new IllegalStateException("libtorch lacks " + name));
+    }
+
+    public String libtorchVersion() {
+        return libtorchVersion;
+    }
+
+    /**
+     * The code libtorch gives a dtype through {@code aoti_torch_dtype_<name>()} (e.g. "bfloat16"),
+     * to check the project's dtype table against the library at hand.
+     */
+    public int atenDtypeCode(String name) {
+        String symbol = "aoti_torch_dtype_" + name;
+        MemorySegment fn = lookup.find(symbol).orElseThrow(() -> new TorchOpException(symbol, "not exported"));
+        try {
+            return (int) Linker.nativeLinker().downcallHandle(fn, FunctionDescriptor.of(JAVA_INT)).invokeExact();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new TorchOpException(symbol, t.toString());
+        }
+    }
+
+    /** The real dtype code ({@code c10::ScalarType}) of a tensor, also for those DJL calls UNKNOWN. */
+    public int dtypeCode(NDArray array) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(JAVA_INT);
+            int rc = (int) getDtype.invokeExact(handleOf(array), out);
+            if (rc != 0) {
+                throw new TorchOpException("aoti_torch_get_dtype", "failed with code " + rc);
+            }
+            return out.get(JAVA_INT, 0);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new TorchOpException("aoti_torch_get_dtype", t.toString());
+        }
+    }
+
+    /** Arguments of one dispatcher call, in schema order. */
+    public final class Call implements AutoCloseable {
+        private final String name;
+        private final String overload;
+        private final Arena arena = Arena.ofConfined();
+        private final MemorySegment stack = arena.allocate(JAVA_LONG, STACK_SLOTS);
+        private final List<MemorySegment> ownedHandles = new ArrayList<>();
+        private final List<MemorySegment> ownedCells = new ArrayList<>();
+        private PtNDManager manager;
+        private int size;
+
+        private Call(String name, String overload) {
+            this.name = name;
+            this.overload = overload;
+        }
+
+        private String op() {
+            return overload.isEmpty() ? name : name + "." + overload;
+        }
+
+        private Call push(long raw) {
+            if (size == STACK_SLOTS) {
+                throw new TorchOpException(op(), "more than " + STACK_SLOTS + " arguments");
+            }
+            stack.setAtIndex(JAVA_LONG, size++, raw);
+            return this;
+        }
+
+        private long freshHandle(NDArray array) {
+            if (!(array instanceof PtNDArray pt)) {
+                throw new TorchOpException(op(), "argument is not a PyTorch-engine array: " + array.getClass().getName());
+            }
+            if (manager == null) {
+                manager = pt.getManager();
+            }
+            MemorySegment out = arena.allocate(ADDRESS);
+            try {
+                int rc = (int) newTensorHandle.invokeExact(handleOf(pt), out);
+                if (rc != 0) {
+                    throw new TorchOpException(op(), "aoti_torch_new_tensor_handle failed with code " + rc);
+                }
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new TorchOpException(op(), t.toString());
+            }
+            MemorySegment handle = out.get(ADDRESS, 0);
+            ownedHandles.add(handle);
+            return handle.address();
+        }
+
+        public Call tensor(NDArray array) {
+            return push(freshHandle(array));
+        }
+
+        /** {@code Tensor?}: None when {@code array} is null. */
+        public Call optionalTensor(NDArray array) {
+            return array == null ? push(0L) : push(boxed(freshHandle(array)));
+        }
+
+        public Call int64(long value) {
+            return push(value);
+        }
+
+        public Call bool(boolean value) {
+            return push(value ? 1L : 0L);
+        }
+
+        public Call float64(double value) {
+            return push(Double.doubleToRawLongBits(value));
+        }
+
+        /** {@code float?}: None when {@code value} is null. */
+        public Call optionalFloat64(Double value) {
+            return value == null ? push(0L) : push(boxed(Double.doubleToRawLongBits(value)));
+        }
+
+        public Call scalarType(int atenCode) {
+            return push(atenCode);
+        }
+
+        /** {@code ScalarType?}: None when {@code atenCode} is null. */
+        public Call optionalScalarType(Integer atenCode) {
+            return atenCode == null ? push(0L) : push(boxed(atenCode.longValue()));
+        }
+
+        /** Any optional argument left at None (Layout?, Device?, MemoryFormat?, bool?, ...). */
+        public Call none() {
+            return push(0L);
+        }
+
+        /** A C++-heap cell holding {@code value}: the dispatcher deletes it after reading. */
+        private long boxed(long value) {
+            MemorySegment cell;
+            try {
+                cell = ((MemorySegment) cxxNew.invokeExact((long) Long.BYTES)).reinterpret(Long.BYTES);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new TorchOpException(op(), t.toString());
+            }
+            cell.set(JAVA_LONG, 0, value);
+            ownedCells.add(cell);
+            return cell.address();
+        }
+
+        /** Runs the op and wraps its {@code resultCount} tensor results as DJL arrays. */
+        public NDArray[] call(int resultCount) {
+            if (manager == null) {
+                throw new TorchOpException(op(), "needs at least one tensor argument");
+            }
+            int rc;
+            try {
+                rc = (int) callDispatcher.invokeExact(arena.allocateFrom(name), arena.allocateFrom(overload), stack);
+            } catch (RuntimeException | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new TorchOpException(op(), t.toString());
+            }
+            // the dispatcher consumed the argument handles and optional cells, whatever the outcome
+            ownedHandles.clear();
+            ownedCells.clear();
+            if (rc != 0) {
+                throw new TorchOpException(op(), "libtorch " + libtorchVersion + " returned error code " + rc
+                        + " (libtorch printed its reason on stderr)");
+            }
+            NDArray[] results = new NDArray[resultCount];
+            for (int i = 0; i < resultCount; i++) {
+                results[i] = new PtNDArray(manager, stack.getAtIndex(JAVA_LONG, i));
+            }
+            return results;
+        }
+
+        public NDArray call1() {
+            return call(1)[0];
+        }
+
+        /** Frees argument handles and cells made for a call that never reached the dispatcher. */
+        @Override
+        public void close() {
+            for (MemorySegment handle : ownedHandles) {
+                try {
+                    int ignored = (int) deleteTensorObject.invokeExact(handle);
+                } catch (Throwable t) {
+                    // nothing more can be done for a handle libtorch refuses to free
+                }
+            }
+            ownedHandles.clear();
+            for (MemorySegment cell : ownedCells) {
+                try {
+                    cxxDelete.invokeExact(cell);
+                } catch (Throwable t) {
+                    // unreachable for operator delete; nothing more to do
+                }
+            }
+            ownedCells.clear();
+            arena.close();
+        }
+    }
+
+    /** Starts a call of {@code name} (e.g. {@code aten::silu}) with {@code overload} ("" for the default). */
+    public Call op(String name, String overload) {
+        return new Call(name, overload);
+    }
+
+    private static MemorySegment handleOf(NDArray array) {
+        return MemorySegment.ofAddress(((PtNDArray) array).getHandle());
+    }
+}

@@ -1,0 +1,100 @@
+package org.vlmdistill.core.device;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import org.vlmdistill.core.bridge.BridgeOps;
+import org.vlmdistill.core.bridge.ComposedOps;
+import org.vlmdistill.core.bridge.LibTorchDispatcher;
+import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.tensor.DType;
+
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * The one place that decides where tensors live and in which dtype models compute: CPU by default,
+ * the GPU when DJL sees one; fp32 on CPU, bf16 on GPU (bf16 only through the libtorch bridge).
+ *
+ * <p>Switches, each a system property or the environment variable beside it:
+ * {@code vlmd.device} / {@code VLMD_DEVICE} = {@code auto | cpu | gpu | gpu:N};
+ * {@code vlmd.dtype} / {@code VLMD_DTYPE} = {@code auto | fp32 | bf16 | fp16};
+ * {@code vlmd.ops} / {@code VLMD_OPS} = {@code auto | bridge | composed}.
+ */
+public record ComputePolicy(Device device, DType computeDType, TorchOps ops) {
+
+    public ComputePolicy {
+        if (!computeDType.isFloating()) {
+            throw new IllegalArgumentException("compute dtype must be floating point, got " + computeDType);
+        }
+        if (computeDType == DType.BF16 && ops.bridged().isEmpty()) {
+            throw new IllegalArgumentException("bf16 compute needs the libtorch bridge, but ops are " + ops.describe());
+        }
+    }
+
+    /** The policy the switches in system properties and the environment ask for. */
+    public static ComputePolicy fromEnvironment() {
+        return resolve(name -> Optional.ofNullable(System.getProperty("vlmd." + name))
+                .or(() -> Optional.ofNullable(System.getenv("VLMD_" + name.toUpperCase(Locale.ROOT)))));
+    }
+
+    /** The policy for explicit switches ({@code device}, {@code dtype}, {@code ops}); absent means auto. */
+    public static ComputePolicy of(Map<String, String> switches) {
+        return resolve(name -> Optional.ofNullable(switches.get(name)));
+    }
+
+    private static ComputePolicy resolve(Function<String, Optional<String>> setting) {
+        DjlRuntime.ensureOffline();
+        OpsMode mode = parse(setting, "ops", OpsMode.class);
+        TorchOps ops = switch (mode) {
+            case COMPOSED -> new ComposedOps();
+            case BRIDGE -> new BridgeOps(LibTorchDispatcher.load().orElseThrow(() -> new IllegalStateException(
+                    "vlmd.ops=bridge, but the loaded libtorch does not export aoti_torch_call_dispatcher")));
+            case AUTO -> LibTorchDispatcher.load().<TorchOps>map(BridgeOps::new).orElseGet(ComposedOps::new);
+        };
+        Device device = device(setting.apply("device").orElse("auto"));
+        String dtype = setting.apply("dtype").orElse("auto").trim().toLowerCase(Locale.ROOT);
+        DType compute = switch (dtype) {
+            case "auto" -> device.isGpu() && !ops.bridged().isEmpty() ? DType.BF16 : DType.F32;
+            case "fp32", "f32", "float32" -> DType.F32;
+            case "bf16", "bfloat16" -> DType.BF16;
+            case "fp16", "f16", "float16" -> DType.F16;
+            default -> throw new IllegalArgumentException(
+                    "vlmd.dtype: '" + dtype + "' is not one of auto, fp32, bf16, fp16");
+        };
+        return new ComputePolicy(device, compute, ops);
+    }
+
+    private static Device device(String text) {
+        String t = text.trim().toLowerCase(Locale.ROOT);
+        if (t.equals("auto")) {
+            return Engine.getEngine("PyTorch").getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+        }
+        if (t.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (t.equals("gpu") || t.equals("cuda")) {
+            return Device.gpu(); // DJL may report 0 GPUs when JNA cannot load cudart; trust the switch
+        }
+        if (t.matches("(gpu|cuda):\\d+")) {
+            return Device.gpu(Integer.parseInt(t.substring(t.indexOf(':') + 1)));
+        }
+        throw new IllegalArgumentException("vlmd.device: '" + text + "' is not one of auto, cpu, gpu, gpu:N");
+    }
+
+    private static <E extends Enum<E>> E parse(Function<String, Optional<String>> setting, String name, Class<E> type) {
+        String value = setting.apply(name).orElse("auto");
+        try {
+            return Enum.valueOf(type, value.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("vlmd." + name + ": '" + value + "' is not one of "
+                    + java.util.Arrays.stream(type.getEnumConstants()).map(c -> c.name().toLowerCase(Locale.ROOT)).toList());
+        }
+    }
+
+    /** One line for logs and reports. */
+    public String describe() {
+        return "device " + device + ", compute " + computeDType + ", ops: " + ops.describe();
+    }
+}
