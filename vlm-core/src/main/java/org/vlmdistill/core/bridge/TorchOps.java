@@ -29,7 +29,10 @@ public interface TorchOps {
      */
     NDArray cast(NDArray x, DType target);
 
-    /** The same bytes seen as another dtype of the same element size ({@code torch.Tensor.view(dtype)}). */
+    /**
+     * The same bytes seen as another dtype ({@code torch.Tensor.view(dtype)}); where the element
+     * sizes differ the last dimension scales (the bridge only; composed ops need equal sizes).
+     */
     NDArray viewAs(NDArray x, DType target);
 
     /**
