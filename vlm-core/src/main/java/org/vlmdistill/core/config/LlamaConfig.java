@@ -105,6 +105,10 @@ public record LlamaConfig(
         if (explicit.isPresent()) {
             return explicit.getAsInt();
         }
+        // Positivity first, so that a bad size is reported as such and not as a bad division.
+        if (hidden <= 0) {
+            throw c.error("hidden_size", "must be positive, got " + hidden);
+        }
         if (heads <= 0) {
             throw c.error("num_attention_heads", "must be positive, got " + heads);
         }
