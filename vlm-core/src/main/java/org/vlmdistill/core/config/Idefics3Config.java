@@ -12,6 +12,10 @@ import java.util.OptionalInt;
  * tower, a pixel-shuffle connector that folds each {@code scale_factor x scale_factor} block of patch
  * features into one token, and a decoder (Llama in every released checkpoint).
  *
+ * <p>transformers' defaults do not fit together: Idefics3VisionConfig's 224 / 32 = 7 patches per side
+ * cannot be pixel-shuffled by the default scale_factor 2, so a file that relies on both is rejected
+ * (real checkpoints set them: Idefics3-8B 364 / 14 = 26 with 2, SmolVLM-256M 512 / 16 = 32 with 4).
+ *
  * @param tieWordEmbeddings the top-level key; {@code text_config} has its own
  * @param padTokenId the top-level {@code pad_token_id} (Idefics3Config default 128002)
  */
