@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -242,7 +243,7 @@ final class ConfigNode {
             case NULL -> "null";
             case ARRAY -> "a list";
             case OBJECT -> "a JSON object";
-            default -> v.getNodeType().toString().toLowerCase(java.util.Locale.ROOT);
+            default -> v.getNodeType().toString().toLowerCase(Locale.ROOT);
         };
     }
 }

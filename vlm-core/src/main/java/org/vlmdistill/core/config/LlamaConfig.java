@@ -96,9 +96,10 @@ public record LlamaConfig(
     }
 
     /**
-     * {@code head_dim} as given, else {@code hidden_size // num_attention_heads}. Only the derived
-     * value must divide evenly: Llama 3.2 style configs may set a head_dim with
-     * {@code heads * head_dim != hidden_size}, since q_proj maps hidden_size to heads * head_dim.
+     * {@code head_dim} as given, else {@code hidden_size // num_attention_heads}, which must then divide
+     * evenly. With an explicit head_dim, {@code heads * head_dim != hidden_size} is accepted: q_proj
+     * maps hidden_size to heads * head_dim and o_proj back, and transformers 4 accepts it (transformers
+     * 5's LlamaConfig.validate_architecture rejects any hidden_size % heads, head_dim or not).
      */
     static int headDim(ConfigNode c, int hidden, int heads) {
         OptionalInt explicit = c.optionalInt("head_dim", OptionalInt.empty());
