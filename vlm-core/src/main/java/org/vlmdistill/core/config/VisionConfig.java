@@ -1,0 +1,43 @@
+package org.vlmdistill.core.config;
+
+/** A ViT image encoder config (SigLIP or CLIP vision tower). */
+public sealed interface VisionConfig extends ModelConfig permits SiglipVisionConfig, ClipVisionConfig {
+
+    int hiddenSize();
+
+    int intermediateSize();
+
+    int numHiddenLayers();
+
+    int numAttentionHeads();
+
+    int numChannels();
+
+    int imageSize();
+
+    int patchSize();
+
+    String hiddenAct();
+
+    double layerNormEps();
+
+    double attentionDropout();
+
+    default int headDim() {
+        return hiddenSize() / numAttentionHeads();
+    }
+
+    /**
+     * Patches along one side. The patch embedding is a stride-{@code patch_size} Conv2d without
+     * padding, so a remainder is dropped: HF's Siglip/CLIPVisionEmbeddings use
+     * {@code (image_size // patch_size) ** 2} patches, and siglip-so400m-patch14-384 (384 = 27 * 14 + 6)
+     * is a real, widely used tower.
+     */
+    default int patchesPerSide() {
+        return imageSize() / patchSize();
+    }
+
+    default int numPatches() {
+        return patchesPerSide() * patchesPerSide();
+    }
+}
