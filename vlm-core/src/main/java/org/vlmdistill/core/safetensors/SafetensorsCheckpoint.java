@@ -85,10 +85,17 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         index.weightMap().forEach((tensor, shard) -> shardNames.putIfAbsent(shard, tensor));
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
+            // Two spellings of one file ("x", "./x") are one shard, opened once.
+            Map<Path, SafetensorsFile> byPath = new LinkedHashMap<>();
             Map<String, SafetensorsFile> byShardName = new LinkedHashMap<>();
             for (Map.Entry<String, String> e : shardNames.entrySet()) {
-                SafetensorsFile f = SafetensorsFile.open(ConfinedPaths.resolve(indexFile, root, e.getKey(), "shard", e.getValue()));
-                opened.add(f);
+                Path shard = ConfinedPaths.resolve(indexFile, root, e.getKey(), "shard", e.getValue());
+                SafetensorsFile f = byPath.get(shard);
+                if (f == null) {
+                    f = SafetensorsFile.open(shard);
+                    opened.add(f);
+                    byPath.put(shard, f);
+                }
                 byShardName.put(e.getKey(), f);
             }
             Map<String, SafetensorsFile> owners = owners(opened);

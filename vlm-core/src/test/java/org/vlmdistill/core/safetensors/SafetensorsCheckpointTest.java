@@ -128,6 +128,18 @@ class SafetensorsCheckpointTest {
         }
     }
 
+    @Test
+    void twoSpellingsOfOneShardNameOpenItOnce() throws IOException {
+        writeShardsAB();
+        writeIndex("{'weight_map': {'a': 'A.safetensors', 'b': './A.safetensors', 'c': 'sub/../B.safetensors'}}");
+        Files.createDirectories(dir.resolve("sub"));
+        try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(dir)) {
+            assertEquals(2, ckpt.shards().size());
+            assertEquals(ckpt.shardOf("a"), ckpt.shardOf("b"));
+            assertEquals(dir.resolve("B.safetensors"), ckpt.shardOf("c").path());
+        }
+    }
+
     /** The hub cache: snapshots/<rev>/ holds symlinks into the repository's blobs/ directory. */
     @Test
     void acceptsTheHuggingFaceHubCacheLayout() throws IOException {
