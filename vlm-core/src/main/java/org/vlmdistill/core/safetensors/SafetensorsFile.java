@@ -134,14 +134,22 @@ public final class SafetensorsFile implements AutoCloseable {
         return mapping.asSlice(dataAreaOffset + info.dataBegin(), info.byteLength()).asReadOnly();
     }
 
-    /** Unmaps the file; idempotent. */
+    /**
+     * Unmaps the file; idempotent.
+     *
+     * @throws IllegalStateException if the mapping is still in use by a native call (the FFM
+     *                               runtime refuses to unmap memory a downcall may be reading)
+     */
     @Override
     public void close() {
         if (arena.scope().isAlive()) {
             try {
                 arena.close();
-            } catch (IllegalStateException alreadyClosed) {
-                // Another thread closed it between the check and the call.
+            } catch (IllegalStateException e) {
+                if (arena.scope().isAlive()) {
+                    throw e;
+                }
+                // Otherwise another thread closed it between the check and the call: done either way.
             }
         }
     }
