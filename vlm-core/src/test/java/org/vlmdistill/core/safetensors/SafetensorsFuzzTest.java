@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -246,7 +247,7 @@ class SafetensorsFuzzTest {
     private static byte[] withHeader(byte[] input, String header) {
         long n = ByteBuffer.wrap(input).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         byte[] text = header.getBytes(StandardCharsets.UTF_8);
-        byte[] data = java.util.Arrays.copyOfRange(input, 8 + (int) n, input.length);
+        byte[] data = Arrays.copyOfRange(input, 8 + (int) n, input.length);
         return Bytes.concat(Bytes.raw(text.length, text), data);
     }
 
@@ -268,7 +269,7 @@ class SafetensorsFuzzTest {
     private static byte[] truncate(byte[] input, Random random, StringBuilder applied) {
         int len = input.length == 0 ? 0 : random.nextInt(input.length);
         applied.append("truncate to ").append(len);
-        return java.util.Arrays.copyOf(input, len);
+        return Arrays.copyOf(input, len);
     }
 
     private static byte[] extend(byte[] input, Random random, StringBuilder applied) {
