@@ -1,0 +1,110 @@
+package org.vlmdistill.distill.cli;
+
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.distill.bench.Machine;
+import org.vlmdistill.distill.bench.SafetensorsBench;
+import org.vlmdistill.distill.bench.SdpaBench;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** Performance figures, each with its machine and the median of several runs. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Performance figures (median of several runs; see BENCHMARKS.md).",
+        subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class})
+final class BenchCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                "name a benchmark: safetensors, heap or sdpa");
+    }
+
+    static Path workDir(Path dir) throws java.io.IOException {
+        Path d = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"), "vlmd-bench");
+        Files.createDirectories(d);
+        return d;
+    }
+
+    @Command(name = "safetensors", mixinStandardHelpOptions = true,
+            description = "Read throughput of a safetensors file into NDArrays, as a ratio to `cat FILE > /dev/null`.")
+    static final class Safetensors implements Callable<Integer> {
+        @Option(names = "--size-mib", defaultValue = "1024", description = "File size (default ${DEFAULT-VALUE} MiB).")
+        long sizeMiB;
+
+        @Option(names = "--dtype", defaultValue = "F32", description = "dtype stored in the file (default ${DEFAULT-VALUE}).")
+        String dtype;
+
+        @Option(names = "--to", defaultValue = "F32", description = "dtype of the NDArrays (default ${DEFAULT-VALUE}).")
+        String to;
+
+        @Option(names = "--runs", defaultValue = "5", description = "Timed runs of each (default ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(names = "--dir", description = "Where the file is written (default: a vlmd-bench folder in the temp dir).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            ComputePolicy policy = ComputePolicy.fromEnvironment();
+            System.out.println("machine: " + Machine.describe());
+            System.out.println("policy:  " + policy.describe());
+            Path file = SafetensorsBench.makeFile(workDir(dir), sizeMiB << 20, DType.parse(dtype), System.out);
+            var r = SafetensorsBench.read(file, DType.parse(to), policy.ops(), runs, System.out);
+            System.out.printf("safetensors %s -> NDArray %s, %.2f GiB: cat %.2f GiB/s, load %.2f GiB/s, "
+                            + "ratio load/cat %.2f (medians of %d runs)%n", DType.parse(dtype), r.target(),
+                    r.bytes() / (double) (1L << 30), r.catGiBps(), r.loadGiBps(), r.ratio(), runs);
+            return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "heap", mixinStandardHelpOptions = true,
+            description = "Heap used while a large safetensors file is open (it is memory-mapped, not read into the heap).")
+    static final class Heap implements Callable<Integer> {
+        @Option(names = "--size-mib", defaultValue = "3072", description = "File size (default ${DEFAULT-VALUE} MiB).")
+        long sizeMiB;
+
+        @Option(names = "--dir", description = "Where the file is written (default: a vlmd-bench folder in the temp dir).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            Path file = SafetensorsBench.makeFile(workDir(dir), sizeMiB << 20, DType.BF16, System.out);
+            var r = SafetensorsBench.heapWhileOpen(file);
+            double mib = 1 << 20;
+            System.out.printf("open %.2f GiB file, every tensor sliced: heap used %.1f MiB before, %.1f MiB while open "
+                            + "(+%.1f MiB; heap limit %.0f MiB); RSS %.0f -> %.0f MiB%n",
+                    r.fileBytes() / (mib * 1024), r.heapBefore() / mib, r.heapOpen() / mib,
+                    (r.heapOpen() - r.heapBefore()) / mib, r.heapMax() / mib, r.rssBefore() / mib, r.rssOpen() / mib);
+            return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "sdpa", mixinStandardHelpOptions = true,
+            description = "Causal attention forward+backward: libtorch bridge vs composed DJL ops.")
+    static final class Sdpa implements Callable<Integer> {
+        @Option(names = "--batch", defaultValue = "4") int batch;
+        @Option(names = "--heads", defaultValue = "8") int heads;
+        @Option(names = "--len", defaultValue = "512") int length;
+        @Option(names = "--dim", defaultValue = "64") int dim;
+        @Option(names = "--runs", defaultValue = "10") int runs;
+        @Option(names = "--warmup", defaultValue = "3") int warmup;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            var r = new SdpaBench(batch, heads, length, dim, runs, warmup).run(System.out);
+            System.out.printf("sdpa B%d H%d L%d D%d causal, forward+backward: bridge %.1f ms, composed %.1f ms, "
+                            + "speed-up %.2fx (medians of %d runs)%n", batch, heads, length, dim,
+                    r.bridge().median() * 1e3, r.composed().median() * 1e3, r.speedup(), runs);
+            return Vlmd.EXIT_OK;
+        }
+    }
+}

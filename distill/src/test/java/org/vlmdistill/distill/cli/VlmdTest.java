@@ -1,0 +1,68 @@
+package org.vlmdistill.distill.cli;
+
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class VlmdTest {
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cl = Vlmd.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void helpListsTheCommandsAndExitsZero() {
+        Run r = run("--help");
+        assertEquals(0, r.code());
+        for (String command : new String[] {"demo", "bench", "inspect"}) {
+            assertTrue(r.out().contains(command), "help names " + command + ":\n" + r.out());
+        }
+    }
+
+    @Test
+    void versionNamesTheBuildAndTheRuntime() {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().matches("(?s)vlmd \\d+\\.\\d+\\.\\d+.*DJL 0\\.35\\.1, libtorch 2\\.7\\.1.*"), r.out());
+    }
+
+    @Test
+    void unknownCommandsAndBadFlagsExitTwoWithAMessage() {
+        Run unknown = run("distil-everything");
+        assertEquals(Vlmd.EXIT_USAGE, unknown.code());
+        assertTrue(unknown.err().contains("distil-everything"), unknown.err());
+
+        Run badFlag = run("demo", "--fast");
+        assertEquals(Vlmd.EXIT_USAGE, badFlag.code());
+        assertTrue(badFlag.err().contains("--fast"), badFlag.err());
+
+        Run badValue = run("bench", "sdpa", "--runs", "many");
+        assertEquals(Vlmd.EXIT_USAGE, badValue.code());
+        assertTrue(badValue.err().contains("many"), badValue.err());
+
+        Run none = run();
+        assertEquals(Vlmd.EXIT_USAGE, none.code());
+        assertTrue(none.err().contains("command is required"), none.err());
+    }
+
+    @Test
+    void demoSaysPlainlyThatItIsNotThereYet() {
+        Run r = run("demo", "--out", "some/dir");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("not there yet"), r.out());
+        assertTrue(r.out().contains("Nothing was trained or written to some/dir"), r.out());
+    }
+}
