@@ -18,7 +18,7 @@ public final class Machine {
             // not Linux: keep the placeholder
         }
         Runtime rt = Runtime.getRuntime();
-        return "%s, %d cores, %.0f GiB RAM visible to the JVM's heap limit %.1f GiB, Java %s, %s %s".formatted(
+        return "%s, %d cores, %.0f GiB RAM, JVM heap limit %.1f GiB, Java %s, %s %s".formatted(
                 cpu, rt.availableProcessors(), totalMemoryGiB(), rt.maxMemory() / (double) (1L << 30),
                 Runtime.version(), System.getProperty("os.name"), System.getProperty("os.arch"));
     }

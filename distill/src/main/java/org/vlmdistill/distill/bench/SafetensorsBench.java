@@ -112,18 +112,20 @@ public final class SafetensorsBench {
         }
     }
 
-    public record HeapResult(long fileBytes, long heapBefore, long heapOpen, long heapMax, long rssBefore, long rssOpen) {}
+    public record HeapResult(long fileBytes, long heapBefore, long heapOpen, long heapLoaded, long heapMax,
+                             long rssBefore, long rssOpen, long rssLoaded) {}
 
     /**
-     * Heap in use (after a GC) before opening the file and while it is open with every tensor's
-     * slice taken, with the JVM's heap limit for scale.
+     * Heap in use (after a GC) before opening the file, while it is open with every tensor's slice
+     * taken, and with every tensor loaded into an NDArray (kept, in the file's dtype), with the
+     * JVM's heap limit for scale.
      */
-    public static HeapResult heapWhileOpen(Path file) throws IOException {
+    public static HeapResult heapWhileOpen(Path file, TorchOps ops) throws IOException {
         var memory = ManagementFactory.getMemoryMXBean();
         System.gc();
         long before = memory.getHeapMemoryUsage().getUsed();
         long rssBefore = rss();
-        try (SafetensorsFile st = SafetensorsFile.open(file)) {
+        try (SafetensorsFile st = SafetensorsFile.open(file); NDManager m = NDManager.newBaseManager()) {
             long touched = 0;
             for (TensorInfo t : st.tensors()) {
                 MemorySegment data = st.data(t);
@@ -131,10 +133,19 @@ public final class SafetensorsBench {
             }
             System.gc();
             long open = memory.getHeapMemoryUsage().getUsed();
-            if (touched == Long.MIN_VALUE) {
+            long rssOpen = rss();
+            TensorLoader loader = new TensorLoader(ops);
+            List<NDArray> kept = new ArrayList<>();
+            for (TensorInfo t : st.tensors()) {
+                kept.add(loader.load(m, st.data(t), t.dtype(), t.shapeArray(), t.dtype(), t.name()));
+            }
+            System.gc();
+            long loaded = memory.getHeapMemoryUsage().getUsed();
+            if (touched == Long.MIN_VALUE || kept.size() != st.tensors().size()) {
                 throw new IllegalStateException("unreachable");
             }
-            return new HeapResult(Files.size(file), before, open, memory.getHeapMemoryUsage().getMax(), rssBefore, rss());
+            return new HeapResult(Files.size(file), before, open, loaded, memory.getHeapMemoryUsage().getMax(),
+                    rssBefore, rssOpen, rss());
         }
     }
 

@@ -77,12 +77,13 @@ final class BenchCommand implements Runnable {
         public Integer call() throws Exception {
             System.out.println("machine: " + Machine.describe());
             Path file = SafetensorsBench.makeFile(workDir(dir), sizeMiB << 20, DType.BF16, System.out);
-            var r = SafetensorsBench.heapWhileOpen(file);
+            var r = SafetensorsBench.heapWhileOpen(file, ComputePolicy.fromEnvironment().ops());
             double mib = 1 << 20;
-            System.out.printf("open %.2f GiB file, every tensor sliced: heap used %.1f MiB before, %.1f MiB while open "
-                            + "(+%.1f MiB; heap limit %.0f MiB); RSS %.0f -> %.0f MiB%n",
-                    r.fileBytes() / (mib * 1024), r.heapBefore() / mib, r.heapOpen() / mib,
-                    (r.heapOpen() - r.heapBefore()) / mib, r.heapMax() / mib, r.rssBefore() / mib, r.rssOpen() / mib);
+            System.out.printf("%.2f GiB file: heap used %.1f MiB before, %.1f MiB open with every tensor sliced, "
+                            + "%.1f MiB with every tensor loaded into NDArrays (heap limit %.0f MiB); "
+                            + "RSS %.0f -> %.0f -> %.0f MiB%n",
+                    r.fileBytes() / (mib * 1024), r.heapBefore() / mib, r.heapOpen() / mib, r.heapLoaded() / mib,
+                    r.heapMax() / mib, r.rssBefore() / mib, r.rssOpen() / mib, r.rssLoaded() / mib);
             return Vlmd.EXIT_OK;
         }
     }

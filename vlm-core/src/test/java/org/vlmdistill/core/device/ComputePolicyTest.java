@@ -36,9 +36,18 @@ class ComputePolicyTest {
     }
 
     @Test
-    void offlineModeIsOnOnceAPolicyIsMade() {
+    void offlineModeAndHugePagesAreOnOnceAPolicyIsMade() throws Throwable {
         ComputePolicy.of(Map.of("ops", "composed"));
         assertTrue(DjlRuntime.isOffline());
+        // libtorch reads the process environment, not Java's copy of it
+        var linker = java.lang.foreign.Linker.nativeLinker();
+        var getenv = linker.downcallHandle(linker.defaultLookup().find("getenv").orElseThrow(),
+                java.lang.foreign.FunctionDescriptor.of(java.lang.foreign.ValueLayout.ADDRESS, java.lang.foreign.ValueLayout.ADDRESS));
+        try (var arena = java.lang.foreign.Arena.ofConfined()) {
+            var value = (java.lang.foreign.MemorySegment) getenv.invokeExact(arena.allocateFrom("THP_MEM_ALLOC_ENABLE"));
+            assertTrue(value.address() != 0, "THP_MEM_ALLOC_ENABLE is set for libtorch");
+            assertEquals("1", value.reinterpret(16).getString(0));
+        }
     }
 
     @Test
