@@ -39,11 +39,11 @@ class HfLibraryCompatTest {
     private static void assumeLibrary() throws InterruptedException {
         boolean present;
         try {
-            present = new ProcessBuilder(PYTHON, "-c", "import safetensors").start().waitFor() == 0;
+            present = new ProcessBuilder(PYTHON, "-c", "import safetensors, numpy").start().waitFor() == 0;
         } catch (IOException e) {
             present = false;
         }
-        Assumptions.assumeTrue(present, "no Python with the safetensors library (set VLMD_PYTHON)");
+        Assumptions.assumeTrue(present, "no Python with the safetensors and numpy libraries (set VLMD_PYTHON)");
     }
 
     @Test
