@@ -20,9 +20,13 @@ import java.io.PrintStream;
  */
 public record SdpaBench(int batch, int heads, int length, int headDim, int runs, int warmup) {
 
-    public record Result(Timing bridge, Timing composed) {
+    public record Result(Timing bridge, Timing composed, Timing bridgeForward, Timing composedForward) {
         public double speedup() {
             return composed.median() / bridge.median();
+        }
+
+        public double forwardSpeedup() {
+            return composedForward.median() / bridgeForward.median();
         }
     }
 
@@ -32,29 +36,39 @@ public record SdpaBench(int batch, int heads, int length, int headDim, int runs,
         TorchOps composed = new ComposedOps();
         double[] b = new double[runs];
         double[] c = new double[runs];
+        double[] bf = new double[runs];
+        double[] cf = new double[runs];
         try (NDManager root = NDManager.newBaseManager()) {
             Shape shape = new Shape(batch, heads, length, headDim);
             for (int i = 0; i < warmup; i++) {
-                once(bridge, root, shape);
-                once(composed, root, shape);
+                once(bridge, root, shape, true);
+                once(composed, root, shape, true);
             }
             for (int i = 0; i < runs; i++) {
-                b[i] = once(bridge, root, shape);
-                c[i] = once(composed, root, shape);
-                out.printf("  run %d: bridge %.1f ms, composed %.1f ms%n", i + 1, b[i] * 1e3, c[i] * 1e3);
+                b[i] = once(bridge, root, shape, true);
+                c[i] = once(composed, root, shape, true);
+                bf[i] = once(bridge, root, shape, false);
+                cf[i] = once(composed, root, shape, false);
+                out.printf("  run %d: forward+backward bridge %.1f ms, composed %.1f ms; forward bridge %.1f ms, composed %.1f ms%n",
+                        i + 1, b[i] * 1e3, c[i] * 1e3, bf[i] * 1e3, cf[i] * 1e3);
             }
         }
-        return new Result(new Timing("bridge", b), new Timing("composed", c));
+        return new Result(new Timing("bridge", b), new Timing("composed", c),
+                new Timing("bridge forward", bf), new Timing("composed forward", cf));
     }
 
-    /** Seconds for one forward + backward of q, k, v under a causal mask. */
-    private static double once(TorchOps ops, NDManager root, Shape shape) {
+    /** Seconds for one forward (and backward, when asked) of q, k, v under a causal mask. */
+    private static double once(TorchOps ops, NDManager root, Shape shape, boolean backward) {
         try (NDManager m = root.newSubManager()) {
             NDArray q = m.randomNormal(shape);
             NDArray k = m.randomNormal(shape);
             NDArray v = m.randomNormal(shape);
             NDArray upstream = m.randomNormal(shape);
             long t0 = System.nanoTime();
+            if (!backward) {
+                ops.scaledDotProductAttention(q, k, v, AttentionMask.causal(), null);
+                return (System.nanoTime() - t0) / 1e9;
+            }
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 q.setRequiresGradient(true);
                 k.setRequiresGradient(true);

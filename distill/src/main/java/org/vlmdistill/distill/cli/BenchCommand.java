@@ -103,8 +103,10 @@ final class BenchCommand implements Runnable {
             System.out.println("machine: " + Machine.describe());
             var r = new SdpaBench(batch, heads, length, dim, runs, warmup).run(System.out);
             System.out.printf("sdpa B%d H%d L%d D%d causal, forward+backward: bridge %.1f ms, composed %.1f ms, "
-                            + "speed-up %.2fx (medians of %d runs)%n", batch, heads, length, dim,
-                    r.bridge().median() * 1e3, r.composed().median() * 1e3, r.speedup(), runs);
+                            + "speed-up %.2fx; forward only: bridge %.1f ms, composed %.1f ms, speed-up %.2fx "
+                            + "(medians of %d runs)%n", batch, heads, length, dim,
+                    r.bridge().median() * 1e3, r.composed().median() * 1e3, r.speedup(),
+                    r.bridgeForward().median() * 1e3, r.composedForward().median() * 1e3, r.forwardSpeedup(), runs);
             return Vlmd.EXIT_OK;
         }
     }
