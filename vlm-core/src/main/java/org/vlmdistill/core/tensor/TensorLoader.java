@@ -8,6 +8,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.bridge.Bf16;
 import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+import org.vlmdistill.core.safetensors.TensorInfo;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -80,6 +82,12 @@ public final class TensorLoader {
             joined.attach(manager);
             return joined;
         }
+    }
+
+    /** The named tensor of a checkpoint (any shard) in {@code target}'s dtype. */
+    public NDArray load(NDManager manager, SafetensorsCheckpoint checkpoint, String name, DType target) {
+        TensorInfo info = checkpoint.tensor(name);
+        return load(manager, checkpoint.data(info), info.dtype(), info.shapeArray(), target, name);
     }
 
     private NDArray loadBlock(NDManager manager, MemorySegment bytes, DType source, long[] shape, DType target) {

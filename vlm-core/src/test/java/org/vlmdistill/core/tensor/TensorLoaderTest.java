@@ -170,4 +170,25 @@ class TensorLoaderTest {
                 () -> loader.load(manager, arena.allocate(10), DType.F32, new long[] {3}, DType.F32, "w"));
         assertEquals("w: 10 bytes for 3 elements of F32", e.getMessage());
     }
+
+    @Test
+    void loadsByNameFromAShardedCheckpoint(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        double[] v = randomValues(6, DType.BF16);
+        MemorySegment bf16 = encode(v, DType.BF16, 0);
+        MemorySegment i16 = encode(v, DType.I16, 0);
+        org.vlmdistill.core.safetensors.SafetensorsWriter.writeSharded(dir, List.of(
+                new org.vlmdistill.core.safetensors.TensorData("model.embed_tokens.weight", DType.BF16, new long[] {2, 3}, bf16),
+                new org.vlmdistill.core.safetensors.TensorData("lm_head.weight", DType.I16, new long[] {3, 2}, i16)),
+                java.util.Map.of("format", "pt"), 12);
+        try (var ckpt = org.vlmdistill.core.safetensors.SafetensorsCheckpoint.open(dir)) {
+            assertEquals(2, ckpt.shards().size(), "one tensor per shard");
+            TensorLoader loader = new TensorLoader(bridge);
+            float[] a = loader.load(manager, ckpt, "model.embed_tokens.weight", DType.F32).toFloatArray();
+            float[] b = asFloats(loader.load(manager, ckpt, "lm_head.weight", DType.I16), bridge);
+            for (int i = 0; i < v.length; i++) {
+                assertEquals(v[i], a[i], 0, "seed " + seed);
+                assertEquals(v[i], b[i], 0, "seed " + seed);
+            }
+        }
+    }
 }
