@@ -28,7 +28,9 @@ public final class BridgeOps implements TorchOps {
     @Override
     public String describe() {
         return "libtorch " + dispatcher.libtorchVersion() + " stable dispatcher (bridged: "
-                + String.join(", ", BRIDGED.stream().sorted().toList()) + "; composed: rmsNorm, adamwStep)";
+                + String.join(", ", BRIDGED.stream().sorted().toList()) + "; composed: rmsNorm, adamwStep"
+                + (dispatcher.hasVersionedDispatcher()
+                        ? "; this libtorch's versioned dispatcher could take lists, not used yet)" : ")");
     }
 
     @Override

@@ -103,6 +103,15 @@ public final class LibTorchDispatcher {
     }
 
     /**
+     * Whether this libtorch also exports the versioned {@code torch_call_dispatcher} of later
+     * releases, whose encoding can carry list arguments. Detected, not used: that encoding is not
+     * implemented here until it can be tested on such a libtorch.
+     */
+    public boolean hasVersionedDispatcher() {
+        return lookup.find("torch_call_dispatcher").isPresent();
+    }
+
+    /**
      * The code libtorch gives a dtype through {@code aoti_torch_dtype_<name>()} (e.g. "bfloat16"),
      * to check the project's dtype table against the library at hand.
      */

@@ -64,6 +64,14 @@ class BridgeOpsTest {
     }
 
     @Test
+    void libtorch271HasOnlyTheUnversionedDispatcher() {
+        LibTorchDispatcher d = LibTorchDispatcher.load().orElseThrow();
+        assertEquals("2.7.1", d.libtorchVersion());
+        assertTrue(!d.hasVersionedDispatcher(), "2.7.1 predates torch_call_dispatcher");
+        assertTrue(bridge.describe().endsWith("composed: rmsNorm, adamwStep)"), bridge.describe());
+    }
+
+    @Test
     void dtypeTableMatchesLibtorchCodes() {
         LibTorchDispatcher d = LibTorchDispatcher.load().orElseThrow();
         var names = java.util.Map.of(DType.F64, "float64", DType.F32, "float32", DType.F16, "float16",
