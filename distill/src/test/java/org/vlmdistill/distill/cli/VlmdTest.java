@@ -27,7 +27,7 @@ class VlmdTest {
     void helpListsTheCommandsAndExitsZero() {
         Run r = run("--help");
         assertEquals(0, r.code());
-        for (String command : new String[] {"demo", "bench", "inspect"}) {
+        for (String command : new String[] {"demo", "data", "bench", "inspect"}) {
             assertTrue(r.out().contains(command), "help names " + command + ":\n" + r.out());
         }
     }

@@ -1,0 +1,154 @@
+package org.vlmdistill.datasets.shapes;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.datasets.record.ImageSource;
+import org.vlmdistill.datasets.record.Provenance;
+import org.vlmdistill.datasets.record.Record;
+import org.vlmdistill.datasets.record.Role;
+import org.vlmdistill.datasets.record.Turn;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The Shapes set on disk and in memory. Samples {@code [0, nTrain)} are the train split and
+ * {@code [nTrain, nTrain + nTest)} the test split; sample {@code i} is the same whatever the split
+ * sizes (see {@link ShapesGenerator}).
+ *
+ * <p>Files under {@code DIR}:
+ * <ul>
+ *   <li>{@code images/shapes-000042.png}: one PNG per sample, both splits;</li>
+ *   <li>{@code train.jsonl}, {@code test.jsonl}: LLaVA conversations, one per line:
+ *       {@code {"id", "image": "images/...png", "conversations": [{"from": "human", "value":
+ *       "<image>\nQUESTION"}, {"from": "gpt", "value": "ANSWER"}], "kind"}};</li>
+ *   <li>{@code test.tsv}: the test split as VLMEvalKit reads a benchmark:
+ *       {@code index, image (base64 PNG), question, answer, category (= kind), split};</li>
+ *   <li>{@code test_mcq.tsv}: the test samples of {@link ShapesGenerator#MULTIPLE_CHOICE_KINDS}
+ *       again, as multiple choice: {@code index, image, question, A, B, C, D, answer (a letter),
+ *       category, split}.</li>
+ * </ul>
+ * Every file is written to a temp file and renamed into place; the JSONL and TSV files last, so
+ * the images they name are there when they are.
+ */
+public final class ShapesDataset {
+    public static final String IMAGES = "images";
+    public static final String TRAIN_JSONL = "train.jsonl";
+    public static final String TEST_JSONL = "test.jsonl";
+    public static final String TEST_TSV = "test.tsv";
+    public static final String TEST_MCQ_TSV = "test_mcq.tsv";
+
+    static final List<String> TSV_COLUMNS = List.of("index", "image", "question", "answer", "category", "split");
+    static final List<String> MCQ_COLUMNS =
+            List.of("index", "image", "question", "A", "B", "C", "D", "answer", "category", "split");
+
+    private ShapesDataset() {
+    }
+
+    /** {@link #write(Path, int, int, long, ShapesConfig)} with {@link ShapesConfig#defaults()}. */
+    public static ShapesSummary write(Path dir, int nTrain, int nTest, long seed) throws IOException {
+        return write(dir, nTrain, nTest, seed, ShapesConfig.defaults());
+    }
+
+    /** Writes both splits under {@code dir} (created if missing; files of an earlier run are replaced). */
+    public static ShapesSummary write(Path dir, int nTrain, int nTest, long seed, ShapesConfig config)
+            throws IOException {
+        if (nTrain < 0 || nTest < 0 || nTrain + nTest == 0) {
+            throw new IllegalArgumentException("need a non-negative number of samples per split and at least one, got "
+                    + nTrain + " train and " + nTest + " test");
+        }
+        ShapesGenerator generator = new ShapesGenerator(config, seed);
+        Files.createDirectories(dir.resolve(IMAGES));
+        ObjectMapper json = new ObjectMapper();
+        SplitSummary.Tally train = new SplitSummary.Tally();
+        SplitSummary.Tally test = new SplitSummary.Tally();
+        int multipleChoice = 0;
+        try (AtomicFile trainJsonl = AtomicFile.create(dir.resolve(TRAIN_JSONL));
+             AtomicFile testJsonl = AtomicFile.create(dir.resolve(TEST_JSONL));
+             AtomicFile testTsv = AtomicFile.create(dir.resolve(TEST_TSV));
+             AtomicFile testMcq = AtomicFile.create(dir.resolve(TEST_MCQ_TSV))) {
+            testTsv.writeLine(String.join("\t", TSV_COLUMNS));
+            testMcq.writeLine(String.join("\t", MCQ_COLUMNS));
+            for (long i = 0; i < (long) nTrain + nTest; i++) {
+                ShapesSample sample = generator.sample(i);
+                byte[] png = Png.encode(sample.image());
+                AtomicFile.write(dir.resolve(imagePath(sample)), png);
+                boolean isTest = i >= nTrain;
+                (isTest ? testJsonl : trainJsonl).writeLine(json.writeValueAsString(llavaLine(json, sample)));
+                (isTest ? test : train).add(sample);
+                if (isTest) {
+                    String image = Base64.getEncoder().encodeToString(png);
+                    testTsv.writeLine(tsvRow(List.of(Long.toString(i), image, sample.question(), sample.answer(),
+                            sample.kind().label(), "test")));
+                    Optional<MultipleChoice> mcq = generator.multipleChoice(sample);
+                    if (mcq.isPresent()) {
+                        List<String> row = new ArrayList<>(List.of(Long.toString(i), image, sample.question()));
+                        row.addAll(mcq.get().options());
+                        row.addAll(List.of(mcq.get().answer(), sample.kind().label(), "test"));
+                        testMcq.writeLine(tsvRow(row));
+                        multipleChoice++;
+                    }
+                }
+            }
+            trainJsonl.commit();
+            testJsonl.commit();
+            testTsv.commit();
+            testMcq.commit();
+        }
+        return new ShapesSummary(dir, seed, train.summary(), test.summary(), multipleChoice);
+    }
+
+    /**
+     * Samples {@code [from, to)} as records, without touching disk: a user turn
+     * {@code "<image>\nQUESTION"}, an assistant turn with the answer, the PNG bytes as the image,
+     * and {@code kind} as a field, as a reader of {@code train.jsonl} would give them. There is no
+     * file: the provenance names the set and seed ({@code shapes-seed-42}) and the sample.
+     */
+    public static Stream<Record> records(ShapesConfig config, long seed, long from, long to) {
+        Path origin = Path.of("shapes-seed-" + seed);
+        return new ShapesGenerator(config, seed).samples(from, to).map(s -> record(s, origin));
+    }
+
+    static Record record(ShapesSample sample, Path origin) {
+        return new Record(sample.id(),
+                List.of(new Turn(Role.USER, Turn.IMAGE_PLACEHOLDER + "\n" + sample.question()),
+                        new Turn(Role.ASSISTANT, sample.answer())),
+                List.of(new ImageSource.Bytes(sample.id() + ".png", Png.encode(sample.image()))),
+                Map.of("kind", sample.kind().label()),
+                new Provenance(origin, "sample " + sample.index()));
+    }
+
+    /** {@code images/shapes-000042.png}, relative to the set's directory, with {@code /} as on every platform. */
+    public static String imagePath(ShapesSample sample) {
+        return IMAGES + "/" + sample.id() + ".png";
+    }
+
+    private static ObjectNode llavaLine(ObjectMapper json, ShapesSample sample) {
+        ObjectNode line = json.createObjectNode();
+        line.put("id", sample.id());
+        line.put("image", imagePath(sample));
+        ArrayNode conversations = line.putArray("conversations");
+        conversations.addObject().put("from", "human").put("value", Turn.IMAGE_PLACEHOLDER + "\n" + sample.question());
+        conversations.addObject().put("from", "gpt").put("value", sample.answer());
+        line.put("kind", sample.kind().label());
+        return line;
+    }
+
+    /** Cells are generated text from a closed vocabulary; a tab or newline in one is a bug, not data to escape. */
+    private static String tsvRow(List<String> cells) {
+        for (String cell : cells) {
+            if (cell.indexOf('\t') >= 0 || cell.indexOf('\n') >= 0 || cell.indexOf('"') >= 0) {
+                throw new IllegalStateException("TSV cell needs quoting: " + cell);
+            }
+        }
+        return String.join("\t", cells);
+    }
+}
