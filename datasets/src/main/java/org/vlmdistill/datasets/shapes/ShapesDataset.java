@@ -1,5 +1,9 @@
 package org.vlmdistill.datasets.shapes;
 
+import org.vlmdistill.core.io.AtomicFiles;
+
+import static org.vlmdistill.core.io.AtomicFiles.Durability.NO_SYNC;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -71,16 +75,16 @@ public final class ShapesDataset {
         SplitSummary.Tally train = new SplitSummary.Tally();
         SplitSummary.Tally test = new SplitSummary.Tally();
         int multipleChoice = 0;
-        try (AtomicFile trainJsonl = AtomicFile.create(dir.resolve(TRAIN_JSONL));
-             AtomicFile testJsonl = AtomicFile.create(dir.resolve(TEST_JSONL));
-             AtomicFile testTsv = AtomicFile.create(dir.resolve(TEST_TSV));
-             AtomicFile testMcq = AtomicFile.create(dir.resolve(TEST_MCQ_TSV))) {
+        try (AtomicFiles.TextFile trainJsonl = AtomicFiles.openText(dir.resolve(TRAIN_JSONL), NO_SYNC);
+             AtomicFiles.TextFile testJsonl = AtomicFiles.openText(dir.resolve(TEST_JSONL), NO_SYNC);
+             AtomicFiles.TextFile testTsv = AtomicFiles.openText(dir.resolve(TEST_TSV), NO_SYNC);
+             AtomicFiles.TextFile testMcq = AtomicFiles.openText(dir.resolve(TEST_MCQ_TSV), NO_SYNC)) {
             testTsv.writeLine(String.join("\t", TSV_COLUMNS));
             testMcq.writeLine(String.join("\t", MCQ_COLUMNS));
             for (long i = 0; i < (long) nTrain + nTest; i++) {
                 ShapesSample sample = generator.sample(i);
                 byte[] png = Png.encode(sample.image());
-                AtomicFile.write(dir.resolve(imagePath(sample)), png);
+                AtomicFiles.write(dir.resolve(imagePath(sample)), png, NO_SYNC);
                 boolean isTest = i >= nTrain;
                 (isTest ? testJsonl : trainJsonl).writeLine(json.writeValueAsString(llavaLine(json, sample)));
                 (isTest ? test : train).add(sample);

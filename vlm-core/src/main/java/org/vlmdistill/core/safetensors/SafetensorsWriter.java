@@ -1,5 +1,7 @@
 package org.vlmdistill.core.safetensors;
 
+import org.vlmdistill.core.io.AtomicFiles;
+
 import org.vlmdistill.core.tensor.DType;
 
 import java.io.IOException;

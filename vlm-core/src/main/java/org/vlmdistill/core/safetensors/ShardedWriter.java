@@ -1,5 +1,7 @@
 package org.vlmdistill.core.safetensors;
 
+import org.vlmdistill.core.io.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
