@@ -1,5 +1,8 @@
 package org.vlmdistill.datasets.sample;
 
+import org.vlmdistill.datasets.batch.ImageSpan;
+import org.vlmdistill.datasets.batch.TokenizedSample;
+
 import java.util.List;
 
 /**
@@ -12,13 +15,23 @@ import java.util.List;
  */
 public record EncodedConversation(String id, String text, int[] inputIds, int[] labels, List<ImageRun> imageRuns,
                                   boolean shortened) {
-    public static final int IGNORE_INDEX = -100;
+    public static final int IGNORE_INDEX = TokenizedSample.IGNORE_INDEX;
 
     /** The span of {@code [start, start + length)} tokens that image {@code imageIndex} of the record became. */
     public record ImageRun(int imageIndex, int start, int length) {}
 
     public int length() {
         return inputIds.length;
+    }
+
+    /**
+     * The sample batching takes, with {@code images.get(k)} as the payload of image {@code k}'s
+     * run (decoded pixels, processed tiles: whatever the model's processor made of it).
+     */
+    public <I> TokenizedSample<I> toSample(List<I> images, String provenance) {
+        List<ImageSpan<I>> spans = imageRuns.stream()
+                .map(r -> new ImageSpan<>(r.start(), r.length(), images.get(r.imageIndex()))).toList();
+        return new TokenizedSample<>(id, inputIds, labels, spans, provenance);
     }
 
     /** Tokens that carry a label. */

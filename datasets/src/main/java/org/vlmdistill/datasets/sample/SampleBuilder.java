@@ -2,7 +2,7 @@ package org.vlmdistill.datasets.sample;
 
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.datasets.read.SkipReason;
-import org.vlmdistill.datasets.read.SkipRecordException;
+import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.record.Record;
 import org.vlmdistill.datasets.record.Role;
 import org.vlmdistill.datasets.record.Turn;
@@ -88,9 +88,9 @@ public final class SampleBuilder {
 
     /**
      * @param imageSizes {width, height} of each of the record's images, in order
-     * @throws SkipRecordException when images and placeholders differ in number, or the record is too long
+     * @throws SkipSampleException when images and placeholders differ in number, or the record is too long
      */
-    public EncodedConversation build(Record record, List<int[]> imageSizes) throws SkipRecordException {
+    public EncodedConversation build(Record record, List<int[]> imageSizes) {
         List<Turn> turns = record.turns();
         List<Map<String, Object>> messages = messages(turns);
         String full = renderer.render(messages, false);
@@ -103,7 +103,7 @@ public final class SampleBuilder {
             at.add(i);
         }
         if (at.size() != imageSizes.size()) {
-            throw new SkipRecordException(SkipReason.IMAGE_COUNT_MISMATCH, imageSizes.size() + " image(s), "
+            throw new SkipSampleException(SkipReason.IMAGE_COUNT_MISMATCH, imageSizes.size() + " image(s), "
                     + at.size() + " '" + placeholder + "' in the rendered text of record " + record.id());
         }
         StringBuilder text = new StringBuilder();
@@ -146,7 +146,7 @@ public final class SampleBuilder {
             return new EncodedConversation(record.id(), text.toString(), enc.ids(), labels, runs, false);
         }
         if (options.truncation() == SampleOptions.Truncation.DROP) {
-            throw new SkipRecordException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens());
+            throw new SkipSampleException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens());
         }
         int cut = options.maxTokens();
         for (EncodedConversation.ImageRun r : runs) {
@@ -158,7 +158,7 @@ public final class SampleBuilder {
         int[] ids = Arrays.copyOf(enc.ids(), keep);
         int[] kept = Arrays.copyOf(labels, keep);
         if (Arrays.stream(kept).allMatch(l -> l == EncodedConversation.IGNORE_INDEX)) {
-            throw new SkipRecordException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens()
+            throw new SkipSampleException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens()
                     + ", and no labelled token is left before the limit");
         }
         return new EncodedConversation(record.id(), text.toString(), ids, kept,

@@ -5,7 +5,7 @@ import org.vlmdistill.core.multimodal.FixedImageTokens;
 import org.vlmdistill.core.multimodal.Idefics3ImageTokens;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.datasets.read.SkipReason;
-import org.vlmdistill.datasets.read.SkipRecordException;
+import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.record.ImageSource;
 import org.vlmdistill.datasets.record.Provenance;
 import org.vlmdistill.datasets.record.Record;
@@ -175,7 +175,7 @@ class SampleBuilderTest {
     @Test
     void placeholderCountMustMatchTheImages() {
         Record r = record(List.of(new Turn(Role.USER, "<image> <image>"), new Turn(Role.ASSISTANT, "x")), 1);
-        SkipRecordException e = assertThrows(SkipRecordException.class,
+        SkipSampleException e = assertThrows(SkipSampleException.class,
                 () -> builder(new FixedImageTokens("<image>", 2), SampleOptions.defaults()).build(r, List.of(new int[] {8, 8})));
         assertEquals(SkipReason.IMAGE_COUNT_MISMATCH, e.reason());
     }
@@ -199,7 +199,7 @@ class SampleBuilderTest {
                 assertEquals(full.length(), shorten.build(r, List.of(new int[] {8, 8})).length());
                 continue;
             }
-            SkipRecordException dropped = assertThrows(SkipRecordException.class, () -> drop.build(r, List.of(new int[] {8, 8})));
+            SkipSampleException dropped = assertThrows(SkipSampleException.class, () -> drop.build(r, List.of(new int[] {8, 8})));
             assertEquals(SkipReason.TOO_LONG, dropped.reason(), "seed " + seed);
             EncodedConversation.ImageRun run = full.imageRuns().getFirst();
             try {
@@ -211,7 +211,7 @@ class SampleBuilderTest {
                     assertEquals(run, s.imageRuns().getFirst(), "the image kept whole, seed " + seed);
                 }
                 assertTrue(s.labelledTokens() > 0, "seed " + seed);
-            } catch (SkipRecordException e) {
+            } catch (SkipSampleException e) {
                 assertEquals(SkipReason.TOO_LONG, e.reason());
                 assertTrue(e.detail().contains("no labelled token"), "seed " + seed + ": " + e.detail());
             }
