@@ -1,0 +1,44 @@
+package org.vlmdistill.datasets.read;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** The data file formats, each recognised by its extension. */
+public enum Format {
+    /** LLaVA conversations, one top-level JSON array. */
+    LLAVA_JSON(".json"),
+    /** LLaVA conversations, one JSON object per line. */
+    LLAVA_JSONL(".jsonl");
+
+    private final String extension;
+
+    Format(String extension) {
+        this.extension = extension;
+    }
+
+    public String extension() {
+        return extension;
+    }
+
+    /** @throws IllegalArgumentException naming the file and the known extensions */
+    public static Format of(Path file) {
+        String name = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+        for (Format f : values()) {
+            if (name.endsWith(f.extension)) {
+                return f;
+            }
+        }
+        throw new IllegalArgumentException(file + ": unknown data file extension (known: "
+                + Arrays.stream(values()).map(Format::extension).collect(Collectors.joining(", ")) + ")");
+    }
+
+    FormatReader open(Path file, ReaderOptions options, ReadStats stats) throws IOException {
+        return switch (this) {
+            case LLAVA_JSON -> new LlavaJsonReader(file, options, stats);
+            case LLAVA_JSONL -> new LlavaJsonlReader(file, options, stats);
+        };
+    }
+}
