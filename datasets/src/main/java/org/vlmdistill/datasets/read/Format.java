@@ -11,7 +11,9 @@ public enum Format {
     /** LLaVA conversations, one top-level JSON array. */
     LLAVA_JSON(".json"),
     /** LLaVA conversations, one JSON object per line. */
-    LLAVA_JSONL(".jsonl");
+    LLAVA_JSONL(".jsonl"),
+    /** A VLMEvalKit benchmark table (MMBench, SEED, ...), images base64 in a column or as paths. */
+    VLMEVAL_TSV(".tsv");
 
     private final String extension;
 
@@ -39,6 +41,7 @@ public enum Format {
         return switch (this) {
             case LLAVA_JSON -> new LlavaJsonReader(file, options, stats);
             case LLAVA_JSONL -> new LlavaJsonlReader(file, options, stats);
+            case VLMEVAL_TSV -> new VlmEvalTsvReader(file, options, stats);
         };
     }
 }
