@@ -13,7 +13,9 @@ public enum Format {
     /** LLaVA conversations, one JSON object per line. */
     LLAVA_JSONL(".jsonl"),
     /** A VLMEvalKit benchmark table (MMBench, SEED, ...), images base64 in a column or as paths. */
-    VLMEVAL_TSV(".tsv");
+    VLMEVAL_TSV(".tsv"),
+    /** A WebDataset shard: samples as consecutive tar members sharing a key. */
+    WEBDATASET_TAR(".tar");
 
     private final String extension;
 
@@ -42,6 +44,7 @@ public enum Format {
             case LLAVA_JSON -> new LlavaJsonReader(file, options, stats);
             case LLAVA_JSONL -> new LlavaJsonlReader(file, options, stats);
             case VLMEVAL_TSV -> new VlmEvalTsvReader(file, options, stats);
+            case WEBDATASET_TAR -> new WebDatasetReader(file, options, stats);
         };
     }
 }

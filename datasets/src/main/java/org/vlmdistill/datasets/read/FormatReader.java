@@ -9,7 +9,7 @@ import java.nio.file.Path;
 
 /** One data file of one format; {@link SequenceReader} chains them and counts deliveries. */
 abstract sealed class FormatReader implements Closeable
-        permits LlavaJsonReader, LlavaJsonlReader, VlmEvalTsvReader {
+        permits LlavaJsonReader, LlavaJsonlReader, VlmEvalTsvReader, WebDatasetReader {
     final Path file;
     final ReaderOptions options;
     final ReadStats stats;
