@@ -46,9 +46,13 @@ final class ImageRoot {
                     + "' is absolute; image paths are relative to the image root " + root);
         }
         Path candidate = root.resolve(rel).normalize();
-        if (!candidate.startsWith(root) || candidate.equals(root)) {
+        if (!candidate.startsWith(root)) {
             throw new RecordRejected(SkipReason.IMAGE_OUTSIDE_ROOT, field + " '" + relative
                     + "' leaves the image root " + root);
+        }
+        if (candidate.equals(root)) {
+            throw new RecordRejected(SkipReason.MISSING_IMAGE, field + " '" + relative
+                    + "' names the image root itself, not an image file");
         }
         Path real;
         try {

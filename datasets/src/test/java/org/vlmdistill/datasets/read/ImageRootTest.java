@@ -46,7 +46,8 @@ class ImageRootTest {
         assertEquals(SkipReason.IMAGE_OUTSIDE_ROOT, rejected(r, "images/../../secret/s.jpg"));
         assertEquals(SkipReason.IMAGE_OUTSIDE_ROOT, rejected(r, secret.toString()));
         assertEquals(SkipReason.IMAGE_OUTSIDE_ROOT, rejected(r, "/etc/passwd"));
-        assertEquals(SkipReason.IMAGE_OUTSIDE_ROOT, rejected(r, "."));
+        assertEquals(SkipReason.MISSING_IMAGE, rejected(r, "."));
+        assertEquals(SkipReason.MISSING_IMAGE, rejected(r, "images/.."));
         assertEquals(SkipReason.IMAGE_OUTSIDE_ROOT, rejected(r, "../root-sibling.jpg"));
         assertEquals(SkipReason.MALFORMED_RECORD, rejected(r, ""));
         assertEquals(SkipReason.MALFORMED_RECORD, rejected(r, "a\0b.jpg"));
