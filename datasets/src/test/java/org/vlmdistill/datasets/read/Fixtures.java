@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 final class Fixtures {
     private Fixtures() {}
 
-    /** Smallest valid PNG header bytes: the readers never decode, they only carry or locate. */
+    /** A PNG signature and the start of its header, not a whole image: readers carry or locate, never decode. */
     static final byte[] IMAGE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
 
     record Read(List<Record> records, ReadStats stats) {
