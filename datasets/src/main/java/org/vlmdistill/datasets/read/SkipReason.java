@@ -4,14 +4,18 @@ package org.vlmdistill.datasets.read;
 public enum SkipReason {
     MALFORMED_JSON("malformed JSON"),
     MALFORMED_RECORD("malformed record"),
+    UNKNOWN_ROLE("unknown speaker"),
     WRONG_COLUMN_COUNT("wrong column count"),
     MISSING_IMAGE("missing image file"),
     IMAGE_OUTSIDE_ROOT("image path outside the image root"),
+    INVALID_BASE64("image cell is not valid base64"),
     CORRUPT_IMAGE("corrupt or truncated image"),
     UNSUPPORTED_IMAGE("unsupported image format"),
     IMAGE_COUNT_MISMATCH("images and <image> placeholders differ in number"),
     UNPAIRED_MEMBER("tar member without its pair"),
-    TOO_LONG("longer than the limit");
+    TOO_LONG("longer than the limit"),
+    /** The file ends inside a record: what came before is delivered, the rest is this one skip. */
+    TRUNCATED("file ends inside a record");
 
     private final String label;
 

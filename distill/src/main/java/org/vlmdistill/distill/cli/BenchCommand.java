@@ -2,6 +2,7 @@ package org.vlmdistill.distill.cli;
 
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.datasets.read.LoaderHeapBench;
 import org.vlmdistill.distill.bench.Machine;
 import org.vlmdistill.distill.bench.SafetensorsBench;
 import org.vlmdistill.distill.bench.SdpaBench;
@@ -10,12 +11,16 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.ToLongFunction;
 
 /** Performance figures, each with its machine and the median of several runs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance figures (median of several runs; see BENCHMARKS.md).",
-        subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class})
+        subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class,
+                BenchCommand.Loader.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -23,7 +28,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "name a benchmark: safetensors, heap or sdpa");
+                "name a benchmark: safetensors, heap, sdpa or loader");
     }
 
     static Path workDir(Path dir) throws java.io.IOException {
@@ -108,6 +113,67 @@ final class BenchCommand implements Runnable {
                     r.bridge().median() * 1e3, r.composed().median() * 1e3, r.speedup(),
                     r.bridgeForward().median() * 1e3, r.composedForward().median() * 1e3, r.forwardSpeedup(), runs);
             return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "loader", mixinStandardHelpOptions = true,
+            description = "Heap of the streaming data loader reading a large and a small LLaVA JSONL file: it should not grow.")
+    static final class Loader implements Callable<Integer> {
+        @Option(names = "--records", defaultValue = "100000", description = "Records in the large file (default ${DEFAULT-VALUE}).")
+        int records;
+
+        @Option(names = "--small", defaultValue = "1000", description = "Records in the small file (default ${DEFAULT-VALUE}).")
+        int small;
+
+        @Option(names = "--runs", defaultValue = "3", description = "Runs of each file, alternating (default ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(names = "--checkpoints", defaultValue = "8", description = "Forced GCs per read, where live heap is taken (default ${DEFAULT-VALUE}).")
+        int checkpoints;
+
+        @Option(names = "--dir", description = "Where the files are written (default: a vlmd-bench folder in the temp dir).")
+        Path dir;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            Path d = workDir(dir).resolve("loader");
+            Path large = LoaderHeapBench.makeJsonl(d, records, System.out);
+            Path little = LoaderHeapBench.makeJsonl(d, small, System.out);
+            LoaderHeapBench.measure(little, small, checkpoints); // warm-up: classes loaded, JIT started
+            record Input(Path file, int records, List<LoaderHeapBench.Result> results) {}
+            List<Input> inputs = List.of(new Input(large, records, new ArrayList<>()), new Input(little, small, new ArrayList<>()));
+            for (int i = 0; i < runs; i++) {
+                for (Input in : inputs) { // alternating, so drift on a shared machine hits both alike
+                    var r = LoaderHeapBench.measure(in.file(), in.records(), checkpoints);
+                    in.results().add(r);
+                    System.out.printf("  run %d, %,d records: live %.2f MiB, after-GC max %.2f MiB, pool peak %.1f MiB, "
+                                    + "%d GCs, %.2f s, delivered %,d, skipped %,d%n", i + 1, r.records(), mib(r.live()),
+                            mib(r.afterGc()), mib(r.poolPeak()), r.collections(), r.seconds(), r.delivered(), r.skipped());
+                }
+            }
+            var first = inputs.getFirst().results().getFirst();
+            System.out.printf("heap limit %.0f MiB, heap before opening %.2f MiB%n", mib(first.heapLimit()), mib(first.heapBefore()));
+            for (Input in : inputs) {
+                var rs = in.results();
+                System.out.printf("loader heap, %,d records (%.1f MiB JSONL): live %.2f MiB (%+.0f KiB over the heap "
+                                + "before opening), after-GC max %.2f MiB, pool peak %.1f MiB, %.0f records/s "
+                                + "(medians of %d runs)%n", in.records(),
+                        mib(rs.getFirst().fileBytes()), mib(median(rs, LoaderHeapBench.Result::live)),
+                        median(rs, x -> x.live() - x.heapBefore()) / 1024.0,
+                        mib(median(rs, LoaderHeapBench.Result::afterGc)), mib(median(rs, LoaderHeapBench.Result::poolPeak)),
+                        in.records() / (median(rs, x -> (long) (x.seconds() * 1e9)) / 1e9), runs);
+            }
+            return Vlmd.EXIT_OK;
+        }
+
+        private static long median(List<LoaderHeapBench.Result> rs, ToLongFunction<LoaderHeapBench.Result> f) {
+            long[] v = rs.stream().mapToLong(f).sorted().toArray();
+            return v[v.length / 2];
+        }
+
+        private static double mib(long bytes) {
+            return bytes / (double) (1 << 20);
         }
     }
 }

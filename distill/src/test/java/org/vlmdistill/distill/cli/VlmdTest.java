@@ -59,6 +59,14 @@ class VlmdTest {
     }
 
     @Test
+    void benchLoaderRunsOnSmallFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+        Run r = run("bench", "loader", "--records", "300", "--small", "30", "--runs", "1", "--dir", tmp.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("loader/llava-300.jsonl")));
+        assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("loader/images/pixel.png")));
+    }
+
+    @Test
     void demoSaysPlainlyThatItIsNotThereYet() {
         Run r = run("demo", "--out", "some/dir");
         assertEquals(0, r.code());
