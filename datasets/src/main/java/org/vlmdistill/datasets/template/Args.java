@@ -10,6 +10,8 @@ import java.util.Set;
  * from the keyword of its name, else its default. {@link #done()} rejects leftovers, as Python does.
  */
 final class Args {
+    private static final Object MISSING = new Object();
+
     private final String function;
     final List<Object> positional;
     final Map<String, Object> keywords;
@@ -69,6 +71,4 @@ final class Args {
         }
         return this;
     }
-
-    private static final Object MISSING = new Object();
 }

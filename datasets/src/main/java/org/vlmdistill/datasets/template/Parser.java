@@ -16,6 +16,9 @@ import org.vlmdistill.datasets.template.Token.Kind;
  */
 final class Parser {
     private static final Set<String> COMPARE_OPS = Set.of("==", "!=", "<", "<=", ">", ">=");
+    private static final Set<String> STATEMENTS =
+            Set.of("for", "if", "set", "macro", "with", "print", "generation", "break", "continue");
+    /** Jinja tags this renderer refuses by name (chat templates do not use them). */
     private static final Set<String> UNSUPPORTED_TAGS =
             Set.of("filter", "call", "block", "extends", "include", "import", "from", "autoescape");
 
@@ -96,9 +99,6 @@ final class Parser {
         }
         return body;
     }
-
-    private static final Set<String> STATEMENTS =
-            Set.of("for", "if", "set", "macro", "with", "print", "generation", "break", "continue");
 
     private void parseStatement(List<Node> body) {
         Token t = current();

@@ -17,6 +17,9 @@ import java.util.Map;
  * with Jinja2's.
  */
 final class Py {
+    /** What findKey returns for an absent key (None is a valid key). */
+    private static final Object NO_KEY = new Object();
+
     private Py() {
     }
 
@@ -293,8 +296,6 @@ final class Py {
         }
         return a.equals(b);
     }
-
-    private static final Object NO_KEY = new Object();
 
     /** The key of {@code m} that equals {@code key} in Python's sense (1, 1.0 and True are one key). */
     private static Object findKey(Map<?, ?> m, Object key) {

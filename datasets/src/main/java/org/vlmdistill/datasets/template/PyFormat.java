@@ -12,6 +12,9 @@ import java.util.Map;
  * filter) and {@code '{}: {:.2f}'.format(a, b)}. Conversions s r d i f F e E g G x X o c and %.
  */
 final class PyFormat {
+    /** Stands for a None argument while the argument list is built ({@code List.of} refuses null). */
+    private static final Object NONE = new Object();
+
     private PyFormat() {
     }
 
@@ -97,8 +100,6 @@ final class PyFormat {
         }
         return out.toString();
     }
-
-    private static final Object NONE = new Object();
 
     private static String convertPercent(Object v, Spec spec) {
         return switch (spec.type) {
