@@ -18,7 +18,8 @@ import org.junit.jupiter.api.TestFactory;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Real chat templates (Qwen3, Qwen2-VL, SmolVLM, LLaVA-1.5, InternVL, Llama 3, Llama 3.1) rendered on
+ * Real chat templates (Qwen3, Qwen2-VL, SmolVLM, LLaVA-1.5, InternVL, Gemma 3, Llama 3, Llama 3.1,
+ * DeepSeek-V3) rendered on
  * the conversations of {@code templates/cases.json}, compared byte for byte with what Python's Jinja2
  * rendered, transformers-style, into {@code templates/expected/} ({@code render_expected.py}).
  */
