@@ -1,0 +1,2 @@
+/** Tokenizing rendered chat text with a model's tokenizer.json, as transformers does after rendering. */
+package org.vlmdistill.datasets.tokenizer;
