@@ -1,0 +1,109 @@
+package org.vlmdistill.datasets.sample;
+
+import org.vlmdistill.core.multimodal.ImageTokenLayout;
+import org.vlmdistill.datasets.batch.SkipSampleException;
+import org.vlmdistill.datasets.read.SkipReason;
+import org.vlmdistill.datasets.record.Record;
+import org.vlmdistill.datasets.template.ChatTemplates;
+import org.vlmdistill.datasets.template.ModelChatTemplate;
+import org.vlmdistill.datasets.tokenizer.ChatTokenizer;
+import org.vlmdistill.datasets.tokenizer.Tokens;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One model directory's way of turning records into token sequences: its chat template (with its
+ * special tokens), its tokenizer.json, and its image-token layout. Teacher and student each get
+ * their own.
+ */
+public final class ModelSamples implements AutoCloseable {
+    private final Path modelDir;
+    private final ModelChatTemplate template;
+    private final ChatTokenizer tokenizer;
+    private final Optional<ImageTokenLayout> layout;
+    private final SampleBuilder builder;
+
+    private ModelSamples(Path modelDir, ModelChatTemplate template, ChatTokenizer tokenizer,
+                         Optional<ImageTokenLayout> layout, SampleOptions options) {
+        this.modelDir = modelDir;
+        this.template = template;
+        this.tokenizer = tokenizer;
+        this.layout = layout;
+        List<String> endOfTurn = new ArrayList<>();
+        Object eos = template.specialTokens().get("eos_token");
+        if (eos instanceof String s) {
+            endOfTurn.add(s);
+        }
+        endOfTurn.addAll(List.of("<|im_end|>", "<end_of_utterance>", "<|eot_id|>", "<|end|>", "</s>"));
+        // a text-only model gets a placeholder no text holds, so image records are refused below
+        ImageTokenLayout l = layout.orElse(new org.vlmdistill.core.multimodal.FixedImageTokens("\u0000", 1));
+        this.builder = new SampleBuilder((messages, gen) -> template.render(messages, gen, Map.of()),
+                textEncoder(tokenizer), l, options, SampleBuilder.readsContentParts(template.template().source()), endOfTurn);
+    }
+
+    /** Template, tokenizer and layout of {@code modelDir}; errors name the file. */
+    public static ModelSamples open(Path modelDir, SampleOptions options) throws IOException {
+        ModelChatTemplate template = ChatTemplates.load(modelDir);
+        Optional<ImageTokenLayout> layout = ImageTokenLayouts.forModel(modelDir);
+        ChatTokenizer tokenizer = ChatTokenizer.load(modelDir);
+        return new ModelSamples(modelDir, template, tokenizer, layout, options);
+    }
+
+    /** A tokenizer.json tokenizer as the sample builder takes it. */
+    public static TextEncoder textEncoder(ChatTokenizer tokenizer) {
+        return new TextEncoder() {
+            @Override
+            public Encoded encode(String text) {
+                Tokens t = tokenizer.encode(text);
+                int[] ids = new int[t.size()];
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = Math.toIntExact(t.ids()[i]);
+                }
+                return new Encoded(ids, t.starts(), t.ends());
+            }
+
+            @Override
+            public String tokenString(int id) {
+                return tokenizer.token(id).orElse("<" + id + ">");
+            }
+        };
+    }
+
+    /**
+     * @param imageSizes {width, height} of each of the record's images
+     * @throws SkipSampleException when the record cannot become a sample for this model
+     */
+    public EncodedConversation encode(Record record, List<int[]> imageSizes) {
+        if (layout.isEmpty() && !record.images().isEmpty()) {
+            throw new SkipSampleException(SkipReason.IMAGE_COUNT_MISMATCH,
+                    "record " + record.id() + " has images, and " + modelDir + " is a text-only model");
+        }
+        return builder.build(record, imageSizes);
+    }
+
+    public String tokenString(int id) {
+        return tokenizer.token(id).orElse("<" + id + ">");
+    }
+
+    public ModelChatTemplate template() {
+        return template;
+    }
+
+    public SampleBuilder builder() {
+        return builder;
+    }
+
+    public Optional<ImageTokenLayout> layout() {
+        return layout;
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
