@@ -81,6 +81,9 @@ public final class ImageDecoder {
         }
     }
 
+    /** The largest Java byte array (VM header words aside). */
+    private static final long MAX_FILE_BYTES = Integer.MAX_VALUE - 8;
+
     private final long maxPixels;
     private final OpenCvCodec openCv; // null: not asked for, or its native library did not load
     private final ImageReaderSpi jpeg;
@@ -120,13 +123,20 @@ public final class ImageDecoder {
     /**
      * Decodes a file or in-memory image.
      *
-     * @throws IOException           when the file cannot be read (missing, unreadable, larger than 2 GiB)
+     * @throws IOException           when the file cannot be read (missing, unreadable)
      * @throws ImageDecodeException  when its content is not a decodable image within the limit
      */
     public RgbImage decode(ImageSource source) throws IOException {
         return switch (source) {
             case ImageSource.Bytes b -> decode(b.name(), b.data());
-            case ImageSource.File f -> decode(f.name(), Files.readAllBytes(f.path()));
+            case ImageSource.File f -> {
+                long size = Files.size(f.path());
+                if (size > MAX_FILE_BYTES) {
+                    // Files.readAllBytes would throw OutOfMemoryError
+                    throw new ImageDecodeException(f.name(), Kind.TOO_LARGE, "a file of " + size + " bytes");
+                }
+                yield decode(f.name(), Files.readAllBytes(f.path()));
+            }
         };
     }
 
@@ -302,9 +312,8 @@ public final class ImageDecoder {
      */
     private RgbImage decodeGif(String name, byte[] data) {
         return withReader(gif, name, data, true, r -> {
-            int[] canvas = gifCanvas(r);
+            int[] canvas = gifCanvas(r); // holds the frame, so the frame is within the limit too
             checkSize(name, canvas[0], canvas[1]);
-            checkSize(name, r.getWidth(0), r.getHeight(0));
             BufferedImage frame = r.read(0);
             int[] at = gifOffset(r);
             if (canvas[0] == frame.getWidth() && canvas[1] == frame.getHeight()

@@ -293,6 +293,19 @@ class ImageDecoderTest {
             Files.delete(file);
         }
         assertThrows(NoSuchFileException.class, () -> WITH_OPENCV.decode(new ImageSource.File(file)));
+
+        // a sparse 3 GiB file: refused by its size, before any attempt to read it into an array
+        Path huge = Files.createTempFile("huge", ".png");
+        try {
+            try (var raf = new java.io.RandomAccessFile(huge.toFile(), "rw")) {
+                raf.setLength(3L << 30);
+            }
+            ImageDecodeException e = assertThrows(ImageDecodeException.class, () -> WITH_OPENCV.decode(new ImageSource.File(huge)));
+            assertEquals(ImageDecodeException.Kind.TOO_LARGE, e.kind());
+            assertEquals(huge.toString(), e.source());
+        } finally {
+            Files.delete(huge);
+        }
     }
 
     @Test
