@@ -62,6 +62,7 @@ $convert pattern.png -depth 16 -compress zip tiff-rgb16-zip.tif
 $convert pattern.png -colorspace Gray -compress none tiff-gray.tif
 $convert pattern-alpha.png -compress lzw tiff-rgba.tif
 $convert pattern.png -rotate -90 -orient RightTop -compress none tiff-orient-6.tif
+$convert photo.png -compress jpeg -quality 90 tiff-jpeg.tif
 
 # GIF: a first frame smaller than the logical screen, at an offset (Pillow pastes it on the screen;
 # outside it, the transparent index when there is one, else index 0)
