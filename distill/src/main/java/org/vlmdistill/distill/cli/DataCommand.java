@@ -15,15 +15,15 @@ import java.util.concurrent.Callable;
 
 /** Data sets: making them (and, later, checking and showing them). */
 @Command(name = "data", mixinStandardHelpOptions = true,
-        description = "Data sets: make the synthetic Shapes set.",
-        subcommands = {DataCommand.Synth.class})
+        description = "Data sets: make the synthetic Shapes set, check a data set, show a record as a model sees it.",
+        subcommands = {DataCommand.Synth.class, DataCheckCommand.class, DataShowCommand.class})
 final class DataCommand implements Runnable {
     @Spec
     CommandSpec spec;
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "name a data command: synth");
+        throw new ParameterException(spec.commandLine(), "name a data command: synth, check or show");
     }
 
     @Command(name = "synth", mixinStandardHelpOptions = true,

@@ -1,0 +1,154 @@
+package org.vlmdistill.datasets.check;
+
+import org.vlmdistill.core.image.RgbImage;
+import org.vlmdistill.datasets.batch.SkipSampleException;
+import org.vlmdistill.datasets.image.ImageDecodeException;
+import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.read.ReadStats;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.datasets.read.Readers;
+import org.vlmdistill.datasets.read.RecordReader;
+import org.vlmdistill.datasets.read.SkipReason;
+import org.vlmdistill.datasets.read.SkippedRecord;
+import org.vlmdistill.datasets.record.ImageSource;
+import org.vlmdistill.datasets.record.Record;
+import org.vlmdistill.datasets.sample.ModelSamples;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.LongConsumer;
+
+/**
+ * Reads a data set through the same readers, image decoder and (given a model) sample builder a
+ * training run uses, and reports what it found: counts, length percentiles, image sizes, and every
+ * record that would be skipped, with its reason and place.
+ */
+public final class DatasetCheck {
+    /** Longest-side buckets of the image size histogram, in pixels. */
+    static final int[] SIZE_BUCKETS = {64, 128, 256, 512, 1024, 2048, 4096};
+
+    private DatasetCheck() {}
+
+    /**
+     * @param model    the model whose template and tokenizer give token lengths; empty for characters only
+     * @param progress called with the number of records read so far, every 1,000 records
+     */
+    public static CheckReport run(List<Path> files, ReaderOptions options, ImageDecoder decoder,
+                                  Optional<ModelSamples> model, LongConsumer progress) throws IOException {
+        Lengths chars = new Lengths();
+        Lengths tokens = new Lengths();
+        Map<String, Long> sizes = new LinkedHashMap<>();
+        for (int b : SIZE_BUCKETS) {
+            sizes.put("<= " + b, 0L);
+        }
+        sizes.put("> " + SIZE_BUCKETS[SIZE_BUCKETS.length - 1], 0L);
+        long images = 0;
+        long good = 0;
+        long shortened = 0;
+        ReadStats stats;
+        try (RecordReader reader = Readers.open(files, options)) {
+            stats = reader.stats();
+            long seen = 0;
+            for (Optional<Record> next = reader.next(); next.isPresent(); next = reader.next()) {
+                Record r = next.get();
+                if (++seen % 1000 == 0) {
+                    progress.accept(seen);
+                }
+                List<int[]> dims = new ArrayList<>();
+                SkippedRecord bad = null;
+                for (ImageSource src : r.images()) {
+                    try {
+                        RgbImage img = decoder.decode(src);
+                        dims.add(new int[] {img.width(), img.height()});
+                    } catch (ImageDecodeException e) {
+                        bad = new SkippedRecord(r.provenance(), e.kind() == ImageDecodeException.Kind.UNSUPPORTED
+                                ? SkipReason.UNSUPPORTED_IMAGE : SkipReason.CORRUPT_IMAGE, e.getMessage());
+                        break;
+                    } catch (IOException e) {
+                        bad = new SkippedRecord(r.provenance(), SkipReason.MISSING_IMAGE, src.name() + ": " + e.getMessage());
+                        break;
+                    }
+                }
+                if (bad == null && model.isPresent()) {
+                    try {
+                        var enc = model.get().encode(r, dims);
+                        tokens.add(enc.length());
+                        shortened += enc.shortened() ? 1 : 0;
+                    } catch (SkipSampleException e) {
+                        bad = new SkippedRecord(r.provenance(), e.reason(), e.detail());
+                    }
+                }
+                if (bad != null) {
+                    stats.skip(bad);
+                    continue;
+                }
+                good++;
+                chars.add(r.turns().stream().mapToInt(t -> t.text().length()).sum());
+                for (int[] d : dims) {
+                    images++;
+                    int side = Math.max(d[0], d[1]);
+                    String bucket = "> " + SIZE_BUCKETS[SIZE_BUCKETS.length - 1];
+                    for (int b : SIZE_BUCKETS) {
+                        if (side <= b) {
+                            bucket = "<= " + b;
+                            break;
+                        }
+                    }
+                    sizes.merge(bucket, 1L, Long::sum);
+                }
+            }
+        }
+        return new CheckReport(files, good, images, shortened, chars.summary(),
+                model.isPresent() ? Optional.of(tokens.summary()) : Optional.empty(), sizes,
+                stats.skipped(), stats.skippedByReason(), stats.skippedRecords());
+    }
+
+    /** A growable int list for percentiles (4 bytes a record). */
+    static final class Lengths {
+        private int[] values = new int[1024];
+        private int n;
+
+        void add(int v) {
+            if (n == values.length) {
+                values = Arrays.copyOf(values, n * 2);
+            }
+            values[n++] = v;
+        }
+
+        Percentiles summary() {
+            int[] sorted = Arrays.copyOf(values, n);
+            Arrays.sort(sorted);
+            return Percentiles.of(sorted);
+        }
+    }
+
+    /** Nearest-rank percentiles of a sorted sample; all zero for an empty one. */
+    public record Percentiles(long count, int min, int p50, int p90, int p99, int max, double mean) {
+        static Percentiles of(int[] sorted) {
+            if (sorted.length == 0) {
+                return new Percentiles(0, 0, 0, 0, 0, 0, 0);
+            }
+            return new Percentiles(sorted.length, sorted[0], rank(sorted, 50), rank(sorted, 90), rank(sorted, 99),
+                    sorted[sorted.length - 1], Arrays.stream(sorted).average().orElse(0));
+        }
+
+        private static int rank(int[] sorted, int p) {
+            int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+            return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+        }
+    }
+
+    /**
+     * @param skippedRecords the skipped records kept in full (the first ones; {@code skipped} counts all)
+     */
+    public record CheckReport(List<Path> files, long goodRecords, long images, long shortened, Percentiles chars,
+                              Optional<Percentiles> tokens, Map<String, Long> imageSizes, long skipped,
+                              Map<SkipReason, Long> skippedByReason, List<SkippedRecord> skippedRecords) {
+    }
+}
