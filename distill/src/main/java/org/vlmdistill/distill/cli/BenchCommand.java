@@ -2,6 +2,8 @@ package org.vlmdistill.distill.cli;
 
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.datasets.image.ImageDecodeBench;
+import org.vlmdistill.datasets.image.ImageResize;
 import org.vlmdistill.datasets.read.LoaderHeapBench;
 import org.vlmdistill.distill.bench.Machine;
 import org.vlmdistill.distill.bench.SafetensorsBench;
@@ -20,7 +22,7 @@ import java.util.function.ToLongFunction;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance figures (median of several runs; see BENCHMARKS.md).",
         subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class,
-                BenchCommand.Loader.class})
+                BenchCommand.Loader.class, BenchCommand.Images.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -28,7 +30,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "name a benchmark: safetensors, heap, sdpa or loader");
+                "name a benchmark: safetensors, heap, sdpa, loader or images");
     }
 
     static Path workDir(Path dir) throws java.io.IOException {
@@ -174,6 +176,55 @@ final class BenchCommand implements Runnable {
 
         private static double mib(long bytes) {
             return bytes / (double) (1 << 20);
+        }
+    }
+
+    @Command(name = "images", mixinStandardHelpOptions = true,
+            description = "Image decoding, and decoding plus resizing to a model's input, in images/s, as a ratio "
+                    + "to OpenCV's imdecode of the same JPEG and PNG bytes on the same threads.")
+    static final class Images implements Callable<Integer> {
+        @Option(names = "--images", defaultValue = "64", description = "Distinct images per format (default ${DEFAULT-VALUE}).")
+        int images;
+
+        @Option(names = "--width", defaultValue = "1024", description = "Image width (default ${DEFAULT-VALUE}).")
+        int width;
+
+        @Option(names = "--height", defaultValue = "768", description = "Image height (default ${DEFAULT-VALUE}).")
+        int height;
+
+        @Option(names = "--threads", defaultValue = "2", description = "Decoding threads, for every variant (default ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--runs", defaultValue = "5", description = "Timed runs of each variant (default ${DEFAULT-VALUE}).")
+        int runs;
+
+        @Option(names = "--size", defaultValue = "384", description = "Resize target, square (default ${DEFAULT-VALUE}).")
+        int size;
+
+        @Option(names = "--filter", defaultValue = "BICUBIC",
+                description = "Resize filter: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+        ImageResize.Filter filter;
+
+        @Option(names = "--quality", defaultValue = "0.9", description = "JPEG quality, 0..1 (default ${DEFAULT-VALUE}).")
+        float quality;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            var bench = new ImageDecodeBench(images, width, height, threads, runs, size, filter, quality);
+            var r = bench.run(System.out);
+            for (var f : r.formats()) {
+                System.out.printf("%s %dx%d, %.0f KiB avg, %d threads: decode+resize to %d %.1f img/s, decode %.1f img/s; "
+                                + "ImageIO only: decode+resize %.1f, decode %.1f img/s; OpenCV imdecode %.1f img/s; "
+                                + "ratio to imdecode: decode+resize %.2f, decode %.2f, ImageIO decode+resize %.2f, "
+                                + "ImageIO decode %.2f (medians of %d runs)%n",
+                        f.format(), width, height, f.encodedBytes() / 1024.0 / f.images(), threads, size,
+                        f.series("decode+resize").median(), f.series("decode").median(),
+                        f.series("ImageIO decode+resize").median(), f.series("ImageIO decode").median(),
+                        f.series("OpenCV imdecode").median(), f.ratio("decode+resize"), f.ratio("decode"),
+                        f.ratio("ImageIO decode+resize"), f.ratio("ImageIO decode"), runs);
+            }
+            return Vlmd.EXIT_OK;
         }
     }
 }

@@ -67,6 +67,20 @@ class VlmdTest {
     }
 
     @Test
+    void benchImagesRunsAndChecksItsFlags() {
+        Run help = run("bench", "images", "--help");
+        assertEquals(0, help.code());
+        assertTrue(help.out().contains("--threads") && help.out().contains("BILINEAR, BICUBIC, LANCZOS"), help.out());
+
+        Run badFilter = run("bench", "images", "--filter", "NEAREST");
+        assertEquals(Vlmd.EXIT_USAGE, badFilter.code());
+        assertTrue(badFilter.err().contains("NEAREST"), badFilter.err());
+
+        Run tiny = run("bench", "images", "--images", "2", "--width", "40", "--height", "30", "--size", "8", "--runs", "1");
+        assertEquals(0, tiny.code(), tiny.err());
+    }
+
+    @Test
     void demoSaysPlainlyThatItIsNotThereYet() {
         Run r = run("demo", "--out", "some/dir");
         assertEquals(0, r.code());
