@@ -67,8 +67,7 @@ public final class DatasetCheck {
                         RgbImage img = decoder.decode(src);
                         dims.add(new int[] {img.width(), img.height()});
                     } catch (ImageDecodeException e) {
-                        bad = new SkippedRecord(r.provenance(), e.kind() == ImageDecodeException.Kind.UNSUPPORTED
-                                ? SkipReason.UNSUPPORTED_IMAGE : SkipReason.CORRUPT_IMAGE, e.getMessage());
+                        bad = new SkippedRecord(r.provenance(), skipReason(e.kind()), e.getMessage());
                         break;
                     } catch (IOException e) {
                         bad = new SkippedRecord(r.provenance(), SkipReason.MISSING_IMAGE, src.name() + ": " + e.getMessage());
@@ -107,6 +106,15 @@ public final class DatasetCheck {
         return new CheckReport(files, good, images, shortened, chars.summary(),
                 model.isPresent() ? Optional.of(tokens.summary()) : Optional.empty(), sizes,
                 stats.skipped(), stats.skippedByReason(), stats.skippedRecords());
+    }
+
+    /** The skip reason of an image that does not decode. */
+    public static SkipReason skipReason(ImageDecodeException.Kind kind) {
+        return switch (kind) {
+            case UNSUPPORTED -> SkipReason.UNSUPPORTED_IMAGE;
+            case TOO_LARGE -> SkipReason.IMAGE_TOO_LARGE;
+            case TRUNCATED, CORRUPT -> SkipReason.CORRUPT_IMAGE;
+        };
     }
 
     /** A growable int list for percentiles (4 bytes a record). */

@@ -11,6 +11,7 @@ public enum SkipReason {
     INVALID_BASE64("image cell is not valid base64"),
     CORRUPT_IMAGE("corrupt or truncated image"),
     UNSUPPORTED_IMAGE("unsupported image format"),
+    IMAGE_TOO_LARGE("image over the pixel limit"),
     IMAGE_COUNT_MISMATCH("images and <image> placeholders differ in number"),
     UNPAIRED_MEMBER("tar member without its pair"),
     TOO_LONG("longer than the limit"),
