@@ -8,11 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.datasets.shapes.ShapesDataset;
 import org.vlmdistill.datasets.shapes.ShapesGenerator;
-import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -26,17 +23,6 @@ class DataCheckShowTest {
     @TempDir
     static Path dir;
     static Path model;
-
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = Vlmd.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        return new Run(cl.execute(args), out.toString(), err.toString());
-    }
 
     /** A LLaVA-shaped model dir: 4 image tokens per image, ChatML with image parts, a word-level tokenizer. */
     @BeforeAll
@@ -92,7 +78,7 @@ class DataCheckShowTest {
     @Test
     void checkCountsAGoodSetAndListsEveryBadRecordOfAMixedFile() throws IOException {
         Path shapes = dir.resolve("shapes");
-        Run good = run("data", "check", shapes.resolve("train.jsonl").toString(), "--model", model.toString());
+        CliRun good = CliRun.run("data", "check", shapes.resolve("train.jsonl").toString(), "--model", model.toString());
         assertEquals(0, good.code(), good.err());
         assertTrue(good.out().contains("good records: 40   skipped: 0   images: 40"), good.out());
         assertTrue(good.out().matches("(?s).*<= 64\\s+40 #{40}.*"), good.out());
@@ -109,7 +95,7 @@ class DataCheckShowTest {
                 + "[{\"from\": \"human\", \"value\": \"<image>\\nx\"}, {\"from\": \"gpt\", \"value\": \"y\"}]}");
         Path mixed = shapes.resolve("mixed.jsonl");
         Files.write(mixed, lines);
-        Run r = run("data", "check", mixed.toString());
+        CliRun r = CliRun.run("data", "check", mixed.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("good records: 3   skipped: 4"), r.out());
         assertTrue(r.out().contains("mixed.jsonl line 2: malformed JSON"), r.out());
@@ -120,7 +106,7 @@ class DataCheckShowTest {
 
     @Test
     void showPrintsTheRenderedTextAndEveryTokenWithItsLabel() throws IOException {
-        Run r = run("data", "show", "--model", model.toString(), dir.resolve("shapes/train.jsonl").toString(), "--index", "1");
+        CliRun r = CliRun.run("data", "show", "--model", model.toString(), dir.resolve("shapes/train.jsonl").toString(), "--index", "1");
         assertEquals(0, r.code(), r.err());
         String first = Files.readAllLines(dir.resolve("shapes/train.jsonl")).get(1);
         String answer = new ObjectMapper().readTree(first).get("conversations").get(1).get("value").asText();
@@ -129,12 +115,12 @@ class DataCheckShowTest {
         assertTrue(r.out().matches("(?s).*\\.\\.\\d+\\s+2\\s+<image> ×4.*"), "image run collapsed:\n" + r.out());
         assertTrue(r.out().matches("(?s).*\\d+\\s+1\\s+yes\\s+<\\|im_end\\|>.*"), "end of turn labelled:\n" + r.out());
 
-        Run msgs = run("data", "show", "--model", model.toString(), "--messages",
+        CliRun msgs = CliRun.run("data", "show", "--model", model.toString(), "--messages",
                 "[{\"role\": \"user\", \"content\": \"<image>\\nWhat color is the circle?\"}, {\"role\": \"assistant\", \"content\": \"red\"}]",
                 "--image", dir.resolve("shapes/images/shapes-000000.png").toString());
         assertEquals(0, msgs.code(), msgs.err());
         assertTrue(msgs.out().contains("labelled 2"), msgs.out()); // "red" and <|im_end|>
-        Run bad = run("data", "show", "--model", model.toString(), "--messages", "[{\"role\": \"robot\", \"content\": \"x\"}]");
+        CliRun bad = CliRun.run("data", "show", "--model", model.toString(), "--messages", "[{\"role\": \"robot\", \"content\": \"x\"}]");
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--messages[0].role"), bad.err());
     }

@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,22 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** {@code vlmd data synth}, run in-process into a temp directory. */
 class DataCommandTest {
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = Vlmd.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void synthWritesTheSetAndPrintsItsSummary(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("shapes");
-        Run r = run("data", "synth", "--out", dir.toString(), "--n", "50", "--seed", "9", "--test-fraction", "0.2");
+        CliRun r = CliRun.run("data", "synth", "--out", dir.toString(), "--n", "50", "--seed", "9", "--test-fraction", "0.2");
         assertEquals(Vlmd.EXIT_OK, r.code(), r.err());
         assertTrue(r.out().contains("wrote 40 train and 10 test samples"), r.out());
         for (String kind : List.of("color", "count", "exists", "relation_yes_no", "relation_what", "describe")) {
@@ -63,22 +48,22 @@ class DataCommandTest {
     @Test
     void badFlagsAndValuesExitTwo(@TempDir Path tmp) {
         String out = tmp.resolve("x").toString();
-        Run badFlag = run("data", "synth", "--out", out, "--colour", "red");
+        CliRun badFlag = CliRun.run("data", "synth", "--out", out, "--colour", "red");
         assertEquals(Vlmd.EXIT_USAGE, badFlag.code());
         assertTrue(badFlag.err().contains("--colour"), badFlag.err());
 
-        Run badFraction = run("data", "synth", "--out", out, "--test-fraction", "1.5");
+        CliRun badFraction = CliRun.run("data", "synth", "--out", out, "--test-fraction", "1.5");
         assertEquals(Vlmd.EXIT_USAGE, badFraction.code());
         assertTrue(badFraction.err().contains("--test-fraction"), badFraction.err());
 
-        Run badCount = run("data", "synth", "--out", out, "--n", "0");
+        CliRun badCount = CliRun.run("data", "synth", "--out", out, "--n", "0");
         assertEquals(Vlmd.EXIT_USAGE, badCount.code());
 
-        Run noOut = run("data", "synth");
+        CliRun noOut = CliRun.run("data", "synth");
         assertEquals(Vlmd.EXIT_USAGE, noOut.code());
         assertTrue(noOut.err().contains("--out"), noOut.err());
 
-        Run noCommand = run("data");
+        CliRun noCommand = CliRun.run("data");
         assertEquals(Vlmd.EXIT_USAGE, noCommand.code());
         assertTrue(noCommand.err().contains("synth"), noCommand.err());
 

@@ -5,10 +5,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.core.safetensors.SafetensorsWriter;
 import org.vlmdistill.core.safetensors.TensorData;
 import org.vlmdistill.core.tensor.DType;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,16 +25,6 @@ class InspectCommandTest {
         return TensorData.of(name, dtype, shape, new byte[(int) (n * dtype.byteSize())]);
     }
 
-    private static String[] run(String... args) {
-        CommandLine cl = Vlmd.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new String[] {String.valueOf(code), out.toString(), err.toString()};
-    }
-
     @Test
     void summarisesConfigWeightsAndFiles(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("config.json"), """
@@ -55,9 +42,9 @@ class InspectCommandTest {
                 zeros("model.text_model.layers.0.self_attn.q_proj.weight", DType.BF16, 32, 32),
                 zeros("lm_head.weight", DType.F32, 100, 32)), Map.of("format", "pt"));
 
-        String[] r = run("inspect", "--model", dir.toString(), "--tensors");
-        assertEquals("0", r[0], r[2]);
-        String out = r[1];
+        CliRun r = CliRun.run("inspect", "--model", dir.toString(), "--tensors");
+        assertEquals(0, r.code(), r.err());
+        String out = r.out();
         assertTrue(out.contains("config: model_type idefics3, torch_dtype bfloat16"), out);
         assertTrue(out.contains("text:   llama hidden 32, layers 1, heads 4 (kv 2), head_dim 8"), out);
         assertTrue(out.contains("vision: idefics3_vision hidden 32, layers 1, heads 2, image 64, patch 16 (16 patches)"), out);
@@ -76,9 +63,9 @@ class InspectCommandTest {
     void aBadConfigExitsTwoNamingFileAndField(@TempDir Path dir) throws Exception {
         Files.writeString(dir.resolve("config.json"), """
                 {"model_type": "llama", "hidden_size": 30, "num_attention_heads": 4}""");
-        String[] r = run("inspect", "--model", dir.toString());
-        assertEquals("2", r[0]);
-        assertTrue(r[2].contains("config.json") && r[2].contains("num_attention_heads"), r[2]);
+        CliRun r = CliRun.run("inspect", "--model", dir.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("config.json") && r.err().contains("num_attention_heads"), r.err());
     }
 
     @Test

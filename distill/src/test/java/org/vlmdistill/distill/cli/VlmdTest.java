@@ -1,31 +1,16 @@
 package org.vlmdistill.distill.cli;
 
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class VlmdTest {
 
-    private record Run(int code, String out, String err) {}
-
-    private static Run run(String... args) {
-        CommandLine cl = Vlmd.commandLine();
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cl.setOut(new PrintWriter(out));
-        cl.setErr(new PrintWriter(err));
-        int code = cl.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
     @Test
     void helpListsTheCommandsAndExitsZero() {
-        Run r = run("--help");
+        CliRun r = CliRun.run("--help");
         assertEquals(0, r.code());
         for (String command : new String[] {"demo", "data", "bench", "inspect"}) {
             assertTrue(r.out().contains(command), "help names " + command + ":\n" + r.out());
@@ -34,33 +19,33 @@ class VlmdTest {
 
     @Test
     void versionNamesTheBuildAndTheRuntime() {
-        Run r = run("--version");
+        CliRun r = CliRun.run("--version");
         assertEquals(0, r.code());
         assertTrue(r.out().matches("(?s)vlmd \\d+\\.\\d+\\.\\d+.*DJL 0\\.35\\.1, libtorch 2\\.7\\.1.*"), r.out());
     }
 
     @Test
     void unknownCommandsAndBadFlagsExitTwoWithAMessage() {
-        Run unknown = run("distil-everything");
+        CliRun unknown = CliRun.run("distil-everything");
         assertEquals(Vlmd.EXIT_USAGE, unknown.code());
         assertTrue(unknown.err().contains("distil-everything"), unknown.err());
 
-        Run badFlag = run("demo", "--fast");
+        CliRun badFlag = CliRun.run("demo", "--fast");
         assertEquals(Vlmd.EXIT_USAGE, badFlag.code());
         assertTrue(badFlag.err().contains("--fast"), badFlag.err());
 
-        Run badValue = run("bench", "sdpa", "--runs", "many");
+        CliRun badValue = CliRun.run("bench", "sdpa", "--runs", "many");
         assertEquals(Vlmd.EXIT_USAGE, badValue.code());
         assertTrue(badValue.err().contains("many"), badValue.err());
 
-        Run none = run();
+        CliRun none = CliRun.run();
         assertEquals(Vlmd.EXIT_USAGE, none.code());
         assertTrue(none.err().contains("command is required"), none.err());
     }
 
     @Test
     void benchLoaderRunsOnSmallFiles(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
-        Run r = run("bench", "loader", "--records", "300", "--small", "30", "--runs", "1", "--dir", tmp.toString());
+        CliRun r = CliRun.run("bench", "loader", "--records", "300", "--small", "30", "--runs", "1", "--dir", tmp.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("loader/llava-300.jsonl")));
         assertTrue(java.nio.file.Files.isRegularFile(tmp.resolve("loader/images/pixel.png")));
@@ -68,21 +53,21 @@ class VlmdTest {
 
     @Test
     void benchImagesRunsAndChecksItsFlags() {
-        Run help = run("bench", "images", "--help");
+        CliRun help = CliRun.run("bench", "images", "--help");
         assertEquals(0, help.code());
         assertTrue(help.out().contains("--threads") && help.out().contains("BILINEAR, BICUBIC, LANCZOS"), help.out());
 
-        Run badFilter = run("bench", "images", "--filter", "NEAREST");
+        CliRun badFilter = CliRun.run("bench", "images", "--filter", "NEAREST");
         assertEquals(Vlmd.EXIT_USAGE, badFilter.code());
         assertTrue(badFilter.err().contains("NEAREST"), badFilter.err());
 
-        Run tiny = run("bench", "images", "--images", "2", "--width", "40", "--height", "30", "--size", "8", "--runs", "1");
+        CliRun tiny = CliRun.run("bench", "images", "--images", "2", "--width", "40", "--height", "30", "--size", "8", "--runs", "1");
         assertEquals(0, tiny.code(), tiny.err());
     }
 
     @Test
     void demoSaysPlainlyThatItIsNotThereYet() {
-        Run r = run("demo", "--out", "some/dir");
+        CliRun r = CliRun.run("demo", "--out", "some/dir");
         assertEquals(0, r.code());
         assertTrue(r.out().contains("not there yet"), r.out());
         assertTrue(r.out().contains("Nothing was trained or written to some/dir"), r.out());
