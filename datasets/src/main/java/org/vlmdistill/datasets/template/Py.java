@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.template;
 
+import org.vlmdistill.core.text.CodePointOrder;
+
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -372,18 +374,7 @@ final class Py {
     }
 
     static int compareCodePoints(String a, String b) {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
+        return CodePointOrder.compare(a, b);
     }
 
     /** Python's {@code item in container}. */

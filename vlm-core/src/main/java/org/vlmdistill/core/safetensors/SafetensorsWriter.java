@@ -1,6 +1,7 @@
 package org.vlmdistill.core.safetensors;
 
 import org.vlmdistill.core.io.AtomicFiles;
+import org.vlmdistill.core.text.CodePointOrder;
 
 import org.vlmdistill.core.tensor.DType;
 
@@ -102,20 +103,7 @@ public final class SafetensorsWriter {
     }
 
     /** Rust compares names as UTF-8 bytes, which is code point order, not Java's UTF-16 order. */
-    static final Comparator<String> CODE_POINT_ORDER = (a, b) -> {
-        int i = 0;
-        int j = 0;
-        while (i < a.length() && j < b.length()) {
-            int ca = a.codePointAt(i);
-            int cb = b.codePointAt(j);
-            if (ca != cb) {
-                return Integer.compare(ca, cb);
-            }
-            i += Character.charCount(ca);
-            j += Character.charCount(cb);
-        }
-        return Integer.compare(a.length() - i, b.length() - j);
-    };
+    static final Comparator<String> CODE_POINT_ORDER = CodePointOrder.COMPARATOR;
 
     static final Comparator<TensorData> HF_ORDER =
             Comparator.comparingInt((TensorData t) -> -hfDtypeRank(t.dtype()))
