@@ -27,10 +27,12 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().getOut().println("""
                 vlmd demo: the demo is not there yet.
-                It needs the models, datasets, distillation and evaluation pieces, which are still being built.
+                It needs the models, distillation and evaluation pieces, which are still being built.
                 Nothing was trained or written to %s.
-                What works today: `./vlmd inspect --model DIR` (config and safetensors of a model directory)
-                and `./vlmd bench ...` (safetensors read speed, heap use, attention through the libtorch bridge).""".formatted(out));
+                What works today: `./vlmd data synth --out DIR` (the Shapes set the demo will use),
+                `./vlmd data check FILE...` and `./vlmd data show --model DIR FILE` (data sets as training reads them),
+                `./vlmd inspect --model DIR` (config and safetensors of a model directory)
+                and `./vlmd bench ...` (loading, decoding and attention speed; see BENCHMARKS.md).""".formatted(out));
         spec.commandLine().getOut().flush();
         return Vlmd.EXIT_OK;
     }
