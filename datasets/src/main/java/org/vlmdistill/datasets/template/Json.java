@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.template;
 
+import org.vlmdistill.core.text.JsonStrings;
+
 import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +58,7 @@ final class Json {
             case Boolean b -> out.append(b ? "true" : "false");
             case Long l -> out.append(l);
             case Double d -> out.append(Double.isNaN(d) ? "NaN" : Double.isInfinite(d) ? (d > 0 ? "Infinity" : "-Infinity") : Py.floatRepr(d));
-            case String s -> writeString(s, out);
+            case String s -> JsonStrings.quote(out, s);
             case PyRange r -> throw notSerializable(r);
             case List<?> list -> {
                 if (list.isEmpty()) {
@@ -87,7 +89,7 @@ final class Json {
                 for (Map.Entry<String, Object> e : entries) {
                     out.append(first ? "" : itemSeparator);
                     newline(out, level + 1);
-                    writeString(e.getKey(), out);
+                    JsonStrings.quote(out, e.getKey());
                     out.append(keySeparator);
                     write(e.getValue(), out, level + 1);
                     first = false;
@@ -119,30 +121,5 @@ final class Json {
 
     private static RenderError notSerializable(Object v) {
         return new RenderError("Object of type " + Py.typeName(v) + " is not JSON serializable");
-    }
-
-    /** Python's json string escaping with ensure_ascii=False: quote, backslash and C0 controls only. */
-    private static void writeString(String s, StringBuilder out) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
     }
 }

@@ -99,32 +99,4 @@ final class Json {
         return true;
     }
 
-    /**
-     * Appends {@code s} as a JSON string the way serde_json (the HF writer) does, so our headers are
-     * byte-identical to HF's: {@code "} and {@code \} escaped, \b \f \n \r \t short forms, other
-     * control characters as lower-case <code>&#92;u00xx</code>, everything else (non-ASCII included) raw.
-     */
-    static void quote(StringBuilder out, String s) {
-        out.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\b' -> out.append("\\b");
-                case '\f' -> out.append("\\f");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        out.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-                    } else {
-                        out.append(c);
-                    }
-                }
-            }
-        }
-        out.append('"');
-    }
 }

@@ -1,5 +1,7 @@
 package org.vlmdistill.core.safetensors;
 
+import org.vlmdistill.core.text.JsonStrings;
+
 import org.vlmdistill.core.io.AtomicFiles;
 import org.vlmdistill.core.text.CodePointOrder;
 
@@ -163,9 +165,9 @@ public final class SafetensorsWriter {
             String sep = "";
             for (Map.Entry<String, String> e : metadata.entrySet()) {
                 json.append(sep);
-                Json.quote(json, e.getKey());
+                JsonStrings.quote(json, e.getKey());
                 json.append(':');
-                Json.quote(json, e.getValue());
+                JsonStrings.quote(json, e.getValue());
                 sep = ",";
             }
             json.append('}');
@@ -175,7 +177,7 @@ public final class SafetensorsWriter {
             if (json.length() > 1) {
                 json.append(',');
             }
-            Json.quote(json, t.name());
+            JsonStrings.quote(json, t.name());
             json.append(":{\"dtype\":\"").append(t.dtype().safetensorsName()).append("\",\"shape\":[");
             long[] shape = t.shape();
             for (int i = 0; i < shape.length; i++) {

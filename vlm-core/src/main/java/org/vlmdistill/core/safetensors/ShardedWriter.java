@@ -1,5 +1,7 @@
 package org.vlmdistill.core.safetensors;
 
+import org.vlmdistill.core.text.JsonStrings;
+
 import org.vlmdistill.core.io.AtomicFiles;
 
 import java.io.IOException;
@@ -106,9 +108,9 @@ final class ShardedWriter {
         String sep = "\n";
         for (Map.Entry<String, String> e : weightMap.entrySet()) {
             json.append(sep).append("    ");
-            Json.quote(json, e.getKey());
+            JsonStrings.quote(json, e.getKey());
             json.append(": ");
-            Json.quote(json, e.getValue());
+            JsonStrings.quote(json, e.getValue());
             sep = ",\n";
         }
         json.append("\n  }\n}\n");
