@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.image;
 
+import org.vlmdistill.core.bench.Median;
+
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
@@ -50,7 +52,7 @@ public record ImageDecodeBench(int images, int width, int height, int threads, i
     /** Images per second of one variant, one figure per run. */
     public record Series(String name, double[] imagesPerSecond) {
         public double median() {
-            return ImageDecodeBench.median(imagesPerSecond);
+            return Median.of(imagesPerSecond);
         }
     }
 
@@ -81,7 +83,7 @@ public record ImageDecodeBench(int images, int width, int height, int threads, i
             for (int i = 0; i < r.length; i++) {
                 r[i] = v[i] / base[i];
             }
-            return median(r);
+            return Median.of(r);
         }
     }
 
@@ -142,13 +144,6 @@ public record ImageDecodeBench(int images, int width, int height, int threads, i
             }
         }
         return new Result(this, results);
-    }
-
-    static double median(double[] values) {
-        double[] s = values.clone();
-        Arrays.sort(s);
-        int n = s.length;
-        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
     }
 
     /** Seconds for {@code threads} workers to run {@code work} on every file once. */

@@ -83,8 +83,8 @@ public final class SafetensorsBench {
         double[] c = new double[runs];
         double[] l = new double[runs];
         for (int i = 0; i < runs; i++) {
-            c[i] = Timing.measure("cat", 1, () -> cat(file)).median();
-            l[i] = Timing.measure("load", 1, () -> loadAll(file, target, loader)).median();
+            c[i] = Timing.seconds(() -> cat(file));
+            l[i] = Timing.seconds(() -> loadAll(file, target, loader));
             out.printf("  run %d: cat %.2f GiB/s, into NDArrays (%s) %.2f GiB/s%n", i + 1,
                     bytes / (double) GIB / c[i], target, bytes / (double) GIB / l[i]);
         }

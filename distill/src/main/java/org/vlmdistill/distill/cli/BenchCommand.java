@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.cli;
 
+import org.vlmdistill.core.bench.Median;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.datasets.image.ImageDecodeBench;
@@ -16,7 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.function.ToLongFunction;
+import java.util.function.ToDoubleFunction;
 
 /** Performance figures, each with its machine and the median of several runs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -164,17 +165,16 @@ final class BenchCommand implements Runnable {
                         mib(rs.getFirst().fileBytes()), mib(median(rs, LoaderHeapBench.Result::live)),
                         median(rs, x -> x.live() - x.heapBefore()) / 1024.0,
                         mib(median(rs, LoaderHeapBench.Result::afterGc)), mib(median(rs, LoaderHeapBench.Result::poolPeak)),
-                        in.records() / (median(rs, x -> (long) (x.seconds() * 1e9)) / 1e9), runs);
+                        in.records() / (median(rs, LoaderHeapBench.Result::seconds)), runs);
             }
             return Vlmd.EXIT_OK;
         }
 
-        private static long median(List<LoaderHeapBench.Result> rs, ToLongFunction<LoaderHeapBench.Result> f) {
-            long[] v = rs.stream().mapToLong(f).sorted().toArray();
-            return v[v.length / 2];
+        private static double median(List<LoaderHeapBench.Result> rs, ToDoubleFunction<LoaderHeapBench.Result> f) {
+            return Median.of(rs.stream().mapToDouble(f).toArray());
         }
 
-        private static double mib(long bytes) {
+        private static double mib(double bytes) {
             return bytes / (double) (1 << 20);
         }
     }
