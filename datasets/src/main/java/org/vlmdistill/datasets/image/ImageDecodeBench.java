@@ -1,5 +1,6 @@
 package org.vlmdistill.datasets.image;
 
+import org.vlmdistill.core.image.ImageResize;
 import org.vlmdistill.core.bench.Median;
 
 import javax.imageio.IIOImage;

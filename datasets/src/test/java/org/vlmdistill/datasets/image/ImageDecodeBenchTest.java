@@ -1,5 +1,6 @@
 package org.vlmdistill.datasets.image;
 
+import org.vlmdistill.core.image.ImageResize;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;

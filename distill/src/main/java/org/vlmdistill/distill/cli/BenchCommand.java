@@ -1,10 +1,11 @@
 package org.vlmdistill.distill.cli;
 
+import org.vlmdistill.core.image.ImageResize;
 import org.vlmdistill.core.bench.Median;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.datasets.image.ImageDecodeBench;
-import org.vlmdistill.datasets.image.ImageResize;
+
 import org.vlmdistill.datasets.read.LoaderHeapBench;
 import org.vlmdistill.distill.bench.Machine;
 import org.vlmdistill.distill.bench.SafetensorsBench;

@@ -118,7 +118,7 @@ public final class HfConfigs {
     }
 
     /** The file as a JSON tree; errors say whether it is missing, not UTF-8, or not JSON. */
-    static JsonNode readJson(Path file) {
+    public static JsonNode readJson(Path file) {
         String source = file.toString();
         byte[] bytes;
         try {

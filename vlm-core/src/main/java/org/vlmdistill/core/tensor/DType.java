@@ -40,6 +40,22 @@ public enum DType {
         this.djl = djl;
     }
 
+    /** The name torch and HF configs use ({@code torch_dtype}: {@code "bfloat16"}, {@code "float32"}, ...). */
+    public String torchName() {
+        return switch (this) {
+            case F64 -> "float64";
+            case F32 -> "float32";
+            case F16 -> "float16";
+            case BF16 -> "bfloat16";
+            case I64 -> "int64";
+            case I32 -> "int32";
+            case I16 -> "int16";
+            case I8 -> "int8";
+            case U8 -> "uint8";
+            case BOOL -> "bool";
+        };
+    }
+
     /** The name in a safetensors header ({@code "BF16"}, {@code "F32"}, ...). */
     public String safetensorsName() {
         return safetensorsName;

@@ -1,6 +1,5 @@
-package org.vlmdistill.datasets.image;
+package org.vlmdistill.core.image;
 
-import org.vlmdistill.core.image.RgbImage;
 
 /**
  * Resampling of an {@link RgbImage} to a target size, with Pillow's algorithm ({@code Resample.c},

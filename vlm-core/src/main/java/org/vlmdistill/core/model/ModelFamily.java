@@ -1,0 +1,20 @@
+package org.vlmdistill.core.model;
+
+import org.vlmdistill.core.device.ComputePolicy;
+
+/**
+ * Builds the models of one top-level {@code model_type}. Implementations register with
+ * {@link java.util.ServiceLoader} ({@code META-INF/services/org.vlmdistill.core.model.ModelFamily}) in the
+ * module that implements the family; {@link ModelFamilies} finds them.
+ */
+public interface ModelFamily {
+
+    /** HF's {@code model_type} this family builds ({@code idefics3}, {@code llava}, {@code llama}). */
+    String modelType();
+
+    /**
+     * Builds the model, taking every parameter from {@code weights} by HF name, then calls
+     * {@link WeightLoading#finish()} and hands its parameters and manager to the model.
+     */
+    Model create(ModelDirectory source, WeightLoading weights, ComputePolicy policy);
+}

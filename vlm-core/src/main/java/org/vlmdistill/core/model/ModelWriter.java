@@ -1,0 +1,132 @@
+package org.vlmdistill.core.model;
+
+import ai.djl.ndarray.NDArray;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.core.config.HfConfigs;
+import org.vlmdistill.core.io.AtomicFiles;
+import org.vlmdistill.core.safetensors.SafetensorsWriter;
+import org.vlmdistill.core.safetensors.TensorData;
+import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.core.tensor.TensorLoader;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Saves a model as a Hugging Face directory that transformers loads unchanged: {@code config.json}
+ * (the source tree, every key kept, {@code torch_dtype} set to the saved dtype), the parameters under
+ * their HF names in {@code model.safetensors} (sharded past {@link #DEFAULT_MAX_SHARD_BYTES} with an
+ * index, as {@code save_pretrained}), and the source directory's tokenizer, processor, template and
+ * generation files copied.
+ *
+ * <p>The directory appears whole or not at all: everything is written into a staging directory beside
+ * it, which then replaces it by rename.
+ */
+public final class ModelWriter {
+    /** transformers' {@code max_shard_size="5GB"} (decimal, as HF's parse_size_to_int). */
+    public static final long DEFAULT_MAX_SHARD_BYTES = 5_000_000_000L;
+
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private ModelWriter() {
+    }
+
+    /** Saves in the model's compute dtype. */
+    public static void save(Model model, Path out) throws IOException {
+        save(model, out, Optional.empty(), DEFAULT_MAX_SHARD_BYTES);
+    }
+
+    /**
+     * @param dtype         the dtype to store, else the parameters' own
+     * @param maxShardBytes tensor bytes per shard
+     */
+    public static void save(Model model, Path out, Optional<DType> dtype, long maxShardBytes) throws IOException {
+        Path target = out.toAbsolutePath().normalize();
+        Path parent = target.getParent();
+        Files.createDirectories(parent);
+        Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
+        try {
+            DType stored = write(model, staging, dtype, maxShardBytes);
+            writeConfig(model.source().configJson(), stored, staging.resolve(HfConfigs.CONFIG_FILE));
+            for (Path f : model.source().companionFiles()) {
+                Files.copy(f, staging.resolve(f.getFileName().toString()), StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            swapIn(staging, target);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(staging);
+            throw e;
+        }
+    }
+
+    private static DType write(Model model, Path dir, Optional<DType> dtype, long maxShardBytes) throws IOException {
+        TensorLoader bytes = new TensorLoader(model.policy().ops());
+        List<TensorData> tensors = new ArrayList<>();
+        List<NDArray> converted = new ArrayList<>();
+        DType stored = null;
+        try {
+            for (Parameter p : model.parameters().list()) {
+                NDArray array = p.array();
+                if (dtype.isPresent() && model.policy().ops().dtypeOf(array) != dtype.get()) {
+                    array = model.policy().ops().cast(array.stopGradient(), dtype.get());
+                    converted.add(array);
+                }
+                TensorLoader.Bytes b = bytes.toBytes(array);
+                stored = stored == null ? b.dtype() : stored;
+                tensors.add(new TensorData(p.name(), b.dtype(), b.shape(), b.data()));
+            }
+            SafetensorsWriter.writeSharded(dir, tensors, Map.of("format", "pt"), maxShardBytes);
+        } finally {
+            converted.forEach(NDArray::close);
+        }
+        return stored == null ? dtype.orElse(DType.F32) : stored;
+    }
+
+    /** transformers writes {@code json.dumps(config, indent=2, sort_keys=True) + "\n"}. */
+    static void writeConfig(ObjectNode config, DType stored, Path file) throws IOException {
+        String key = config.has("dtype") && !config.has("torch_dtype") ? "dtype" : "torch_dtype";
+        config.put(key, stored.torchName());
+        DefaultPrettyPrinter printer = new DefaultPrettyPrinter()
+                .withObjectIndenter(new DefaultIndenter("  ", "\n"))
+                .withArrayIndenter(new DefaultIndenter("  ", "\n"));
+        Object sorted = JSON.treeToValue(config, Object.class);
+        String text = JSON.writer(printer).writeValueAsString(sorted).replace("\" : ", "\": ") + "\n";
+        AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8), AtomicFiles.Durability.SYNC);
+    }
+
+    /** {@code staging} becomes {@code target}; an old {@code target} is moved aside first, then deleted. */
+    private static void swapIn(Path staging, Path target) throws IOException {
+        if (Files.exists(target)) {
+            Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
+            Files.delete(old);
+            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            deleteTree(old);
+        } else {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}

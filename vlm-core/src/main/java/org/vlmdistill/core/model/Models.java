@@ -1,0 +1,47 @@
+package org.vlmdistill.core.model;
+
+import ai.djl.ndarray.NDManager;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Loading: open the directory, read {@code model_type}, ask the registry for the family, build, take
+ * the weights by HF name. The model owns a fresh {@link NDManager} on the policy's device.
+ */
+public final class Models {
+    private Models() {
+    }
+
+    /** The model in {@code dir}, its parameters in the policy's compute dtype. */
+    public static Model load(Path dir, ComputePolicy policy) throws IOException {
+        return load(ModelDirectory.open(dir), policy);
+    }
+
+    public static Model load(ModelDirectory source, ComputePolicy policy) throws IOException {
+        ModelFamily family = ModelFamilies.installed().family(source.config().modelType(), source.describe());
+        NDManager manager = NDManager.newBaseManager(policy.device());
+        try (SafetensorsCheckpoint checkpoint = source.openCheckpoint()) {
+            return family.create(source,
+                    WeightLoading.fromCheckpoint(manager, checkpoint, policy.computeDType(), policy.ops()), policy);
+        } catch (IOException | RuntimeException | Error e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A model of {@code source}'s config with seeded random weights (tests, benchmarks, a fresh student). */
+    public static Model random(ModelDirectory source, ComputePolicy policy, long seed) {
+        ModelFamily family = ModelFamilies.installed().family(source.config().modelType(), source.describe());
+        NDManager manager = NDManager.newBaseManager(policy.device());
+        try {
+            return family.create(source, WeightLoading.random(manager, policy.computeDType(), policy.ops(), seed),
+                    policy);
+        } catch (RuntimeException | Error e) {
+            manager.close();
+            throw e;
+        }
+    }
+}

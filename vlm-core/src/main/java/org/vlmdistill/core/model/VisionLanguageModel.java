@@ -1,0 +1,158 @@
+package org.vlmdistill.core.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import org.vlmdistill.core.config.VisionLanguageConfig;
+import org.vlmdistill.core.device.ComputePolicy;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * A vision encoder, a connector and a text decoder: the connector's output replaces the embeddings
+ * of the image tokens ({@code image_token_id}) in the text stream, in order (HF's
+ * {@code inputs_merger} / {@code masked_scatter}), then the decoder runs on the merged embeddings.
+ * Families build the parts; this class only composes them.
+ */
+public final class VisionLanguageModel implements Model {
+    private final ModelDirectory source;
+    private final VisionLanguageConfig config;
+    private final ComputePolicy policy;
+    private final NDManager manager;
+    private final Parameters parameters;
+    private final Map<String, Parameters> components;
+    private final VisionEncoder visionEncoder;
+    private final Connector connector;
+    private final TextDecoder textDecoder;
+    private final ImageProcessor imageProcessor;
+
+    public VisionLanguageModel(ModelDirectory source, VisionLanguageConfig config, ComputePolicy policy,
+                               NDManager manager, Parameters parameters, Map<String, Parameters> components,
+                               VisionEncoder visionEncoder, Connector connector, TextDecoder textDecoder,
+                               ImageProcessor imageProcessor) {
+        this.source = Objects.requireNonNull(source, "source");
+        this.config = Objects.requireNonNull(config, "config");
+        this.policy = Objects.requireNonNull(policy, "policy");
+        this.manager = Objects.requireNonNull(manager, "manager");
+        this.parameters = Objects.requireNonNull(parameters, "parameters");
+        this.components = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(components));
+        this.visionEncoder = Objects.requireNonNull(visionEncoder, "visionEncoder");
+        this.connector = Objects.requireNonNull(connector, "connector");
+        this.textDecoder = Objects.requireNonNull(textDecoder, "textDecoder");
+        this.imageProcessor = Objects.requireNonNull(imageProcessor, "imageProcessor");
+    }
+
+    @Override
+    public ModelDirectory source() {
+        return source;
+    }
+
+    @Override
+    public VisionLanguageConfig config() {
+        return config;
+    }
+
+    @Override
+    public Parameters parameters() {
+        return parameters;
+    }
+
+    @Override
+    public ComputePolicy policy() {
+        return policy;
+    }
+
+    @Override
+    public Map<String, Parameters> components() {
+        return components;
+    }
+
+    public VisionEncoder visionEncoder() {
+        return visionEncoder;
+    }
+
+    public Connector connector() {
+        return connector;
+    }
+
+    public TextDecoder textDecoder() {
+        return textDecoder;
+    }
+
+    public ImageProcessor imageProcessor() {
+        return imageProcessor;
+    }
+
+    /** {@code [tiles, C, H, W]} to the decoder's image-token embeddings {@code [tiles, tokens, text_hidden]}. */
+    public NDArray imageFeatures(NDArray pixelValues) {
+        return connector.forward(visionEncoder.forward(pixelValues));
+    }
+
+    /**
+     * The token embeddings with every image token's replaced by the next image feature.
+     *
+     * @param inputIds    {@code [batch, seq]} int64
+     * @param pixelValues {@code [tiles, C, H, W]}, the tiles of every image in the order the images appear
+     *                    in the batch (row by row); null when there are no images
+     * @throws IllegalArgumentException when the text's image tokens and the images' features differ in number
+     */
+    public NDArray inputEmbeddings(NDArray inputIds, NDArray pixelValues) {
+        NDArray embeds = textDecoder.embedTokens(inputIds);
+        long[] ids = inputIds.toLongArray();
+        int imageTokenId = config.imageTokenId();
+        int imageTokens = 0;
+        for (long id : ids) {
+            if (id == imageTokenId) {
+                imageTokens++;
+            }
+        }
+        if (pixelValues == null) {
+            if (imageTokens != 0) {
+                throw new IllegalArgumentException("the text holds " + imageTokens + " image tokens (id "
+                        + imageTokenId + ") but no images were given");
+            }
+            return embeds;
+        }
+        NDArray features = imageFeatures(pixelValues);
+        long hidden = embeds.getShape().get(2);
+        long tiles = features.getShape().get(0);
+        long perTile = features.getShape().get(1);
+        if (imageTokens != tiles * perTile) {
+            throw new IllegalArgumentException("the text holds " + imageTokens + " image tokens (id " + imageTokenId
+                    + ") but the images give " + tiles * perTile + " features (" + tiles + " tiles x "
+                    + perTile + ")");
+        }
+        // Row p of the result is row index[p] of [text embeddings; image features]: a gather, so
+        // gradients reach both the embedding table and the connector.
+        long[] index = new long[ids.length];
+        long next = ids.length;
+        for (int p = 0; p < ids.length; p++) {
+            index[p] = ids[p] == imageTokenId ? next++ : p;
+        }
+        NDArray rows = NDArrays.concat(new NDList(embeds.reshape(ids.length, hidden),
+                features.reshape(tiles * perTile, hidden)), 0);
+        NDArray gather = inputIds.getManager().create(index);
+        NDArray merged = rows.get(new NDIndex("{}", gather));
+        return merged.reshape(embeds.getShape());
+    }
+
+    /**
+     * A full forward: merged embeddings, decoder, logits.
+     *
+     * @param attentionMask {@code [batch, past + seq]} or null; see {@link TextDecoder#forward}
+     * @param cache         null, or the cache to attend to and extend
+     */
+    public ModelOutput forward(NDArray inputIds, NDArray pixelValues, NDArray attentionMask, KvCache cache) {
+        NDArray hidden = textDecoder.forward(inputEmbeddings(inputIds, pixelValues), attentionMask, cache);
+        return new ModelOutput(hidden, textDecoder.lmHead(hidden));
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}
