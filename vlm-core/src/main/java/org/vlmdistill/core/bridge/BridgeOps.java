@@ -16,7 +16,7 @@ import java.util.Set;
  */
 public final class BridgeOps implements TorchOps {
     static final Set<String> BRIDGED = Set.of("dtypeOf", "cast", "viewAs", "scaledDotProductAttention",
-            "silu", "crossEntropy");
+            "linear", "silu", "crossEntropy");
 
     private final LibTorchDispatcher dispatcher;
     private final ComposedOps composed = new ComposedOps();
@@ -89,6 +89,13 @@ public final class BridgeOps implements TorchOps {
             }
             return call.float64(0.0).bool(mask instanceof AttentionMask.Causal)
                     .optionalFloat64(scale).bool(kvHeads != heads).call1();
+        }
+    }
+
+    @Override
+    public NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        try (var call = dispatcher.op("aten::linear", "")) {
+            return call.tensor(x).tensor(weight).optionalTensor(bias).call1();
         }
     }
 

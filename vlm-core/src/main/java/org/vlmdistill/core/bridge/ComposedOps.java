@@ -115,6 +115,12 @@ public final class ComposedOps implements TorchOps {
     }
 
     @Override
+    public NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        NDArray y = x.matMul(weight.transpose());
+        return bias == null ? y : y.add(bias);
+    }
+
+    @Override
     public NDArray silu(NDArray x) {
         return x.mul(x.getNDArrayInternal().sigmoid());
     }

@@ -46,6 +46,16 @@ public interface TorchOps {
      */
     NDArray scaledDotProductAttention(NDArray q, NDArray k, NDArray v, AttentionMask mask, Double scale);
 
+    /**
+     * {@code x W^T + b}, torch's {@code F.linear}.
+     *
+     * @param x      [..., in]
+     * @param weight [out, in]
+     * @param bias   [out], or null for none
+     * @return [..., out]
+     */
+    NDArray linear(NDArray x, NDArray weight, NDArray bias);
+
     /** {@code x * sigmoid(x)}. */
     NDArray silu(NDArray x);
 

@@ -185,6 +185,14 @@ class BridgeOpsTest {
     }
 
     @Test
+    void linearMatchesComposed() {
+        compareWithGradients("linear", ops -> xs -> ops.linear(xs.get(0), xs.get(1), xs.get(2)),
+                List.of(randn(2, 3, 17), randn(5, 17), randn(5)), 1e-5f);
+        compareWithGradients("linear without bias", ops -> xs -> ops.linear(xs.get(0), xs.get(1), null),
+                List.of(randn(4, 17), randn(6, 17)), 1e-5f);
+    }
+
+    @Test
     void siluMatchesComposed() {
         compareWithGradients("silu", ops -> xs -> ops.silu(xs.get(0)), List.of(randn(5, 17).mul(4f)), 1e-6f);
     }

@@ -1,0 +1,31 @@
+package org.vlmdistill.core.nn;
+
+import ai.djl.ndarray.NDArray;
+import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.model.Init;
+import org.vlmdistill.core.model.Weights;
+import org.vlmdistill.core.tensor.DType;
+
+/**
+ * torch's {@code nn.LayerNorm} over the last axis: {@code (x - mean) / sqrt(var + eps) * weight + bias},
+ * biased variance, computed in fp32 and returned in x's dtype (as autocast runs layer_norm).
+ */
+public record LayerNorm(NDArray weight, NDArray bias, double eps, TorchOps ops) {
+
+    public static LayerNorm take(Weights w, String name, long dim, double eps) {
+        return new LayerNorm(w.take(name + ".weight", Init.ONES, dim), w.take(name + ".bias", Init.ZEROS, dim),
+                eps, w.ops());
+    }
+
+    public NDArray forward(NDArray x) {
+        DType dtype = ops.dtypeOf(x);
+        NDArray x32 = dtype == DType.F32 ? x : ops.cast(x, DType.F32);
+        NDArray centered = x32.sub(x32.mean(new int[] {-1}, true));
+        NDArray variance = centered.square().mean(new int[] {-1}, true);
+        NDArray normed = centered.div(variance.add(eps).sqrt());
+        NDArray w32 = ops.dtypeOf(weight) == DType.F32 ? weight : ops.cast(weight, DType.F32);
+        NDArray b32 = ops.dtypeOf(bias) == DType.F32 ? bias : ops.cast(bias, DType.F32);
+        NDArray y = normed.mul(w32).add(b32);
+        return dtype == DType.F32 ? y : ops.cast(y, dtype);
+    }
+}
