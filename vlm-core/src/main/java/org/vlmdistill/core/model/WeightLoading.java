@@ -59,7 +59,7 @@ public final class WeightLoading implements Weights {
     /** Parameters read from {@code checkpoint} (any stored dtype) and converted to {@code dtype}. */
     public static WeightLoading fromCheckpoint(NDManager manager, SafetensorsCheckpoint checkpoint, DType dtype,
                                                TorchOps ops) {
-        return new WeightLoading(manager, dtype, ops, Optional.of(checkpoint), 0, checkpoint.toString());
+        return new WeightLoading(manager, dtype, ops, Optional.of(checkpoint), 0, checkpoint.root().toString());
     }
 
     /** Parameters drawn at random as {@link Init} says, reproducibly for a given {@code seed}. */
