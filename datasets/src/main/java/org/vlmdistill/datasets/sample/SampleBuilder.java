@@ -96,34 +96,14 @@ public final class SampleBuilder {
         String full = renderer.render(messages, false);
         List<int[]> labelled = labelledSpans(turns, messages, full);
 
-        // expand placeholders; positions after each shift by the expansion's extra length
-        List<Integer> at = new ArrayList<>();
-        String placeholder = layout.placeholder();
-        for (int i = full.indexOf(placeholder); i >= 0; i = full.indexOf(placeholder, i + placeholder.length())) {
-            at.add(i);
-        }
-        if (at.size() != imageSizes.size()) {
-            throw new SkipSampleException(SkipReason.IMAGE_COUNT_MISMATCH, imageSizes.size() + " image(s), "
-                    + at.size() + " '" + placeholder + "' in the rendered text of record " + record.id());
-        }
-        StringBuilder text = new StringBuilder();
-        int[] shiftAfter = new int[at.size()];
-        List<int[]> imageChars = new ArrayList<>();
-        int from = 0;
-        int shift = 0;
-        for (int k = 0; k < at.size(); k++) {
-            text.append(full, from, at.get(k));
-            String expansion = layout.expand(imageSizes.get(k)[0], imageSizes.get(k)[1]);
-            imageChars.add(new int[] {text.length(), text.length() + expansion.length()});
-            text.append(expansion);
-            from = at.get(k) + placeholder.length();
-            shift += expansion.length() - placeholder.length();
-            shiftAfter[k] = shift;
-        }
-        text.append(full, from, full.length());
+        Expanded x = expand(full, imageSizes, record.id());
+        List<Integer> at = x.at();
+        int[] shiftAfter = x.shiftAfter();
+        List<int[]> imageChars = x.imageChars();
+        String text = x.text();
         List<int[]> spans = labelled.stream().map(s -> new int[] {shifted(s[0], at, shiftAfter), shifted(s[1], at, shiftAfter)}).toList();
 
-        TextEncoder.Encoded enc = encoder.encode(text.toString());
+        TextEncoder.Encoded enc = encoder.encode(text);
         int n = enc.length();
         int[] labels = new int[n];
         for (int i = 0; i < n; i++) {
@@ -143,7 +123,7 @@ public final class SampleBuilder {
             runs.add(new EncodedConversation.ImageRun(k, start, end - start));
         }
         if (n <= options.maxTokens()) {
-            return new EncodedConversation(record.id(), text.toString(), enc.ids(), labels, runs, false);
+            return new EncodedConversation(record.id(), text, enc.ids(), labels, runs, false);
         }
         if (options.truncation() == SampleOptions.Truncation.DROP) {
             throw new SkipSampleException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens());
@@ -161,8 +141,52 @@ public final class SampleBuilder {
             throw new SkipSampleException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens()
                     + ", and no labelled token is left before the limit");
         }
-        return new EncodedConversation(record.id(), text.toString(), ids, kept,
+        return new EncodedConversation(record.id(), text, ids, kept,
                 runs.stream().filter(r -> r.start() + r.length() <= keep).toList(), true);
+    }
+
+    /**
+     * The token ids of a prompt for generation: {@code turns} rendered with the template's generation
+     * prompt (the assistant header) and each image placeholder expanded into this model's image tokens.
+     *
+     * @param imageSizes {width, height} of each image, in order of appearance
+     * @throws SkipSampleException when the images and the placeholders differ in number
+     */
+    public int[] prompt(List<Turn> turns, List<int[]> imageSizes) {
+        String rendered = renderer.render(messages(turns), true);
+        return encoder.encode(expand(rendered, imageSizes, "prompt").text()).ids();
+    }
+
+    /** A rendered text with each placeholder replaced by its image's expansion. */
+    private record Expanded(String text, List<Integer> at, int[] shiftAfter, List<int[]> imageChars) {}
+
+    // positions after each placeholder shift by the expansion's extra length
+    private Expanded expand(String full, List<int[]> imageSizes, String recordId) {
+        List<Integer> at = new ArrayList<>();
+        String placeholder = layout.placeholder();
+        for (int i = full.indexOf(placeholder); i >= 0; i = full.indexOf(placeholder, i + placeholder.length())) {
+            at.add(i);
+        }
+        if (at.size() != imageSizes.size()) {
+            throw new SkipSampleException(SkipReason.IMAGE_COUNT_MISMATCH, imageSizes.size() + " image(s), "
+                    + at.size() + " '" + placeholder + "' in the rendered text of record " + recordId);
+        }
+        StringBuilder text = new StringBuilder();
+        int[] shiftAfter = new int[at.size()];
+        List<int[]> imageChars = new ArrayList<>();
+        int from = 0;
+        int shift = 0;
+        for (int k = 0; k < at.size(); k++) {
+            text.append(full, from, at.get(k));
+            String expansion = layout.expand(imageSizes.get(k)[0], imageSizes.get(k)[1]);
+            imageChars.add(new int[] {text.length(), text.length() + expansion.length()});
+            text.append(expansion);
+            from = at.get(k) + placeholder.length();
+            shift += expansion.length() - placeholder.length();
+            shiftAfter[k] = shift;
+        }
+        text.append(full, from, full.length());
+        return new Expanded(text.toString(), at, shiftAfter, imageChars);
     }
 
     private static int shifted(int pos, List<Integer> at, int[] shiftAfter) {

@@ -173,6 +173,22 @@ class SampleBuilderTest {
     }
 
     @Test
+    void aGenerationPromptEndsWithTheAssistantHeaderAndExpandsImages() {
+        CharEncoder enc = new CharEncoder();
+        SampleBuilder b = new SampleBuilder(CHATML, enc, new FixedImageTokens("<image>", 3), SampleOptions.defaults(),
+                false, List.of("<|im_end|>"));
+        int[] ids = b.prompt(List.of(new Turn(Role.USER, "<image>\nq?")), List.of(new int[] {8, 8}));
+        StringBuilder text = new StringBuilder();
+        for (int id : ids) {
+            text.append(enc.tokenString(id));
+        }
+        assertEquals("<|im_start|>user\n<image><image><image>\nq?<|im_end|>\n<|im_start|>assistant\n", text.toString());
+        SkipSampleException e = assertThrows(SkipSampleException.class,
+                () -> b.prompt(List.of(new Turn(Role.USER, "<image> <image>")), List.of(new int[] {8, 8})));
+        assertEquals(SkipReason.IMAGE_COUNT_MISMATCH, e.reason());
+    }
+
+    @Test
     void placeholderCountMustMatchTheImages() {
         Record r = record(List.of(new Turn(Role.USER, "<image> <image>"), new Turn(Role.ASSISTANT, "x")), 1);
         SkipSampleException e = assertThrows(SkipSampleException.class,
