@@ -32,6 +32,21 @@ public final class Models {
         }
     }
 
+    /**
+     * The model's structure checked against {@code dir}'s checkpoint, reading no tensor data: names,
+     * shapes and parameter counts only (see {@link WeightLoading#shapesOnly}); its forward computes on zeros.
+     */
+    public static Model structure(ModelDirectory source, ComputePolicy policy) throws IOException {
+        ModelFamily family = ModelFamilies.installed().family(source.config().modelType(), source.describe());
+        NDManager manager = NDManager.newBaseManager(policy.device());
+        try (SafetensorsCheckpoint checkpoint = source.openCheckpoint()) {
+            return family.create(source, WeightLoading.shapesOnly(manager, checkpoint, policy.ops()), policy);
+        } catch (IOException | RuntimeException | Error e) {
+            manager.close();
+            throw e;
+        }
+    }
+
     /** A model of {@code source}'s config with seeded random weights (tests, benchmarks, a fresh student). */
     public static Model random(ModelDirectory source, ComputePolicy policy, long seed) {
         ModelFamily family = ModelFamilies.installed().family(source.config().modelType(), source.describe());

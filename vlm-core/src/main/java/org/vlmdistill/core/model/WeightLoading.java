@@ -35,6 +35,7 @@ public final class WeightLoading implements Weights {
     private final Optional<SafetensorsCheckpoint> checkpoint;
     private final long seed;
     private final String source;
+    private final boolean shapesOnly;
 
     private final List<Parameter> taken = new ArrayList<>();
     private final Set<String> takenNames = new HashSet<>();
@@ -44,7 +45,7 @@ public final class WeightLoading implements Weights {
     private boolean finished;
 
     private WeightLoading(NDManager manager, DType dtype, TorchOps ops, Optional<SafetensorsCheckpoint> checkpoint,
-                          long seed, String source) {
+                          long seed, String source, boolean shapesOnly) {
         if (!dtype.isFloating()) {
             throw new IllegalArgumentException("parameters must be floating point, got " + dtype);
         }
@@ -54,17 +55,30 @@ public final class WeightLoading implements Weights {
         this.checkpoint = checkpoint;
         this.seed = seed;
         this.source = source;
+        this.shapesOnly = shapesOnly;
     }
 
     /** Parameters read from {@code checkpoint} (any stored dtype) and converted to {@code dtype}. */
     public static WeightLoading fromCheckpoint(NDManager manager, SafetensorsCheckpoint checkpoint, DType dtype,
                                                TorchOps ops) {
-        return new WeightLoading(manager, dtype, ops, Optional.of(checkpoint), 0, checkpoint.root().toString());
+        return new WeightLoading(manager, dtype, ops, Optional.of(checkpoint), 0, checkpoint.root().toString(),
+                false);
     }
 
     /** Parameters drawn at random as {@link Init} says, reproducibly for a given {@code seed}. */
     public static WeightLoading random(NDManager manager, DType dtype, TorchOps ops, long seed) {
-        return new WeightLoading(manager, dtype, ops, Optional.empty(), seed, "random init (seed " + seed + ")");
+        return new WeightLoading(manager, dtype, ops, Optional.empty(), seed, "random init (seed " + seed + ")",
+                false);
+    }
+
+    /**
+     * Checks names and shapes against {@code checkpoint} without reading any data: every parameter is
+     * an fp32 zero broadcast to its shape (a view of one element), so a model of any size can be built
+     * to count and check its parameters ({@code vlmd inspect}). Such a model must not be trained.
+     */
+    public static WeightLoading shapesOnly(NDManager manager, SafetensorsCheckpoint checkpoint, TorchOps ops) {
+        return new WeightLoading(manager, DType.F32, ops, Optional.of(checkpoint), 0, checkpoint.root().toString(),
+                true);
     }
 
     @Override
@@ -100,12 +114,12 @@ public final class WeightLoading implements Weights {
             misshapen.add(name + ": expected a floating-point tensor, found " + info.dtype());
             return placeholder(shape);
         }
-        return new TensorLoader(ops).load(manager, ckpt, name, dtype);
+        return shapesOnly ? placeholder(shape) : new TensorLoader(ops).load(manager, ckpt, name, dtype);
     }
 
     /** Stands in for a missing tensor so that building can go on and collect every problem. */
     private NDArray placeholder(long[] shape) {
-        return manager.zeros(new Shape(shape), DataType.FLOAT32);
+        return manager.zeros(new Shape(1), DataType.FLOAT32).broadcast(new Shape(shape));
     }
 
     private NDArray initial(String name, Init init, long[] shape) {

@@ -118,6 +118,26 @@ class ModelsTest {
     }
 
     @Test
+    void aStructureReadsNoDataButChecksAndCountsEveryTensor(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("m");
+        try (Model m = Models.random(ModelDirectory.of(llamaConfig(), null), fp32, seed)) {
+            ModelWriter.save(m, dir, Optional.of(DType.F16), ModelWriter.DEFAULT_MAX_SHARD_BYTES);
+        }
+        try (Model s = Models.structure(ModelDirectory.open(dir), fp32)) {
+            assertEquals(11 * 8 + 8 * 8 + 8 * 11, s.parameters().elements());
+            for (Parameter p : s.parameters().list()) {
+                assertEquals(0f, p.array().abs().max().getFloat(), p.name() + " holds no data");
+            }
+        }
+        ObjectNode other = llamaConfig();
+        other.put("vocab_size", 12);
+        Files.writeString(dir.resolve("config.json"), other.toPrettyString());
+        WeightsMismatchException e = assertThrows(WeightsMismatchException.class,
+                () -> Models.structure(ModelDirectory.open(dir), fp32));
+        assertEquals(2, e.misshapen().size(), e.getMessage());
+    }
+
+    @Test
     void anUnsupportedModelTypeListsTheSupportedOnes() {
         ObjectNode qwen = llamaConfig();
         qwen.put("model_type", "qwen2");
