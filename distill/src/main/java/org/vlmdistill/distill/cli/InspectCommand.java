@@ -6,7 +6,21 @@ import org.vlmdistill.core.config.ModelConfig;
 import org.vlmdistill.core.config.TextConfig;
 import org.vlmdistill.core.config.VisionConfig;
 import org.vlmdistill.core.config.VisionLanguageConfig;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.Model;
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.core.model.ModelFamilies;
+import org.vlmdistill.core.model.Models;
+import org.vlmdistill.core.model.Parameter;
+import org.vlmdistill.core.model.Parameters;
+import org.vlmdistill.core.model.UnsupportedModelException;
+import org.vlmdistill.core.model.VisionLanguageModel;
+import org.vlmdistill.core.model.WeightsMismatchException;
+import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+import org.vlmdistill.datasets.template.ChatTemplates;
+import org.vlmdistill.datasets.template.ModelChatTemplate;
+import org.vlmdistill.datasets.tokenizer.ChatTokenizer;
 import org.vlmdistill.core.safetensors.TensorInfo;
 import org.vlmdistill.core.tensor.DType;
 import picocli.CommandLine.Command;
@@ -16,7 +30,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
@@ -73,13 +90,90 @@ final class InspectCommand implements Callable<Integer> {
                 }
             }
         }
+        boolean fits = model(out, config);
+        tokenizer(out);
         for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "chat_template.json",
                 "preprocessor_config.json", "generation_config.json"}) {
             out.printf("%-26s %s%n", f + ":", Files.isRegularFile(model.resolve(f)) ? "present" : "absent");
         }
         out.flush();
-        return Vlmd.EXIT_OK;
+        return fits ? Vlmd.EXIT_OK : Vlmd.EXIT_FAILURE;
     }
+
+    /**
+     * The model as its family builds it, checked against the files without reading tensor data:
+     * parameters per component, which must add up to the tensors in the files.
+     *
+     * @return false when the files do not fit the config
+     */
+    private boolean model(PrintWriter out, ModelConfig config) throws java.io.IOException {
+        ModelFamilies families = ModelFamilies.installed();
+        if (!families.modelTypes().contains(config.modelType())) {
+            out.println("family: none for model_type " + config.modelType() + " (supported: "
+                    + String.join(", ", families.modelTypes()) + ")");
+            return true;
+        }
+        out.println("family: " + config.modelType() + " (" + families.family(config.modelType(), model.toString())
+                .getClass().getSimpleName() + ")");
+        try (Model m = Models.structure(ModelDirectory.open(model), ComputePolicy.of(Map.of("dtype", "fp32")));
+             SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(model)) {
+            long total = 0;
+            out.println("parameters by component:");
+            for (Map.Entry<String, Parameters> c : m.components().entrySet()) {
+                out.printf("  %-12s %6d tensors %,16d parameters%n", c.getKey(), c.getValue().count(),
+                        c.getValue().elements());
+                total += c.getValue().elements();
+            }
+            long inFiles = ckpt.tensors().stream().mapToLong(TensorInfo::numElements).sum();
+            Set<String> names = new HashSet<>();
+            m.parameters().list().stream().map(Parameter::name).forEach(names::add);
+            List<TensorInfo> notParameters = ckpt.tensors().stream().filter(t -> !names.contains(t.name())).toList();
+            long notParameterElements = notParameters.stream().mapToLong(TensorInfo::numElements).sum();
+            out.printf("  %-12s %6d tensors %,16d parameters%n", "total", m.parameters().count(), total);
+            out.printf("check: components %,d + tensors that are not parameters %,d = %,d in the files: %s%n",
+                    total, notParameterElements, inFiles, total + notParameterElements == inFiles ? "equal" : "DIFFERENT");
+            notParameters.forEach(t -> out.println("  not a parameter (tied copy or buffer): " + t.name()));
+            if (m instanceof VisionLanguageModel vlm) {
+                ImageTokenLayout layout = vlm.imageProcessor().layout();
+                out.print("image tokens per image (" + layout.imageToken() + "):");
+                for (int[] size : List.of(new int[] {vlm.config().visionConfig().imageSize(),
+                        vlm.config().visionConfig().imageSize()}, new int[] {640, 480}, new int[] {1920, 1080})) {
+                    out.printf(" %dx%d -> %d;", size[0], size[1], layout.imageTokenCount(size[0], size[1]));
+                }
+                out.println();
+            }
+            return true;
+        } catch (WeightsMismatchException | UnsupportedModelException e) {
+            out.println("model: does not load: " + e.getMessage());
+            return false;
+        }
+    }
+
+    /** Vocabulary size and special tokens, where the directory has tokenizer files. */
+    private void tokenizer(PrintWriter out) {
+        if (!Files.isRegularFile(model.resolve("tokenizer.json"))) {
+            return;
+        }
+        try (ChatTokenizer tokenizer = ChatTokenizer.load(model)) {
+            out.printf("tokenizer: %,d tokens%n", tokenizer.vocabSize());
+            try {
+                ModelChatTemplate template = ChatTemplates.load(model);
+                template.specialTokens().forEach((k, v) -> out.println("  " + k + ": " + v + ids(tokenizer, v)));
+            } catch (IllegalArgumentException e) {
+                out.println("  chat template: " + e.getMessage());
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            out.println("tokenizer: cannot load: " + e.getMessage());
+        }
+    }
+
+    private static String ids(ChatTokenizer tokenizer, Object tokens) {
+        if (tokens instanceof String t) {
+            return tokenizer.tokenId(t).stream().mapToObj(id -> " (id " + id + ")").findFirst().orElse("");
+        }
+        return "";
+    }
+
 
     /** The part of a tensor name that names a component: {@code model.vision_model}, {@code lm_head}, ... */
     static String component(String name) {
