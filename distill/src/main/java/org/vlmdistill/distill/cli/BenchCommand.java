@@ -9,6 +9,7 @@ import org.vlmdistill.datasets.image.ImageDecodeBench;
 import org.vlmdistill.datasets.read.LoaderHeapBench;
 import org.vlmdistill.distill.bench.Machine;
 import org.vlmdistill.distill.bench.SafetensorsBench;
+import org.vlmdistill.distill.bench.ModelBench;
 import org.vlmdistill.distill.bench.SdpaBench;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +24,7 @@ import java.util.function.ToDoubleFunction;
 /** Performance figures, each with its machine and the median of several runs. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance figures (median of several runs; see BENCHMARKS.md).",
-        subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class,
+        subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class, BenchCommand.ModelStep.class,
                 BenchCommand.Loader.class, BenchCommand.Images.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
@@ -32,7 +33,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "name a benchmark: safetensors, heap, sdpa, loader or images");
+                "name a benchmark: safetensors, heap, sdpa, model, loader or images");
     }
 
     static Path workDir(Path dir) throws java.io.IOException {
@@ -93,6 +94,31 @@ final class BenchCommand implements Runnable {
                             + "RSS %.0f -> %.0f -> %.0f MiB%n",
                     r.fileBytes() / (mib * 1024), r.heapBefore() / mib, r.heapOpen() / mib, r.heapLoaded() / mib,
                     r.heapMax() / mib, r.rssBefore() / mib, r.rssOpen() / mib, r.rssLoaded() / mib);
+            return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "model", mixinStandardHelpOptions = true,
+            description = "A training step (forward, cross entropy, backward) of a VLM with random weights, "
+                    + "fp32 on CPU: tokens/s and model FLOPs utilization against a GEMM measured in the same run.")
+    static final class ModelStep implements Callable<Integer> {
+        @Option(names = "--model", description = "A model directory's config (default: SmolVLM-256M-Instruct's).")
+        java.nio.file.Path model;
+        @Option(names = "--batch", defaultValue = "1") int batch;
+        @Option(names = "--text-tokens", defaultValue = "192") int textTokens;
+        @Option(names = "--runs", defaultValue = "5") int runs;
+        @Option(names = "--warmup", defaultValue = "1") int warmup;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            var source = model == null ? ModelBench.smolVlm256m()
+                    : org.vlmdistill.core.model.ModelDirectory.open(model);
+            var r = new ModelBench(source, batch, textTokens, runs, warmup, 1).run(System.out);
+            System.out.printf("model step, %,d parameters, batch %d x %d tokens, fp32 CPU: %.2f s, %.0f tokens/s, "
+                            + "%.1f GFLOP/s achieved; GEMM 2048^2 %.1f GFLOP/s; MFU %.1f%% (medians of %d runs)%n",
+                    r.parameters(), batch, r.tokensPerStep() / batch, r.step().median(), r.tokensPerSecond(),
+                    r.achievedFlopsPerSecond() / 1e9, r.gemmFlopsPerSecond() / 1e9, 100 * r.mfu(), runs);
             return Vlmd.EXIT_OK;
         }
     }
