@@ -1,0 +1,29 @@
+package org.vlmdistill.decoder.llama;
+
+import ai.djl.ndarray.NDArray;
+import org.vlmdistill.core.bridge.AttentionMask;
+import org.vlmdistill.core.config.TextConfig;
+import org.vlmdistill.core.model.Weights;
+import org.vlmdistill.core.nn.RmsNorm;
+import org.vlmdistill.decoder.cache.DynamicKvCache;
+
+/** {@code LlamaDecoderLayer}: {@code h = x + attn(norm(x)); out = h + mlp(norm(h))}. */
+final class LlamaDecoderLayer {
+    private final LlamaAttention selfAttn;
+    private final LlamaMlp mlp;
+    private final RmsNorm inputLayernorm;         // [hidden]
+    private final RmsNorm postAttentionLayernorm; // [hidden]
+
+    LlamaDecoderLayer(TextConfig c, Weights w, int layerIdx) {
+        selfAttn = new LlamaAttention(c, w.at("self_attn."), layerIdx);
+        mlp = new LlamaMlp(c, w.at("mlp."));
+        inputLayernorm = RmsNorm.take(w, "input_layernorm", c.hiddenSize(), c.rmsNormEps());
+        postAttentionLayernorm = RmsNorm.take(w, "post_attention_layernorm", c.hiddenSize(), c.rmsNormEps());
+    }
+
+    /** [batch, seq, hidden] to [batch, seq, hidden]. */
+    NDArray forward(NDArray x, NDArray cos, NDArray sin, AttentionMask mask, DynamicKvCache cache) {
+        NDArray h = x.add(selfAttn.forward(inputLayernorm.forward(x), cos, sin, mask, cache));
+        return h.add(mlp.forward(postAttentionLayernorm.forward(h)));
+    }
+}

@@ -1,0 +1,78 @@
+package org.vlmdistill.decoder.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.decoder.rope.Rope;
+
+/**
+ * {@code LlamaRotaryEmbedding} and {@code apply_rotary_pos_emb}: cos and sin of
+ * {@code position * inv_freq}, computed in fp32 and cast to the activations' dtype, applied with
+ * {@code rotate_half} (the two halves of head_dim form the pairs, as HF's checkpoints expect).
+ */
+final class LlamaRotaryEmbedding {
+    private final Rope rope;
+    private final TorchOps ops;
+
+    LlamaRotaryEmbedding(Rope rope, TorchOps ops) {
+        this.rope = rope;
+        this.ops = ops;
+    }
+
+    /**
+     * @param positions [batch][seq] position ids
+     * @return cos and sin, each {@code [batch, seq, head_dim]} in {@code dtype}
+     */
+    NDArray[] cosSin(NDManager manager, long[][] positions, DType dtype) {
+        int batch = positions.length;
+        int seq = positions[0].length;
+        long maxPosition = 0;
+        float[] pos = new float[batch * seq];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < seq; i++) {
+                pos[b * seq + i] = positions[b][i];
+                maxPosition = Math.max(maxPosition, positions[b][i]);
+            }
+        }
+        float[] invFreq = rope.invFreq(maxPosition + 1);
+        // freqs = position ⊗ inv_freq: [batch, seq, 1] * [half] -> [batch, seq, half]
+        NDArray freqs = manager.create(pos, new Shape(batch, seq, 1)).mul(manager.create(invFreq));
+        NDArray emb = freqs.concat(freqs, -1); // [batch, seq, head_dim]
+        NDArray cos = emb.cos();
+        NDArray sin = emb.sin();
+        double scaling = rope.attentionScaling();
+        if (scaling != 1.0) {
+            cos = cos.mul(scaling);
+            sin = sin.mul(scaling);
+        }
+        if (dtype != DType.F32) {
+            cos = ops.cast(cos, dtype);
+            sin = ops.cast(sin, dtype);
+        }
+        return new NDArray[] {cos, sin};
+    }
+
+    /**
+     * {@code x * cos + rotate_half(x) * sin}.
+     *
+     * @param x   [batch, heads, seq, head_dim]
+     * @param cos [batch, seq, head_dim]
+     */
+    static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        NDArray c = cos.expandDims(1); // [batch, 1, seq, head_dim]
+        NDArray s = sin.expandDims(1);
+        return x.mul(c).add(rotateHalf(x).mul(s));
+    }
+
+    /** {@code cat(-x2, x1)} where x1 and x2 are the halves of the last axis. */
+    static NDArray rotateHalf(NDArray x) {
+        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
+        NDArray x1 = x.get(new NDIndex("..., :{}", half));
+        NDArray x2 = x.get(new NDIndex("..., {}:", half));
+        return NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
+    }
+}

@@ -1,0 +1,222 @@
+package org.vlmdistill.decoder.llama;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import org.vlmdistill.core.bridge.AttentionMask;
+import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.config.Qwen2Config;
+import org.vlmdistill.core.config.TextConfig;
+import org.vlmdistill.core.model.KvCache;
+import org.vlmdistill.core.model.TextDecoder;
+import org.vlmdistill.core.model.Weights;
+import org.vlmdistill.core.nn.Activations;
+import org.vlmdistill.core.nn.Embedding;
+import org.vlmdistill.core.nn.RmsNorm;
+import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.decoder.cache.DynamicKvCache;
+import org.vlmdistill.decoder.rope.Rope;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * {@code LlamaModel} / {@code Qwen2Model} and the {@code lm_head} of {@code *ForCausalLM}: token
+ * embedding, {@code num_hidden_layers} pre-norm blocks, the final RMSNorm. Qwen2 differs only in
+ * its biases, which {@link TextConfig#qkvBias()} and friends say. Computes in the parameters' dtype.
+ *
+ * <p>Tensors, relative to {@code body}: {@code embed_tokens.weight}, {@code layers.N.self_attn.
+ * {q,k,v,o}_proj.{weight,bias}}, {@code layers.N.mlp.{gate,up,down}_proj.weight},
+ * {@code layers.N.{input,post_attention}_layernorm.weight}, {@code norm.weight}; {@code lm_head.weight}
+ * relative to {@code head} unless tied.
+ */
+public final class LlamaTextDecoder implements TextDecoder {
+    private final TextConfig config;
+    private final Embedding embedTokens;        // [vocab, hidden]
+    private final List<LlamaDecoderLayer> layers;
+    private final RmsNorm norm;                 // [hidden]
+    private final NDArray lmHeadWeight;         // [vocab, hidden], embed_tokens' when tied
+    private final LlamaRotaryEmbedding rotaryEmb;
+    private final TorchOps ops;
+    private final DType dtype;
+
+    public LlamaTextDecoder(TextConfig config, Weights body, Weights head, boolean tieWordEmbeddings) {
+        this.config = Objects.requireNonNull(config, "config");
+        rejectSlidingWindow(config);
+        Activations.check("hidden_act", config.hiddenAct());
+        Rope rope = Rope.of(config);
+        ops = body.ops();
+        dtype = body.dtype();
+        embedTokens = Embedding.take(body, "embed_tokens", config.vocabSize(), config.hiddenSize(),
+                config.initializerRange());
+        List<LlamaDecoderLayer> list = new ArrayList<>();
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            list.add(new LlamaDecoderLayer(config, body.at("layers." + i + "."), i));
+        }
+        layers = List.copyOf(list);
+        norm = RmsNorm.take(body, "norm", config.hiddenSize(), config.rmsNormEps());
+        if (tieWordEmbeddings) {
+            head.ignore("lm_head.weight");
+            lmHeadWeight = embedTokens.weight();
+        } else {
+            lmHeadWeight = head.take("lm_head.weight", org.vlmdistill.core.model.Init.normal(config.initializerRange()),
+                    config.vocabSize(), config.hiddenSize());
+        }
+        rotaryEmb = new LlamaRotaryEmbedding(rope, ops);
+    }
+
+    /** Sliding-window attention is not implemented: refuse a config that turns it on. */
+    private static void rejectSlidingWindow(TextConfig config) {
+        if (config instanceof Qwen2Config q) {
+            if (q.useSlidingWindow()) {
+                throw new IllegalArgumentException("qwen2: use_sliding_window is true (sliding_window "
+                        + q.slidingWindow() + "); sliding-window attention is not supported here, only full "
+                        + "attention (real Qwen2 checkpoints set use_sliding_window false)");
+            }
+            int i = q.layerTypes().indexOf(Qwen2Config.SLIDING_ATTENTION);
+            if (i >= 0) {
+                throw new IllegalArgumentException("qwen2: layer_types[" + i + "] is " + Qwen2Config.SLIDING_ATTENTION
+                        + "; sliding-window attention is not supported here");
+            }
+        }
+    }
+
+    @Override
+    public TextConfig config() {
+        return config;
+    }
+
+    @Override
+    public NDArray embedTokens(NDArray inputIds) {
+        return embedTokens.forward(inputIds);
+    }
+
+    @Override
+    public NDArray forward(NDArray inputsEmbeds, NDArray attentionMask, KvCache cache) {
+        Shape shape = inputsEmbeds.getShape();
+        if (shape.dimension() != 3 || shape.get(2) != config.hiddenSize()) {
+            throw new IllegalArgumentException("inputs_embeds must be [batch, seq, " + config.hiddenSize()
+                    + "], got " + shape);
+        }
+        DynamicKvCache kv = null;
+        if (cache != null) {
+            if (!(cache instanceof DynamicKvCache d) || d.numLayers() != layers.size()) {
+                throw new IllegalArgumentException("KV cache was not made by this decoder's newCache()");
+            }
+            kv = d;
+        }
+        int batch = Math.toIntExact(shape.get(0));
+        int seq = Math.toIntExact(shape.get(1));
+        int past = kv == null ? 0 : kv.length();
+        long[][] mask = attentionMask == null ? null : readMask(attentionMask, batch, past + seq);
+        NDManager manager = inputsEmbeds.getManager();
+
+        long[][] positions = positionIds(mask, batch, seq, past);
+        NDArray[] cosSin = rotaryEmb.cosSin(manager, positions, dtype); // [batch, seq, head_dim] each
+        AttentionMask attnMask = attentionMask(manager, mask, batch, seq, past);
+
+        NDArray h = inputsEmbeds;
+        for (LlamaDecoderLayer layer : layers) {
+            h = layer.forward(h, cosSin[0], cosSin[1], attnMask, kv);
+        }
+        return norm.forward(h);
+    }
+
+    private static long[][] readMask(NDArray attentionMask, int batch, int total) {
+        Shape s = attentionMask.getShape();
+        if (s.dimension() != 2 || s.get(0) != batch || s.get(1) != total) {
+            throw new IllegalArgumentException("attention_mask must be [batch, past + seq] = [" + batch + ", "
+                    + total + "], got " + s);
+        }
+        NDArray asLong = attentionMask.getDataType() == DataType.INT64
+                ? attentionMask : attentionMask.toType(DataType.INT64, false);
+        long[] flat = asLong.toLongArray();
+        if (asLong != attentionMask) {
+            asLong.close();
+        }
+        long[][] rows = new long[batch][];
+        for (int b = 0; b < batch; b++) {
+            rows[b] = Arrays.copyOfRange(flat, b * total, (b + 1) * total);
+        }
+        return rows;
+    }
+
+    /**
+     * {@code cumsum(mask) - 1} with 1 at masked positions (HF's generate), over the whole
+     * {@code past + seq}, this call's last {@code seq}; {@code past + arange(seq)} without a mask.
+     */
+    static long[][] positionIds(long[][] mask, int batch, int seq, int past) {
+        long[][] positions = new long[batch][seq];
+        for (int b = 0; b < batch; b++) {
+            long count = 0;
+            for (int j = 0; j < past + seq; j++) {
+                long position;
+                if (mask == null) {
+                    position = j;
+                } else {
+                    count += mask[b][j] != 0 ? 1 : 0;
+                    position = mask[b][j] != 0 ? count - 1 : 1;
+                }
+                if (j >= past) {
+                    positions[b][j - past] = position;
+                }
+            }
+        }
+        return positions;
+    }
+
+    /**
+     * Causal when nothing is padded and nothing is cached; else an explicit
+     * {@code [batch, 1, seq, past + seq]} mask: query i (at {@code past + i}) sees key j when
+     * {@code j <= past + i} and j is not padding. A query that would see nothing (a left-padding
+     * position) sees every key instead, as HF's sdpa path does, so that its output stays finite.
+     */
+    static AttentionMask attentionMask(NDManager manager, long[][] mask, int batch, int seq, int past) {
+        boolean padded = false;
+        if (mask != null) {
+            for (long[] row : mask) {
+                for (long m : row) {
+                    padded |= m == 0;
+                }
+            }
+        }
+        if (!padded && past == 0) {
+            return AttentionMask.causal();
+        }
+        int total = past + seq;
+        boolean[] keep = new boolean[batch * seq * total];
+        for (int b = 0; b < batch; b++) {
+            for (int i = 0; i < seq; i++) {
+                int row = (b * seq + i) * total;
+                boolean any = false;
+                for (int j = 0; j <= past + i; j++) {
+                    boolean k = mask == null || mask[b][j] != 0;
+                    keep[row + j] = k;
+                    any |= k;
+                }
+                if (!any) {
+                    Arrays.fill(keep, row, row + total, true);
+                }
+            }
+        }
+        return new AttentionMask.Bool(manager.create(keep, new Shape(batch, 1, seq, total)));
+    }
+
+    @Override
+    public NDArray lmHead(NDArray hidden) {
+        return ops.linear(hidden, lmHeadWeight, null);
+    }
+
+    @Override
+    public KvCache newCache() {
+        return new DynamicKvCache(layers.size(), NDManager.newBaseManager(lmHeadWeight.getDevice()));
+    }
+
+    /** The parameters' dtype, in which this decoder computes. */
+    public DType dtype() {
+        return dtype;
+    }
+}
