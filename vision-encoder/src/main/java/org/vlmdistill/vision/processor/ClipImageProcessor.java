@@ -34,7 +34,7 @@ public final class ClipImageProcessor implements ImageProcessor {
         this.shortestEdge = size != null && size.isIntegralNumber()
                 ? PreprocessorFields.positiveInt("size", size)
                 : p.sizeEntry("size", "shortest_edge", 224);
-        this.resample = Resample.filter(p.integer("resample", 3));
+        this.resample = Resample.filter(p.resample(3));
         if (!p.bool("do_center_crop", true)) {
             throw PreprocessorFields.bad("do_center_crop", "false gives each image its own size; a fixed "
                     + "LLaVA token layout needs the crop");

@@ -35,7 +35,7 @@ public final class Idefics3ImageProcessor implements ImageProcessor {
             throw PreprocessorFields.bad("do_resize", "false is not supported: Idefics3's token layout counts "
                     + "the tiles of the resized image");
         }
-        this.resample = Resample.filter(p.integer("resample", DEFAULT_RESAMPLE));
+        this.resample = Resample.filter(p.resample(DEFAULT_RESAMPLE));
         this.normalization = Normalization.read(p, Normalization.IMAGENET_STANDARD_MEAN,
                 Normalization.IMAGENET_STANDARD_STD);
         this.layout = new Idefics3ImageTokens(config.imageSeqLength(),

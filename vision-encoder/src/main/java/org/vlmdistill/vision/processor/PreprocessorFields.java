@@ -40,6 +40,18 @@ final class PreprocessorFields {
         return positiveInt(field, n);
     }
 
+    /** {@code resample}: a Pillow code (0 included, so that NEAREST is named when it is rejected). */
+    int resample(int orElse) {
+        JsonNode n = json.get("resample");
+        if (n == null || n.isNull()) {
+            return orElse;
+        }
+        if (!n.isIntegralNumber() || !n.canConvertToInt()) {
+            throw bad("resample", "expected a Pillow resample code, got " + n);
+        }
+        return n.intValue();
+    }
+
     double number(String field, double orElse) {
         JsonNode n = json.get(field);
         if (n == null || n.isNull()) {

@@ -27,7 +27,7 @@ public final class SiglipImageProcessor implements ImageProcessor {
         this.doResize = p.bool("do_resize", true);
         this.width = p.sizeEntry("size", "width", 224);
         this.height = p.sizeEntry("size", "height", 224);
-        this.resample = Resample.filter(p.integer("resample", 3));
+        this.resample = Resample.filter(p.resample(3));
         this.normalization = Normalization.read(p, Normalization.IMAGENET_STANDARD_MEAN,
                 Normalization.IMAGENET_STANDARD_STD);
         this.layout = layout.apply(width, height);
