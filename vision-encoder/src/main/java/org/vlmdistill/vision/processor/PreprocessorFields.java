@@ -32,14 +32,6 @@ final class PreprocessorFields {
         return n.booleanValue();
     }
 
-    int integer(String field, int orElse) {
-        JsonNode n = json.get(field);
-        if (n == null || n.isNull()) {
-            return orElse;
-        }
-        return positiveInt(field, n);
-    }
-
     /** {@code resample}: a Pillow code (0 included, so that NEAREST is named when it is rejected). */
     int resample(int orElse) {
         JsonNode n = json.get("resample");
@@ -63,7 +55,7 @@ final class PreprocessorFields {
         return n.doubleValue();
     }
 
-    /** {@code size: {"key": N}} (an int where the field is a bare int and {@code bareIntOk}). */
+    /** {@code size: {"key": N}}. */
     int sizeEntry(String field, String key, int orElse) {
         JsonNode n = json.get(field);
         if (n == null || n.isNull()) {
