@@ -169,6 +169,8 @@ class VisionTransformerTest {
             float[] low = bf16.ops().cast(out, DType.F32).toFloatArray();
             double diff = Tiny.maxAbsDiff(fp32, low);
             double scale = Tiny.maxAbs(fp32);
+            System.out.printf("bf16 vs fp32, %s tower: max |diff| %.4g of max |value| %.4g%n",
+                    json.contains("clip") ? "CLIP" : "SigLIP", diff, scale);
             // bf16 keeps 8 bits of mantissa: a few ulps (2^-8 relative) over two layers
             assertTrue(diff <= 0.05 * scale, "seed " + seed + " " + json + ": max diff " + diff + " of max " + scale);
         }
