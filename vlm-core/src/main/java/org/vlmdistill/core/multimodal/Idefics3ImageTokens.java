@@ -42,8 +42,13 @@ public record Idefics3ImageTokens(int imageSeqLen, int longestEdge, int tileSize
         return new int[] {ceilDiv(h, tileSize), ceilDiv(w, tileSize)};
     }
 
-    /** transformers' {@code _resize_output_size_rescale_to_max_len}: longest edge to maxLen, other even. */
-    static int[] resizeToLongestEdge(int width, int height, int maxLen) {
+    /**
+     * transformers' {@code _resize_output_size_rescale_to_max_len}: longest edge to maxLen, other even.
+     * Public so that the image processor resizes with the same numbers this layout counts.
+     *
+     * @return {width, height}
+     */
+    public static int[] resizeToLongestEdge(int width, int height, int maxLen) {
         double aspect = (double) width / height;
         int w;
         int h;
@@ -59,8 +64,8 @@ public record Idefics3ImageTokens(int imageSeqLen, int longestEdge, int tileSize
         return new int[] {Math.max(w, 1), Math.max(h, 1)};
     }
 
-    /** transformers' {@code resize_for_vision_encoder}: both edges up to whole tiles. */
-    static int[] resizeForVisionEncoder(int width, int height, int tile) {
+    /** transformers' {@code resize_for_vision_encoder}: both edges up to whole tiles; {width, height}. */
+    public static int[] resizeForVisionEncoder(int width, int height, int tile) {
         double aspect = (double) width / height;
         int w;
         int h;

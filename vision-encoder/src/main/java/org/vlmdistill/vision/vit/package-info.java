@@ -1,0 +1,5 @@
+/**
+ * ViT image towers (SigLIP, Idefics3's SigLIP, CLIP) as HF's modeling_siglip.py / modeling_clip.py
+ * build them, under HF's tensor names, with LLaVA's and Idefics3's feature selection.
+ */
+package org.vlmdistill.vision.vit;
