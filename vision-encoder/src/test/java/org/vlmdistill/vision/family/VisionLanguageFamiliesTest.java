@@ -36,7 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Whole tiny VLMs over {@link TestOnlyTextDecoderFactory}: composition, components, save and reload. */
+/** Whole tiny VLMs with the real decoder from text-decoder: composition, components, save and reload. */
 class VisionLanguageFamiliesTest {
     private static final int IMAGE = 63;
     private final long seed = System.nanoTime();
