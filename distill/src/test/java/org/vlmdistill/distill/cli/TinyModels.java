@@ -1,0 +1,129 @@
+package org.vlmdistill.distill.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.Model;
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.core.model.ModelWriter;
+import org.vlmdistill.core.model.Models;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A tiny SmolVLM-shaped (idefics3) model directory with random weights and every file a real one has:
+ * config.json, model.safetensors, preprocessor_config.json, generation_config.json, and a word-level
+ * tokenizer.json with the Idefics3 image tokens plus a chat template in tokenizer_config.json.
+ */
+final class TinyModels {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static final List<String> SPECIAL = List.of("<unk>", "<|im_start|>", "<end_of_utterance>", "<image>",
+            "<fake_token_around_image>", "<global-img>", "<row_1_col_1>", "<row_1_col_2>", "<row_2_col_1>",
+            "<row_2_col_2>");
+    static final List<String> WORDS = List.of("User", "Assistant", ":", "what", "color", "is", "the", "shape",
+            "?", "red", "green", "blue", "circle", "square", "a", "yes", "no");
+    static final int IMAGE_TOKEN_ID = SPECIAL.indexOf("<image>");
+    static final int EOS_ID = SPECIAL.indexOf("<end_of_utterance>");
+
+    private TinyModels() {
+    }
+
+    static int vocabSize() {
+        return SPECIAL.size() + WORDS.size();
+    }
+
+    /** Writes the directory with weights drawn from {@code seed}. */
+    static Path idefics3(Path dir, long seed) throws IOException {
+        ObjectNode config = JSON.createObjectNode();
+        config.putArray("architectures").add("Idefics3ForConditionalGeneration");
+        config.put("model_type", "idefics3");
+        config.put("image_token_id", IMAGE_TOKEN_ID);
+        config.put("scale_factor", 2);
+        config.put("tie_word_embeddings", false);
+        ObjectNode text = config.putObject("text_config");
+        text.put("model_type", "llama");
+        text.put("vocab_size", vocabSize());
+        text.put("hidden_size", 32);
+        text.put("intermediate_size", 64);
+        text.put("num_hidden_layers", 2);
+        text.put("num_attention_heads", 4);
+        text.put("num_key_value_heads", 2);
+        text.put("bos_token_id", 1);
+        text.put("eos_token_id", EOS_ID);
+        text.put("pad_token_id", 0);
+        ObjectNode vision = config.putObject("vision_config");
+        vision.put("model_type", "idefics3_vision");
+        vision.put("hidden_size", 32);
+        vision.put("intermediate_size", 64);
+        vision.put("num_hidden_layers", 2);
+        vision.put("num_attention_heads", 4);
+        vision.put("image_size", 32);
+        vision.put("patch_size", 8);
+        ObjectNode pre = JSON.createObjectNode();
+        pre.put("image_processor_type", "Idefics3ImageProcessor");
+        pre.put("do_image_splitting", true);
+        pre.put("resample", 1);
+        pre.putObject("size").put("longest_edge", 64);
+        pre.putObject("max_image_size").put("longest_edge", 32);
+        pre.putArray("image_mean").add(0.5).add(0.5).add(0.5);
+        pre.putArray("image_std").add(0.5).add(0.5).add(0.5);
+        try (Model m = Models.random(ModelDirectory.of(config, pre), ComputePolicy.of(Map.of("dtype", "fp32")), seed)) {
+            ModelWriter.save(m, dir);
+        }
+        Files.writeString(dir.resolve("preprocessor_config.json"), pre.toPrettyString());
+        Files.writeString(dir.resolve("generation_config.json"),
+                "{\"bos_token_id\": 1, \"eos_token_id\": " + EOS_ID + ", \"pad_token_id\": 0}\n");
+        writeTokenizer(dir);
+        return dir;
+    }
+
+    /** A WordLevel tokenizer.json (Whitespace pre-tokenizer, specials as added tokens) and its config. */
+    static void writeTokenizer(Path dir) throws IOException {
+        ObjectNode tok = JSON.createObjectNode();
+        tok.put("version", "1.0");
+        tok.putNull("truncation");
+        tok.putNull("padding");
+        ArrayNode added = tok.putArray("added_tokens");
+        for (int i = 0; i < SPECIAL.size(); i++) {
+            ObjectNode t = added.addObject();
+            t.put("id", i);
+            t.put("content", SPECIAL.get(i));
+            t.put("single_word", false);
+            t.put("lstrip", false);
+            t.put("rstrip", false);
+            t.put("normalized", false);
+            t.put("special", true);
+        }
+        tok.putNull("normalizer");
+        tok.putObject("pre_tokenizer").put("type", "Whitespace");
+        tok.putNull("post_processor");
+        tok.putNull("decoder");
+        ObjectNode model = tok.putObject("model");
+        model.put("type", "WordLevel");
+        ObjectNode vocab = model.putObject("vocab");
+        List<String> all = new ArrayList<>(SPECIAL);
+        all.addAll(WORDS);
+        for (int i = 0; i < all.size(); i++) {
+            vocab.put(all.get(i), i);
+        }
+        model.put("unk_token", "<unk>");
+        Files.writeString(dir.resolve("tokenizer.json"), tok.toPrettyString());
+        ObjectNode cfg = JSON.createObjectNode();
+        cfg.put("bos_token", "<|im_start|>");
+        cfg.put("eos_token", "<end_of_utterance>");
+        cfg.put("pad_token", "<unk>");
+        cfg.put("unk_token", "<unk>");
+        cfg.put("chat_template", "<|im_start|>{% for message in messages %}"
+                + "{% if message['role'] == 'user' %}User:{% else %}Assistant:{% endif %}"
+                + "{{ message['content'] }}<end_of_utterance>\n{% endfor %}"
+                + "{% if add_generation_prompt %}Assistant:{% endif %}");
+        Files.writeString(dir.resolve("tokenizer_config.json"), cfg.toPrettyString());
+    }
+}
