@@ -32,7 +32,7 @@ import java.util.Random;
  * connector's over every image token, the decoder's (lm_head included, embeddings excluded) over every
  * token.
  *
- * @param textTokens tokens per sequence besides the image tokens of one image at the tower's size
+ * @param textTokens tokens per sequence besides the image tokens of one tile at the tower's size
  */
 public record ModelBench(ModelDirectory source, int batch, int textTokens, int runs, int warmup, long seed) {
 
@@ -81,9 +81,11 @@ public record ModelBench(ModelDirectory source, int batch, int textTokens, int r
             }
             VisionConfig v = vlm.config().visionConfig();
             int side = v.imageSize();
-            int imageTokens = vlm.imageProcessor().layout().imageTokenCount(side, side);
+            // one tile at the tower's own size per sequence (SmolVLM's processor would upscale a 512 image to
+            // 2048 and cut 16 tiles + 1 global; the benchmark fixes the image work at one tile)
+            int tiles = 1;
+            int imageTokens = tokensPerTile(vlm, root, side);
             int seq = imageTokens + textTokens;
-            int tiles = tilesOf(vlm, side);
             double flops = stepFlops(vlm, batch, seq, imageTokens, tiles);
             out.printf("model: %s, %,d parameters; batch %d x %d tokens (%d image tokens from %d tile(s) of %dx%d "
                     + "+ %d text); %.1f GFLOP per step%n", vlm.config().modelType(), vlm.parameters().elements(),
@@ -107,10 +109,12 @@ public record ModelBench(ModelDirectory source, int batch, int textTokens, int r
         }
     }
 
-    private static int tilesOf(VisionLanguageModel vlm, int side) {
-        // one image at the tower's own size is one tile for every supported processor
-        return vlm.imageProcessor().process(new org.vlmdistill.core.image.RgbImage(side, side,
-                new byte[side * side * 3])).tiles();
+    /** Image tokens the connector makes of one tile (a forward of one random tile, no gradient). */
+    private static int tokensPerTile(VisionLanguageModel vlm, NDManager root, int side) {
+        try (NDManager m = root.newSubManager()) {
+            NDArray tile = m.randomNormal(new Shape(1, vlm.config().visionConfig().numChannels(), side, side));
+            return Math.toIntExact(vlm.imageFeatures(tile).getShape().get(1));
+        }
     }
 
     private double step(VisionLanguageModel vlm, NDManager root, Random random, int seq, int imageTokens,
