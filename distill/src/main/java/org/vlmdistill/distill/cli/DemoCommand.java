@@ -27,12 +27,13 @@ final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         spec.commandLine().getOut().println("""
                 vlmd demo: the demo is not there yet.
-                It needs the models, distillation and evaluation pieces, which are still being built.
+                It needs the distillation and evaluation pieces, which are still being built.
                 Nothing was trained or written to %s.
                 What works today: `./vlmd data synth --out DIR` (the Shapes set the demo will use),
                 `./vlmd data check FILE...` and `./vlmd data show --model DIR FILE` (data sets as training reads them),
-                `./vlmd inspect --model DIR` (config and safetensors of a model directory)
-                and `./vlmd bench ...` (loading, decoding and attention speed; see BENCHMARKS.md).""".formatted(out));
+                `./vlmd inspect --model DIR` (family, parameters per component, tokenizer, image tokens),
+                `./vlmd generate --model DIR --image FILE --prompt TEXT` (SmolVLM/Idefics3, LLaVA, Llama, Qwen2)
+                and `./vlmd bench ...` (loading, decoding, attention and training-step speed; see BENCHMARKS.md).""".formatted(out));
         spec.commandLine().getOut().flush();
         return Vlmd.EXIT_OK;
     }

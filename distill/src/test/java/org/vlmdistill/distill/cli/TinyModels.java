@@ -21,7 +21,7 @@ import java.util.Map;
  * config.json, model.safetensors, preprocessor_config.json, generation_config.json, and a word-level
  * tokenizer.json with the Idefics3 image tokens plus a chat template in tokenizer_config.json.
  */
-final class TinyModels {
+public final class TinyModels {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static final List<String> SPECIAL = List.of("<unk>", "<|im_start|>", "<end_of_utterance>", "<image>",
@@ -40,7 +40,7 @@ final class TinyModels {
     }
 
     /** Writes the directory with weights drawn from {@code seed}. */
-    static Path idefics3(Path dir, long seed) throws IOException {
+    public static Path idefics3(Path dir, long seed) throws IOException {
         ObjectNode config = JSON.createObjectNode();
         config.putArray("architectures").add("Idefics3ForConditionalGeneration");
         config.put("model_type", "idefics3");

@@ -12,7 +12,7 @@ class VlmdTest {
     void helpListsTheCommandsAndExitsZero() {
         CliRun r = CliRun.run("--help");
         assertEquals(0, r.code());
-        for (String command : new String[] {"demo", "data", "bench", "inspect"}) {
+        for (String command : new String[] {"demo", "data", "bench", "inspect", "generate"}) {
             assertTrue(r.out().contains(command), "help names " + command + ":\n" + r.out());
         }
     }
