@@ -154,11 +154,9 @@ final class GenerateCommand implements Callable<Integer> {
                     g.tokens().length, g.finishReason() == Generation.FinishReason.EOS ? "EOS" : "max new tokens");
             return Vlmd.EXIT_OK;
         } catch (WeightsMismatchException | UnsupportedModelException e) {
+            // files that do not fit the config are the caller's to fix; an image the processor cannot
+            // take reaches Vlmd's handler, which prints its reason and exits 1
             throw new Vlmd.UsageException(e.getMessage());
-        } catch (IllegalArgumentException e) {
-            // an image the processor cannot take, or images and placeholders that disagree
-            spec.commandLine().getErr().println("vlmd generate: " + e.getMessage());
-            return Vlmd.EXIT_FAILURE;
         }
     }
 
