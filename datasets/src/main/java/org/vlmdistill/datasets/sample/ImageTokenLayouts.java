@@ -25,22 +25,20 @@ public final class ImageTokenLayouts {
         ModelConfig config = HfConfigs.read(modelDir);
         return switch (config) {
             case Idefics3Config c -> {
-                // Idefics3ImageProcessor defaults: size.longest_edge 4*364, max_image_size.longest_edge 364
                 JsonNode p = preprocessor(modelDir);
                 yield Optional.of(new Idefics3ImageTokens(c.imageSeqLength(),
-                        p.path("size").path("longest_edge").asInt(4 * 364),
-                        p.path("max_image_size").path("longest_edge").asInt(364),
-                        p.path("do_image_splitting").asBoolean(true)));
+                        p.path("size").path("longest_edge").asInt(Idefics3ImageTokens.DEFAULT_LONGEST_EDGE),
+                        p.path("max_image_size").path("longest_edge").asInt(Idefics3ImageTokens.DEFAULT_TILE_SIZE),
+                        p.path("do_image_splitting").asBoolean(Idefics3ImageTokens.DEFAULT_DO_IMAGE_SPLITTING)));
             }
             case LlavaConfig c -> {
-                // LlavaProcessor: patches + num_additional_image_tokens (the CLS of CLIP towers),
-                // one fewer with vision_feature_select_strategy "default"
+                // the tower's own size: what LLaVA's processors crop or resize to
                 JsonNode proc = json(modelDir.resolve("processor_config.json"));
                 int additional = proc.path("num_additional_image_tokens")
                         .asInt(c.visionConfig() instanceof ClipVisionConfig ? 1 : 0);
-                int tokens = c.visionConfig().numPatches() + additional
-                        - ("default".equals(c.visionFeatureSelectStrategy()) ? 1 : 0);
-                yield Optional.of(new FixedImageTokens("<image>", tokens));
+                int side = c.visionConfig().imageSize();
+                yield Optional.of(FixedImageTokens.llava(side, side, c.visionConfig().patchSize(), additional,
+                        c.visionFeatureSelectStrategy()));
             }
             default -> Optional.empty();
         };

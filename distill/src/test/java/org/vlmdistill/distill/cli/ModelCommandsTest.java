@@ -85,6 +85,17 @@ class ModelCommandsTest {
     }
 
     @Test
+    void theDataSideAndTheModelCountImageTokensAlike(@TempDir Path tmp) throws Exception {
+        Path dir = TinyModels.idefics3(tmp.resolve("tiny"), seed);
+        try (var m = (org.vlmdistill.core.model.VisionLanguageModel) org.vlmdistill.core.model.Models.structure(
+                org.vlmdistill.core.model.ModelDirectory.open(dir),
+                org.vlmdistill.core.device.ComputePolicy.of(java.util.Map.of("dtype", "fp32")))) {
+            assertEquals(m.imageProcessor().layout(),
+                    org.vlmdistill.datasets.sample.ImageTokenLayouts.forModel(dir).orElseThrow());
+        }
+    }
+
+    @Test
     void generateRejectsAnImageItCannotDecodeNamingTheFile(@TempDir Path tmp) throws Exception {
         Path dir = TinyModels.idefics3(tmp.resolve("tiny"), seed);
         Path bad = tmp.resolve("broken.jpg");

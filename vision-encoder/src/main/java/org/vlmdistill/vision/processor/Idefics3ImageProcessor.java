@@ -21,8 +21,6 @@ import java.util.List;
  */
 public final class Idefics3ImageProcessor implements ImageProcessor {
     /** Idefics3ImageProcessor's defaults. */
-    public static final int DEFAULT_LONGEST_EDGE = 4 * 364;
-    public static final int DEFAULT_MAX_IMAGE_SIZE = 364;
     public static final int DEFAULT_RESAMPLE = 1;
 
     private final ImageResize.Filter resample;
@@ -39,9 +37,9 @@ public final class Idefics3ImageProcessor implements ImageProcessor {
         this.normalization = Normalization.read(p, Normalization.IMAGENET_STANDARD_MEAN,
                 Normalization.IMAGENET_STANDARD_STD);
         this.layout = new Idefics3ImageTokens(config.imageSeqLength(),
-                p.sizeEntry("size", "longest_edge", DEFAULT_LONGEST_EDGE),
-                p.sizeEntry("max_image_size", "longest_edge", DEFAULT_MAX_IMAGE_SIZE),
-                p.bool("do_image_splitting", true));
+                p.sizeEntry("size", "longest_edge", Idefics3ImageTokens.DEFAULT_LONGEST_EDGE),
+                p.sizeEntry("max_image_size", "longest_edge", Idefics3ImageTokens.DEFAULT_TILE_SIZE),
+                p.bool("do_image_splitting", Idefics3ImageTokens.DEFAULT_DO_IMAGE_SPLITTING));
     }
 
     @Override

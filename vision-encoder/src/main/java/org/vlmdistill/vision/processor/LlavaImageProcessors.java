@@ -12,7 +12,7 @@ import org.vlmdistill.core.multimodal.ImageTokenLayout;
  * tower's own processor where the file does not say (CLIP for a CLIP tower, SigLIP for a SigLIP one).
  */
 public final class LlavaImageProcessors {
-    public static final String IMAGE_TOKEN = "<image>";
+    public static final String IMAGE_TOKEN = FixedImageTokens.LLAVA_IMAGE_TOKEN;
 
     private LlavaImageProcessors() {
     }
@@ -38,14 +38,7 @@ public final class LlavaImageProcessors {
      * plus the CLS of a CLIP tower, minus one for strategy "default".
      */
     public static ImageTokenLayout layout(LlavaConfig config, int width, int height) {
-        int patch = config.visionConfig().patchSize();
-        int tokens = (height / patch) * (width / patch)
-                + (config.visionConfig() instanceof ClipVisionConfig ? 1 : 0)
-                - ("default".equals(config.visionFeatureSelectStrategy()) ? 1 : 0);
-        if (tokens <= 0) {
-            throw new IllegalArgumentException("a " + width + "x" + height + " image gives no image features with patch_size "
-                    + patch);
-        }
-        return new FixedImageTokens(IMAGE_TOKEN, tokens);
+        return FixedImageTokens.llava(width, height, config.visionConfig().patchSize(),
+                config.visionConfig() instanceof ClipVisionConfig ? 1 : 0, config.visionFeatureSelectStrategy());
     }
 }

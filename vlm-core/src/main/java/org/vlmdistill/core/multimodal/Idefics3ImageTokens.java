@@ -19,6 +19,10 @@ public record Idefics3ImageTokens(int imageSeqLen, int longestEdge, int tileSize
     public static final String IMAGE_TOKEN = "<image>";
     public static final String FAKE_TOKEN_AROUND_IMAGE = "<fake_token_around_image>";
     public static final String GLOBAL_IMAGE_TOKEN = "<global-img>";
+    /** Idefics3ImageProcessor's defaults where preprocessor_config.json is silent. */
+    public static final int DEFAULT_LONGEST_EDGE = 4 * 364;
+    public static final int DEFAULT_TILE_SIZE = 364;
+    public static final boolean DEFAULT_DO_IMAGE_SPLITTING = true;
 
     public Idefics3ImageTokens {
         if (imageSeqLen <= 0 || longestEdge <= 0 || tileSize <= 0) {
