@@ -211,6 +211,11 @@ public final class LlamaTextDecoder implements TextDecoder {
     }
 
     @Override
+    public NDArray lmHeadWeight() {
+        return lmHeadWeight;
+    }
+
+    @Override
     public KvCache newCache() {
         return new DynamicKvCache(layers.size(), NDManager.newBaseManager(lmHeadWeight.getDevice()));
     }

@@ -30,6 +30,12 @@ public interface TextDecoder {
     /** {@code [..., hidden_size]} to logits {@code [..., vocab_size]}. */
     NDArray lmHead(NDArray hidden);
 
+    /**
+     * The lm_head's weight {@code [vocab_size, hidden_size]} (the embedding table when tied), so a
+     * loss can project chunks of hidden states itself and never hold the whole logits.
+     */
+    NDArray lmHeadWeight();
+
     /** An empty cache for incremental decoding with this decoder. */
     KvCache newCache();
 }

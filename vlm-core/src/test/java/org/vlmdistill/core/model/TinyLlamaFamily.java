@@ -67,6 +67,11 @@ public final class TinyLlamaFamily implements ModelFamily {
         }
 
         @Override
+        public NDArray lmHeadWeight() {
+            return head.weight();
+        }
+
+        @Override
         public KvCache newCache() {
             return new KvCache() {
                 @Override

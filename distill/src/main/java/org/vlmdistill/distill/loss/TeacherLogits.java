@@ -1,0 +1,17 @@
+package org.vlmdistill.distill.loss;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * The teacher's side of one step's aligned rows, produced chunk by chunk so that its logits never
+ * exist for all rows at once.
+ */
+@FunctionalInterface
+public interface TeacherLogits {
+    /**
+     * Rows {@code [from, to)} as fp32 {@code [to - from, V]} over the shared vocabulary: logits
+     * (online teacher) or log-probabilities with {@code -inf} outside the kept tokens (top-k cache).
+     * The caller closes the array (or its scope) when the chunk is done.
+     */
+    NDArray rows(int from, int to);
+}
