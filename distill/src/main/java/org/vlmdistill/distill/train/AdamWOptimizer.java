@@ -1,0 +1,188 @@
+package org.vlmdistill.distill.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.model.Parameter;
+import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+import org.vlmdistill.core.safetensors.SafetensorsWriter;
+import org.vlmdistill.core.safetensors.TensorData;
+import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.core.tensor.TensorLoader;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * AdamW over the trainable parameters, torch.optim.AdamW's update ({@link TorchOps#adamwStep}), with
+ * global gradient-norm clipping ({@code torch.nn.utils.clip_grad_norm_}: scale every gradient by
+ * {@code max / (norm + 1e-6)} when the norm of all of them together exceeds {@code max}).
+ *
+ * <p>Parameters held in bf16 (GPU) get fp32 master weights: the update runs on the fp32 copy and the
+ * bf16 parameter is refreshed from it, so small updates are not rounded away. Moments are fp32. The
+ * state (moments, masters, step count) is saved beside a checkpoint and restored on resume.
+ */
+public final class AdamWOptimizer implements AutoCloseable {
+    private final List<Parameter> params;
+    private final RunConfig.Optimizer settings;
+    private final TorchOps ops;
+    private final NDManager manager;
+    private final NDArray[] expAvg;
+    private final NDArray[] expAvgSq;
+    private final NDArray[] master; // null entries for fp32 parameters
+    private long steps;
+
+    public AdamWOptimizer(List<Parameter> trainable, RunConfig.Optimizer settings, TorchOps ops, NDManager parent) {
+        this.params = List.copyOf(trainable);
+        this.settings = settings;
+        this.ops = ops;
+        this.manager = parent.newSubManager();
+        int n = params.size();
+        expAvg = new NDArray[n];
+        expAvgSq = new NDArray[n];
+        master = new NDArray[n];
+        for (int i = 0; i < n; i++) {
+            NDArray p = params.get(i).array();
+            expAvg[i] = manager.zeros(p.getShape());
+            expAvgSq[i] = manager.zeros(p.getShape());
+            if (ops.dtypeOf(p) != DType.F32) {
+                master[i] = ops.cast(p.stopGradient(), DType.F32);
+                master[i].attach(manager);
+            }
+        }
+    }
+
+    /** Optimizer steps taken. */
+    public long steps() {
+        return steps;
+    }
+
+    /**
+     * The global L2 norm of all gradients before clipping; gradients are scaled down in place when
+     * it exceeds {@code maxGradNorm} (0 turns clipping off). Non-finite norms leave the gradients as
+     * they are: the caller skips the step.
+     */
+    public double clipGradNorm() {
+        double sumSq = 0;
+        for (Parameter p : params) {
+            NDArray g = p.array().getGradient();
+            try (NDArray g32 = ops.cast(g, DType.F32)) {
+                sumSq += g32.square().sum().getFloat();
+            }
+        }
+        double norm = Math.sqrt(sumSq);
+        double max = settings.maxGradNorm();
+        if (max > 0 && Double.isFinite(norm) && norm > max) {
+            double scale = max / (norm + 1e-6);
+            for (Parameter p : params) {
+                p.array().getGradient().muli(scale);
+            }
+        }
+        return norm;
+    }
+
+    /** One update at learning rate {@code lr}, then the gradients are zeroed. */
+    public void step(double lr) {
+        steps++;
+        TorchOps.AdamW hyper = new TorchOps.AdamW(lr, settings.beta1(), settings.beta2(), settings.eps(),
+                settings.weightDecay());
+        for (int i = 0; i < params.size(); i++) {
+            NDArray p = params.get(i).array();
+            NDArray g = p.getGradient();
+            if (master[i] == null) {
+                ops.adamwStep(p, g, expAvg[i], expAvgSq[i], steps, hyper);
+            } else {
+                try (NDArray g32 = ops.cast(g, DType.F32)) {
+                    ops.adamwStep(master[i], g32, expAvg[i], expAvgSq[i], steps, hyper);
+                }
+                try (NDArray low = ops.cast(master[i], ops.dtypeOf(p))) {
+                    p.subi(p).addi(low);
+                }
+            }
+        }
+        zeroGrad();
+    }
+
+    /** Zeroes every gradient (DJL's collector does not). */
+    public void zeroGrad() {
+        for (Parameter p : params) {
+            NDArray g = p.array().getGradient();
+            g.subi(g);
+        }
+    }
+
+    /** Writes the moments, masters and step count to {@code file} (safetensors; atomic). */
+    public void save(Path file) throws IOException {
+        TensorLoader bytes = new TensorLoader(ops);
+        List<TensorData> tensors = new ArrayList<>();
+        for (int i = 0; i < params.size(); i++) {
+            String name = params.get(i).name();
+            add(tensors, bytes, "exp_avg." + name, expAvg[i]);
+            add(tensors, bytes, "exp_avg_sq." + name, expAvgSq[i]);
+            if (master[i] != null) {
+                add(tensors, bytes, "master." + name, master[i]);
+            }
+        }
+        SafetensorsWriter.write(file, tensors, Map.of("steps", Long.toString(steps), "format", "vlmd-adamw-1"));
+    }
+
+    private static void add(List<TensorData> out, TensorLoader bytes, String name, NDArray x) {
+        TensorLoader.Bytes b = bytes.toBytes(x);
+        out.add(new TensorData(name, b.dtype(), b.shape(), b.data()));
+    }
+
+    /**
+     * Restores what {@link #save} wrote for the same trainable parameters; refuses a file whose
+     * tensors or shapes do not match, naming the first difference.
+     */
+    public void load(Path file) throws IOException {
+        TensorLoader loader = new TensorLoader(ops);
+        try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(file)) {
+            String stepsText = c.shards().getFirst().metadata().get("steps");
+            if (stepsText == null) {
+                throw new IOException(file + ": no 'steps' in the metadata: not an optimizer state of this tool");
+            }
+            for (int i = 0; i < params.size(); i++) {
+                String name = params.get(i).name();
+                expAvg[i] = replace(expAvg[i], loader, c, "exp_avg." + name, file);
+                expAvgSq[i] = replace(expAvgSq[i], loader, c, "exp_avg_sq." + name, file);
+                if (master[i] != null) {
+                    master[i] = replace(master[i], loader, c, "master." + name, file);
+                    NDArray p = params.get(i).array();
+                    try (NDArray low = ops.cast(master[i], ops.dtypeOf(p))) {
+                        p.subi(p).addi(low);
+                    }
+                }
+            }
+            int expected = params.size() * 2 + (int) Arrays.stream(master).filter(m -> m != null).count();
+            if (c.names().size() != expected) {
+                throw new IOException(file + ": holds " + c.names().size() + " tensors, the trainable parameters need "
+                        + expected + " (was the freeze list changed?)");
+            }
+            steps = Long.parseLong(stepsText);
+        }
+    }
+
+    private NDArray replace(NDArray old, TensorLoader loader, SafetensorsCheckpoint c, String name, Path file)
+            throws IOException {
+        if (!c.contains(name)) {
+            throw new IOException(file + ": no tensor " + name + " (was the freeze list changed?)");
+        }
+        NDArray loaded = loader.load(manager, c, name, DType.F32);
+        if (!loaded.getShape().equals(old.getShape())) {
+            throw new IOException(file + ": " + name + " has shape " + loaded.getShape() + ", the parameter "
+                    + old.getShape());
+        }
+        old.close();
+        return loaded;
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

@@ -1,0 +1,163 @@
+package org.vlmdistill.distill.train;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A run's {@code checkpoints/} directory. A checkpoint is written whole into a hidden temporary
+ * directory and renamed to {@code step-N} in one atomic move; the rename is the commit, so a process
+ * killed at any moment leaves either the complete checkpoint or none (plus a temporary directory that
+ * the next run deletes). Old checkpoints are retired the same way: renamed aside first, then deleted.
+ *
+ * <p>Layout of {@code step-N/}: {@code model/} (the student, HF layout, loads in transformers),
+ * {@code optimizer.safetensors}, {@code trainer_state.json} (step, data cursor, loss state, counters,
+ * seed), {@code run_config.json} (the resolved run config).
+ */
+public final class Checkpoints {
+    public static final String MODEL = "model";
+    public static final String OPTIMIZER = "optimizer.safetensors";
+    public static final String TRAINER_STATE = "trainer_state.json";
+    public static final String RUN_CONFIG = "run_config.json";
+    private static final Pattern STEP = Pattern.compile("step-(\\d+)");
+
+    /** What a checkpoint's contents are written by. */
+    public interface Writer {
+        void writeInto(Path dir) throws IOException;
+    }
+
+    private final Path dir;
+
+    public Checkpoints(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** {@code step-N} under the checkpoints directory. */
+    public Path pathOf(long step) {
+        return dir.resolve("step-" + step);
+    }
+
+    /** Writes a checkpoint for {@code step} atomically, then keeps only the newest {@code keep}. */
+    public Path save(long step, int keep, Writer writer) throws IOException {
+        Files.createDirectories(dir);
+        Path target = pathOf(step);
+        Path staging = Files.createTempDirectory(dir, ".step-" + step + ".tmp-");
+        try {
+            writer.writeInto(staging);
+            if (!Files.exists(staging.resolve(TRAINER_STATE))) {
+                throw new IllegalStateException("a checkpoint without " + TRAINER_STATE);
+            }
+            if (Files.exists(target)) {
+                retire(target);
+            }
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(dir);
+        } catch (IOException | RuntimeException e) {
+            deleteTree(staging);
+            throw e;
+        }
+        List<Path> all = complete();
+        for (int i = 0; i < all.size() - keep; i++) {
+            retire(all.get(i));
+        }
+        return target;
+    }
+
+    /** Complete checkpoints, oldest first. */
+    public List<Path> complete() {
+        List<Path> found = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return found;
+        }
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
+            for (Path p : s) {
+                if (STEP.matcher(p.getFileName().toString()).matches() && Files.isRegularFile(p.resolve(TRAINER_STATE))) {
+                    found.add(p);
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir, e);
+        }
+        found.sort(Comparator.comparingLong(Checkpoints::stepOf));
+        return found;
+    }
+
+    /** The newest complete checkpoint, if any. */
+    public Optional<Path> newest() {
+        List<Path> all = complete();
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.getLast());
+    }
+
+    /** Deletes what a killed writer left behind: temporary and half-retired directories. */
+    public int cleanLeftovers() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        int n = 0;
+        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".*")) {
+            for (Path p : s) {
+                deleteTree(p);
+                n++;
+            }
+        }
+        return n;
+    }
+
+    public static long stepOf(Path checkpoint) {
+        Matcher m = STEP.matcher(checkpoint.getFileName().toString());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(checkpoint + " is not a step-N checkpoint directory");
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private void retire(Path p) throws IOException {
+        Path aside = Files.createTempDirectory(dir, ".retired-" + p.getFileName() + "-");
+        Files.delete(aside);
+        Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(aside);
+    }
+
+    private static void fsyncDirectory(Path d) {
+        try (var ch = java.nio.channels.FileChannel.open(d, java.nio.file.StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException ignored) {
+            // some file systems cannot open a directory for fsync; the rename is still atomic
+        }
+    }
+
+    static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        Files.walkFileTree(root, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.delete(file);
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
+                Files.delete(d);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+    }
+}
