@@ -111,7 +111,7 @@ public final class ChunkedLoss {
             List<Parameter> params = loss.parameters();
             for (int i = 0; i < params.size(); i++) {
                 NDArray p = params.get(i).array();
-                surrogate = surrogate.add(p.mul(mix.parameterGrads[i]).sum());
+                surrogate = surrogate.add(p.mul((float) mix.parameterGrads[i]).sum()); // a float keeps it fp32
             }
             NDScope.unregister(surrogate);
             double lm = mix.lmSum / n;

@@ -80,7 +80,7 @@ public final class NaiveLoss {
             }
             case Ctkd c -> {
                 NDArray theta = c.parameters().getFirst().array();
-                NDArray t = Activation.sigmoid(theta).mul(20).add(1);
+                NDArray t = Activation.sigmoid(theta).mul(20f).add(1f); // float constants keep the 0-d result fp32
                 NDArray p = z.div(t).softmax(1);
                 NDArray logQ = s.div(t).logSoftmax(1);
                 NDArray kl = zeroWhere(p.eq(0), p.mul(p.log().sub(logQ))).sum();
