@@ -103,7 +103,7 @@ public final class Taid implements DistillationLoss {
         double delta = (prevLoss - j) / (prevLoss + 1e-15);
         momentum = beta * momentum + (1 - beta) * delta;
         dt = alpha * (1 / (1 + Math.exp(-momentum))) * (1 - t);
-        double tLinear = tStart + (tEnd - tStart) * context.optimizerStep() / context.totalSteps();
+        double tLinear = tStart + (tEnd - tStart) * context.progress(); // step / total, clamped: t stays <= t_end
         t = adaptive ? Math.min(tEnd, Math.max(tLinear, t + dt)) : tLinear;
         prevLoss = j;
     }
