@@ -72,10 +72,10 @@ public final class AdaptiveKl implements DistillationLoss {
         NDArray sortedP = p.gather(order, 1);
         NDArray error = sortedP.sub(q.gather(order, 1)).abs();
         NDArray first = p.getManager().arange(Math.toIntExact(shape.get(1))).eq(0).broadcast(shape);
-        NDArray head = sortedP.cumSum(1).lte(mu).logicalOr(first);
+        NDArray head = sortedP.cumSum(1).lte(LossMath.like(p, mu)).logicalOr(first);
         NDArray gHead = rowSum(keep(head, error));
         NDArray gTail = rowSum(keep(head.logicalNot(), error));
-        NDArray sum = gHead.add(gTail).maximum(1e-300);
+        NDArray sum = gHead.add(gTail).maximum(LossMath.like(p, p.getDataType() == ai.djl.ndarray.types.DataType.FLOAT64 ? 1e-300 : 1e-30));
         return new NDArray[]{gHead.div(sum), gTail.div(sum)};
     }
 }

@@ -146,7 +146,7 @@ public final class ChunkedLoss {
         mix.lmSum -= LossMath.total(LossMath.pick(logQ, labelRows));
         double lmWeight = mix.distil ? 1 - mix.ratio : 1;
         NDArray grad = lmWeight == 0 ? null
-                : logQ.exp().sub(LossMath.oneHot(labelRows, s)).mul(lmWeight * mix.scale);
+                : logQ.exp().sub(LossMath.oneHot(labelRows, s)).mul(LossMath.like(s, lmWeight * mix.scale));
         if (mix.distil) {
             long vocab = s.getShape().get(1);
             NDArray z = teacher.rows(from, to);
@@ -160,7 +160,7 @@ public final class ChunkedLoss {
             for (int i = 0; i < mix.parameterGrads.length; i++) {
                 mix.parameterGrads[i] += d.parameterGrads()[i] * mix.ratio * mix.scale;
             }
-            NDArray dg = d.studentGrad().mul(mix.ratio * mix.scale);
+            NDArray dg = d.studentGrad().mul(LossMath.like(s, mix.ratio * mix.scale));
             grad = grad == null ? dg : grad.add(dg);
         }
         return grad;

@@ -78,18 +78,18 @@ public final class Ctkd implements DistillationLoss {
         double sig = sigmoid(theta.array().getFloat());
         double tt = 1 + 20 * sig;
         NDArray s = chunk.student();
-        NDArray logQ = s.div(tt).logSoftmax(1);
-        NDArray logP = chunk.teacher().div(tt).logSoftmax(1);
+        NDArray logQ = s.div(LossMath.like(chunk.student(), tt)).logSoftmax(1);
+        NDArray logP = chunk.teacher().div(LossMath.like(chunk.student(), tt)).logSoftmax(1);
         NDArray q = logQ.exp();
         NDArray p = logP.exp();
-        NDArray positive = p.gt(0);
+        NDArray positive = p.gt(LossMath.like(p, 0));
         NDArray k = kl(p, logP, logQ);
         NDArray meanLogP = rowSum(keep(positive, p.mul(logP)));
         NDArray covariance = rowSum(keep(positive, p.mul(logP.sub(meanLogP)).mul(logP.sub(logQ))));
         NDArray shift = rowSum(p.mul(s)).sub(rowSum(q.mul(s)));
-        double dLdT = total(k.mul(2 * tt).add(shift).sub(covariance.mul(tt)));
+        double dLdT = total(k.mul(LossMath.like(chunk.student(), 2 * tt)).add(shift).sub(covariance.mul(LossMath.like(s, tt))));
         double dLdTheta = dLdT * 20 * sig * (1 - sig);
-        return new ChunkGradient(tt * tt * total(k), q.sub(p).mul(tt), new double[]{lambda(context) * dLdTheta});
+        return new ChunkGradient(tt * tt * total(k), q.sub(p).mul(LossMath.like(chunk.student(), tt)), new double[]{lambda(context) * dLdTheta});
     }
 
     static double sigmoid(double x) {

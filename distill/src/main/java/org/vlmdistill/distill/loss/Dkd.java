@@ -66,10 +66,10 @@ public final class Dkd implements DistillationLoss {
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         double tt = temperature;
-        NDArray x = chunk.student().div(tt);
-        NDArray a = chunk.teacher().div(tt);
+        NDArray x = chunk.student().div(LossMath.like(chunk.student(), tt));
+        NDArray a = chunk.teacher().div(LossMath.like(chunk.student(), tt));
         NDArray target = oneHot(chunk.labels(), x);
-        NDArray rest = target.lt(0.5);
+        NDArray rest = target.lt(LossMath.like(target, 0.5));
         NDArray minusInf = x.getManager().create(Double.NEGATIVE_INFINITY).toType(x.getDataType(), false);
         NDArray xRest = NDArrays.where(rest, x, minusInf);
         NDArray aRest = NDArrays.where(rest, a, minusInf);
@@ -80,7 +80,7 @@ public final class Dkd implements DistillationLoss {
         NDArray log1mPy = logSumExp(aRest).sub(logSumExp(a));
         NDArray qy = logQy.exp();
         NDArray py = logPy.exp();
-        NDArray tckd = keep(py.gt(0), py.mul(logPy.sub(logQy)))
+        NDArray tckd = keep(py.gt(LossMath.like(py, 0)), py.mul(logPy.sub(logQy)))
                 .add(keep(log1mPy.isInfinite().logicalNot(), log1mPy.exp().mul(log1mPy.sub(log1mQy))));
 
         NDArray logQHat = xRest.logSoftmax(1);
@@ -88,11 +88,11 @@ public final class Dkd implements DistillationLoss {
         NDArray hasRest = log1mPy.isInfinite().logicalNot();
         NDArray logPHat = aRest.logSoftmax(1);
         NDArray pHat = keep(logPHat.isNaN().logicalNot(), logPHat.exp());
-        NDArray nckd = keep(hasRest, rowSum(keep(pHat.gt(0), pHat.mul(logPHat.sub(logQHat)))));
+        NDArray nckd = keep(hasRest, rowSum(keep(pHat.gt(LossMath.like(pHat, 0)), pHat.mul(logPHat.sub(logQHat)))));
 
-        double loss = tt * tt * total(tckd.mul(alpha).add(nckd.mul(beta)));
+        double loss = tt * tt * total(tckd.mul(LossMath.like(chunk.student(), alpha)).add(nckd.mul(LossMath.like(x, beta))));
         NDArray tGrad = target.sub(qHat).mul(qy.sub(py));
         NDArray nGrad = qHat.sub(pHat).mul(hasRest.toType(DataType.FLOAT32, false).toType(x.getDataType(), false));
-        return new ChunkGradient(loss, tGrad.mul(alpha).add(nGrad.mul(beta)).mul(tt));
+        return new ChunkGradient(loss, tGrad.mul(LossMath.like(chunk.student(), alpha)).add(nGrad.mul(LossMath.like(x, beta))).mul(LossMath.like(chunk.student(), tt)));
     }
 }

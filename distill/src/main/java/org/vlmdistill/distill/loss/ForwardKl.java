@@ -42,10 +42,10 @@ public final class ForwardKl implements DistillationLoss {
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         double tt = temperature;
-        NDArray logQ = chunk.student().div(tt).logSoftmax(1);
-        NDArray logP = chunk.teacher().div(tt).logSoftmax(1);
+        NDArray logQ = chunk.student().div(LossMath.like(chunk.student(), tt)).logSoftmax(1);
+        NDArray logP = chunk.teacher().div(LossMath.like(chunk.student(), tt)).logSoftmax(1);
         NDArray p = logP.exp();
         double loss = tt * tt * total(kl(p, logP, logQ));
-        return new ChunkGradient(loss, logQ.exp().sub(p).mul(tt));
+        return new ChunkGradient(loss, logQ.exp().sub(p).mul(LossMath.like(chunk.student(), tt)));
     }
 }

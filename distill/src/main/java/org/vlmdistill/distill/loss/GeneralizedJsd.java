@@ -60,9 +60,9 @@ public final class GeneralizedJsd implements DistillationLoss {
         NDArray logP = chunk.teacher().logSoftmax(1);
         NDArray q = logQ.exp();
         NDArray p = logP.exp();
-        NDArray logM = logAddExp(logP.add(Math.log(beta)), logQ.add(Math.log(1 - beta)));
+        NDArray logM = logAddExp(logP.add(LossMath.like(chunk.student(), Math.log(beta))), logQ.add(LossMath.like(chunk.student(), Math.log(1 - beta))));
         NDArray studentTerm = q.mul(logQ.sub(logM));
-        double loss = beta * total(keep(p.gt(0), p.mul(logP.sub(logM)))) + (1 - beta) * total(studentTerm);
-        return new ChunkGradient(loss, softmaxBackward(studentTerm.mul(1 - beta), q));
+        double loss = beta * total(keep(p.gt(LossMath.like(p, 0)), p.mul(logP.sub(logM)))) + (1 - beta) * total(studentTerm);
+        return new ChunkGradient(loss, softmaxBackward(studentTerm.mul(LossMath.like(chunk.student(), 1 - beta)), q));
     }
 }

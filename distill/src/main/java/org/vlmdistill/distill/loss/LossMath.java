@@ -12,6 +12,15 @@ final class LossMath {
     private LossMath() {
     }
 
+    /**
+     * {@code v} as a Number of {@code x}'s precision, for {@code x.mul(...)} and the like: DJL makes a
+     * 0-d array of the Number's type, and a mixed-dtype element-wise op falls off libtorch's vectorized
+     * path (measured: about 10x slower on [1024, 32000] fp32).
+     */
+    static Number like(NDArray x, double v) {
+        return x.getDataType() == DataType.FLOAT64 ? (Number) v : (Number) (float) v;
+    }
+
     /** {@code sum_v x[:, v]} as {@code [n, 1]}. */
     static NDArray rowSum(NDArray x) {
         return x.sum(new int[]{1}, true);
@@ -60,7 +69,7 @@ final class LossMath {
 
     /** {@code sum_v p (log p - log q)} per row, 0 where {@code p = 0}. */
     static NDArray kl(NDArray p, NDArray logP, NDArray logQ) {
-        return rowSum(keep(p.gt(0), p.mul(logP.sub(logQ))));
+        return rowSum(keep(p.gt(LossMath.like(p, 0)), p.mul(logP.sub(logQ))));
     }
 
     static void requireTeacher(LossChunk chunk, String name) {

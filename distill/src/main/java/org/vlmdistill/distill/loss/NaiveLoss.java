@@ -39,9 +39,9 @@ public final class NaiveLoss {
         return switch (loss) {
             case Taid taid -> {
                 double t = taid.t();
-                NDArray pt = s.stopGradient().mul(1 - t).add(z.mul(t)).softmax(1);
+                NDArray pt = s.stopGradient().mul(LossMath.like(s, 1 - t)).add(z.mul(LossMath.like(s, t))).softmax(1);
                 NDArray terms = pt.mul(s.logSoftmax(1));
-                yield zeroWhere(s.isInfinite(), terms).sum().neg();
+                yield zeroWhere(s.isInfinite(), terms).sum().neg(); // constants in the logits' dtype, as the chunked side
             }
             case ForwardKl f -> klSum(z.div(f.temperature()), s.div(f.temperature()))
                     .mul(f.temperature() * f.temperature());

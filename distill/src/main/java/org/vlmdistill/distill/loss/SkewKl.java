@@ -48,9 +48,9 @@ public final class SkewKl implements DistillationLoss {
         NDArray logP = chunk.teacher().logSoftmax(1);
         NDArray q = logQ.exp();
         NDArray p = logP.exp();
-        NDArray logM = logAddExp(logP.add(Math.log(alpha)), logQ.add(Math.log(1 - alpha)));
-        double loss = -total(keep(p.gt(0), p.mul(logM)));
-        NDArray u = p.mul(logQ.sub(logM).exp()).mul(-(1 - alpha));
+        NDArray logM = logAddExp(logP.add(LossMath.like(chunk.student(), Math.log(alpha))), logQ.add(LossMath.like(chunk.student(), Math.log(1 - alpha))));
+        double loss = -total(keep(p.gt(LossMath.like(p, 0)), p.mul(logM)));
+        NDArray u = p.mul(logQ.sub(logM).exp()).mul(LossMath.like(chunk.student(), -(1 - alpha)));
         return new ChunkGradient(loss, softmaxBackward(u, q));
     }
 }

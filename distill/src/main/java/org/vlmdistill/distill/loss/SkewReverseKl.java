@@ -45,10 +45,10 @@ public final class SkewReverseKl implements DistillationLoss {
         NDArray logQ = chunk.student().logSoftmax(1);
         NDArray logP = chunk.teacher().logSoftmax(1);
         NDArray q = logQ.exp();
-        NDArray logM = logAddExp(logP.add(Math.log(1 - alpha)), logQ.add(Math.log(alpha)));
+        NDArray logM = logAddExp(logP.add(LossMath.like(chunk.student(), Math.log(1 - alpha))), logQ.add(LossMath.like(chunk.student(), Math.log(alpha))));
         NDArray logRatio = logQ.sub(logM);
         double loss = total(q.mul(logRatio));
-        NDArray u = q.mul(logRatio.add(1).sub(logRatio.exp().mul(alpha)));
+        NDArray u = q.mul(logRatio.add(LossMath.like(q, 1)).sub(logRatio.exp().mul(LossMath.like(q, alpha))));
         return new ChunkGradient(loss, softmaxBackward(u, q));
     }
 }

@@ -86,7 +86,7 @@ public final class Taid implements DistillationLoss {
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         NDArray s = chunk.student();
-        NDArray pt = s.mul(1 - t).add(chunk.teacher().mul(t)).softmax(1);
+        NDArray pt = s.mul(LossMath.like(chunk.student(), 1 - t)).add(chunk.teacher().mul(LossMath.like(s, t))).softmax(1);
         NDArray finite = s.isInfinite().logicalNot();
         double loss = -total(keep(finite, pt.mul(s.logSoftmax(1))));
         NDArray grad = keep(finite, s.softmax(1).sub(pt));

@@ -31,6 +31,6 @@ public final class TotalVariation implements DistillationLoss {
         NDArray p = chunk.teacher().softmax(1);
         NDArray diff = q.sub(p);
         double loss = 0.5 * total(diff.abs());
-        return new ChunkGradient(loss, softmaxBackward(q.mul(diff.sign()).mul(0.5), q));
+        return new ChunkGradient(loss, softmaxBackward(q.mul(diff.sign()).mul(LossMath.like(chunk.student(), 0.5)), q));
     }
 }
