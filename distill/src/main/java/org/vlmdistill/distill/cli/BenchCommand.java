@@ -7,6 +7,7 @@ import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.datasets.image.ImageDecodeBench;
 
 import org.vlmdistill.datasets.read.LoaderHeapBench;
+import org.vlmdistill.distill.bench.LossBench;
 import org.vlmdistill.distill.bench.Machine;
 import org.vlmdistill.distill.bench.SafetensorsBench;
 import org.vlmdistill.distill.bench.ModelBench;
@@ -25,7 +26,7 @@ import java.util.function.ToDoubleFunction;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance figures (median of several runs; see BENCHMARKS.md).",
         subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class, BenchCommand.ModelStep.class,
-                BenchCommand.Loader.class, BenchCommand.Images.class})
+                BenchCommand.Loader.class, BenchCommand.Images.class, BenchCommand.Loss.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -33,7 +34,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "name a benchmark: safetensors, heap, sdpa, model, loader or images");
+                "name a benchmark: safetensors, heap, sdpa, model, loader, images or loss");
     }
 
     static Path workDir(Path dir) throws java.io.IOException {
@@ -251,6 +252,36 @@ final class BenchCommand implements Runnable {
                         f.series("OpenCV imdecode").median(), f.ratio("decode+resize"), f.ratio("decode"),
                         f.ratio("ImageIO decode+resize"), f.ratio("ImageIO decode"), runs);
             }
+            return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "loss", mixinStandardHelpOptions = true,
+            description = "TAID forward+backward on random fp32 logits: time and peak RSS of one variant "
+                    + "(run each variant in its own process).")
+    static final class Loss implements Callable<Integer> {
+        @Option(names = "--tokens", defaultValue = "4096", description = "Token rows (default ${DEFAULT-VALUE}).")
+        int tokens;
+        @Option(names = "--vocab", defaultValue = "151936", description = "Vocabulary (default ${DEFAULT-VALUE}).")
+        int vocab;
+        @Option(names = "--chunk", defaultValue = "1024", description = "Rows per chunk (default ${DEFAULT-VALUE}).")
+        int chunk;
+        @Option(names = "--variant", defaultValue = "chunked", description = "chunked, hidden or naive (default ${DEFAULT-VALUE}).")
+        String variant;
+        @Option(names = "--reps", defaultValue = "3", description = "Timed runs (default ${DEFAULT-VALUE}).")
+        int reps;
+        @Option(names = "--hidden", defaultValue = "576", description = "Hidden size for --variant hidden (default ${DEFAULT-VALUE}).")
+        int hidden;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            var r = new LossBench(tokens, vocab, chunk, variant, reps, hidden).run(System.out);
+            double gib = 1L << 30;
+            System.out.printf("loss taid %s, %d x %d fp32%s: %.3f s forward+backward, peak RSS %.2f GiB "
+                            + "(RSS %.2f GiB before the inputs) (medians of %d runs)%n", variant, tokens, vocab,
+                    variant.equals("naive") ? "" : ", chunk " + chunk + (variant.equals("hidden") ? ", hidden " + hidden : ""),
+                    r.timing().median(), r.peakRssBytes() / gib, r.rssBeforeBytes() / gib, reps);
             return Vlmd.EXIT_OK;
         }
     }

@@ -1,6 +1,8 @@
 package org.vlmdistill.distill.schedule;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -68,6 +70,21 @@ public final class Schedules {
         };
         problems.addAll(local);
         return local.isEmpty() ? s : null;
+    }
+
+    /** A schedule as {@link #parse} reads it back. */
+    public static ObjectNode toJson(Schedule s) {
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
+        o.put("type", s.type());
+        switch (s) {
+            case Schedule.Constant c -> o.put("value", c.value()).put("warmup_steps", c.warmupSteps());
+            case Schedule.Linear l -> o.put("from", l.from()).put("to", l.to()).put("warmup_steps", l.warmupSteps());
+            case Schedule.Cosine c -> o.put("peak", c.peak()).put("warmup_steps", c.warmupSteps())
+                    .put("min_ratio", c.minRatio());
+            case Schedule.Wsd w -> o.put("peak", w.peak()).put("warmup_steps", w.warmupSteps())
+                    .put("decay_fraction", w.decayFraction()).put("min_ratio", w.minRatio());
+        }
+        return o;
     }
 
     private interface Maker {

@@ -189,7 +189,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         n.put("max_tokens", maxTokens);
         n.set("loss", loss.toJson());
         ObjectNode o = n.putObject("optimizer");
-        o.set("lr", scheduleJson(optimizer.lr()));
+        o.set("lr", Schedules.toJson(optimizer.lr()));
         o.put("beta1", optimizer.beta1());
         o.put("beta2", optimizer.beta2());
         o.put("eps", optimizer.eps());
@@ -202,20 +202,6 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         n.put("prefetch", prefetch);
         ObjectNode cp = n.putObject("compute");
         compute.forEach(cp::put);
-        return n;
-    }
-
-    /** A schedule as {@link Schedules#parse} reads it back. */
-    public static ObjectNode scheduleJson(Schedule s) {
-        ObjectNode n = JsonNodeFactory.instance.objectNode().put("type", s.type());
-        switch (s) {
-            case Schedule.Constant c -> n.put("value", c.value()).put("warmup_steps", c.warmupSteps());
-            case Schedule.Linear l -> n.put("from", l.from()).put("to", l.to()).put("warmup_steps", l.warmupSteps());
-            case Schedule.Cosine c -> n.put("peak", c.peak()).put("warmup_steps", c.warmupSteps())
-                    .put("min_ratio", c.minRatio());
-            case Schedule.Wsd w -> n.put("peak", w.peak()).put("warmup_steps", w.warmupSteps())
-                    .put("decay_fraction", w.decayFraction()).put("min_ratio", w.minRatio());
-        }
         return n;
     }
 

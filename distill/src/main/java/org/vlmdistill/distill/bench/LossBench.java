@@ -1,0 +1,119 @@
+package org.vlmdistill.distill.bench;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import org.vlmdistill.distill.loss.ChunkedLoss;
+import org.vlmdistill.distill.loss.LossContext;
+import org.vlmdistill.distill.loss.NaiveLoss;
+import org.vlmdistill.distill.loss.StudentRows;
+import org.vlmdistill.distill.loss.Taid;
+import org.vlmdistill.distill.schedule.Schedule;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Random;
+
+/**
+ * TAID's forward and backward on random fp32 inputs, one variant per process so that the peak RSS
+ * (VmHWM) is the variant's own: {@code chunked} (logits given, {@link ChunkedLoss}), {@code hidden}
+ * (hidden states and lm_head weight given, logits projected chunk by chunk, teacher rows made chunk
+ * by chunk, so no {@code [N, V]} array exists), {@code naive} (autograd through {@link NaiveLoss}).
+ */
+public record LossBench(int tokens, int vocab, int chunk, String variant, int reps, int hidden) {
+
+    public record Result(Timing timing, long peakRssBytes, long rssBeforeBytes) {
+    }
+
+    public Result run(PrintStream out) throws Exception {
+        if (!variant.equals("chunked") && !variant.equals("hidden") && !variant.equals("naive")) {
+            throw new IllegalArgumentException("variant must be chunked, hidden or naive, was " + variant);
+        }
+        double[] seconds = new double[reps];
+        Random random = new Random(1);
+        LossContext context = new LossContext(0, 1);
+        try (NDManager root = NDManager.newBaseManager()) {
+            root.randomNormal(new Shape(4, 4)).close(); // the engine loaded before the baseline
+            boolean reset = resetPeak();
+            long before = status("VmRSS");
+            for (int i = 0; i < reps; i++) {
+                try (NDManager m = root.newSubManager()) {
+                    long[] labels = random.longs(tokens, 0, vocab).toArray();
+                    seconds[i] = once(m, labels, context);
+                    out.printf("  run %d: %.3f s, RSS high-water %.2f GiB%n", i + 1, seconds[i],
+                            status("VmHWM") / (double) (1L << 30));
+                }
+            }
+            if (!reset) {
+                out.println("  (could not reset VmHWM; the peak includes anything before the benchmark)");
+            }
+            return new Result(new Timing(variant, seconds), status("VmHWM"), before);
+        }
+    }
+
+    private double once(NDManager m, long[] labels, LossContext context) throws Exception {
+        Taid taid = new Taid();
+        Shape rows = new Shape(tokens, vocab);
+        if (variant.equals("hidden")) {
+            NDArray h = m.randomNormal(new Shape(tokens, hidden));
+            NDArray w = m.randomNormal(0, 0.05f, new Shape(vocab, hidden), DataType.FLOAT32);
+            ChunkedLoss loss = new ChunkedLoss(taid, new Schedule.Constant(1.0), chunk);
+            return Timing.seconds(() -> {
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    h.setRequiresGradient(true);
+                    w.setRequiresGradient(true);
+                    var r = loss.compute(new StudentRows.Hidden(h, w),
+                            (from, to) -> m.randomNormal(0, 2, new Shape(to - from, vocab), DataType.FLOAT32),
+                            labels, vocab, context);
+                    gc.backward(r.surrogate());
+                }
+            });
+        }
+        NDArray logits = m.randomNormal(0, 2, rows, DataType.FLOAT32);
+        NDArray teacher = m.randomNormal(0, 2, rows, DataType.FLOAT32);
+        if (variant.equals("naive")) {
+            NDArray labelArray = m.create(labels);
+            return Timing.seconds(() -> {
+                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                    logits.setRequiresGradient(true);
+                    gc.backward(NaiveLoss.total(taid, logits, teacher, labelArray, 1.0, context));
+                }
+            });
+        }
+        ChunkedLoss loss = new ChunkedLoss(taid, new Schedule.Constant(1.0), chunk);
+        return Timing.seconds(() -> {
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                logits.setRequiresGradient(true);
+                var r = loss.compute(new StudentRows.Logits(logits),
+                        (from, to) -> teacher.get(new NDIndex("{}:{}", from, to)), labels, vocab, context);
+                gc.backward(r.surrogate());
+            }
+        });
+    }
+
+    /** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux). */
+    private static boolean resetPeak() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** A {@code /proc/self/status} field in bytes, or -1. */
+    public static long status(String field) {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith(field + ":"))
+                    .findFirst().map(l -> Long.parseLong(l.replaceAll("\\D", "")) * 1024).orElse(-1L);
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}

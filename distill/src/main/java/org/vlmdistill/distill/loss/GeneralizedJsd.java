@@ -1,0 +1,68 @@
+package org.vlmdistill.distill.loss;
+
+import ai.djl.ndarray.NDArray;
+
+import static org.vlmdistill.distill.loss.LossMath.keep;
+import static org.vlmdistill.distill.loss.LossMath.logAddExp;
+import static org.vlmdistill.distill.loss.LossMath.softmaxBackward;
+import static org.vlmdistill.distill.loss.LossMath.total;
+
+/**
+ * Generalized Jensen-Shannon divergence (GKD, Agarwal et al. 2024; TRL's {@code generalized_jsd_loss}):
+ * per row, with {@code m = beta p + (1 - beta) q}
+ * <pre>
+ * L     = beta KL(p || m) + (1 - beta) KL(q || m)
+ * u     = q * dL/dq = (1 - beta) q (log q - log m)     (the other terms cancel: sum of mixture weights is 1)
+ * dL/ds = u - q * sum_v u
+ * </pre>
+ * As TRL, beta = 0 is forward KL ({@code KL(p || q)}) and beta = 1 reverse KL ({@code KL(q || p)}), which
+ * cannot read a truncated teacher. Default beta = 0.5.
+ */
+public final class GeneralizedJsd implements DistillationLoss {
+    private final double beta;
+
+    public GeneralizedJsd(double beta) {
+        if (!(beta >= 0 && beta <= 1)) {
+            throw new IllegalArgumentException("beta must be in [0, 1], was " + beta);
+        }
+        this.beta = beta;
+    }
+
+    public double beta() {
+        return beta;
+    }
+
+    @Override
+    public String name() {
+        return "jsd";
+    }
+
+    @Override
+    public boolean needsTeacher() {
+        return true;
+    }
+
+    @Override
+    public boolean acceptsTruncatedTeacher() {
+        return beta < 1;
+    }
+
+    @Override
+    public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
+        if (beta == 0) {
+            return new ForwardKl(1).forwardBackward(chunk, context);
+        }
+        if (beta == 1) {
+            return new ReverseKl().forwardBackward(chunk, context);
+        }
+        LossMath.requireTeacher(chunk, name());
+        NDArray logQ = chunk.student().logSoftmax(1);
+        NDArray logP = chunk.teacher().logSoftmax(1);
+        NDArray q = logQ.exp();
+        NDArray p = logP.exp();
+        NDArray logM = logAddExp(logP.add(LossMath.like(chunk.student(), Math.log(beta))), logQ.add(LossMath.like(chunk.student(), Math.log(1 - beta))));
+        NDArray studentTerm = q.mul(logQ.sub(logM));
+        double loss = beta * total(keep(p.gt(LossMath.like(p, 0)), p.mul(logP.sub(logM)))) + (1 - beta) * total(studentTerm);
+        return new ChunkGradient(loss, softmaxBackward(studentTerm.mul(LossMath.like(chunk.student(), 1 - beta)), q));
+    }
+}

@@ -1,0 +1,42 @@
+package org.vlmdistill.distill.loss;
+
+import ai.djl.ndarray.NDArray;
+
+import static org.vlmdistill.distill.loss.LossMath.rowSum;
+import static org.vlmdistill.distill.loss.LossMath.total;
+
+/**
+ * Reverse KL: per row
+ * <pre>
+ * L     = KL(q || p) = sum_v q (log q - log p)
+ * dL/ds = q * (log q - log p - L)              (u = q (log q - log p + 1), u - q sum u)
+ * </pre>
+ * Infinite where the teacher gives probability 0, so it cannot read a truncated teacher.
+ */
+public final class ReverseKl implements DistillationLoss {
+    @Override
+    public String name() {
+        return "rkl";
+    }
+
+    @Override
+    public boolean needsTeacher() {
+        return true;
+    }
+
+    @Override
+    public boolean acceptsTruncatedTeacher() {
+        return false;
+    }
+
+    @Override
+    public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
+        LossMath.requireTeacher(chunk, name());
+        NDArray logQ = chunk.student().logSoftmax(1);
+        NDArray logP = chunk.teacher().logSoftmax(1);
+        NDArray q = logQ.exp();
+        NDArray ratio = logQ.sub(logP);
+        NDArray perRow = rowSum(q.mul(ratio));
+        return new ChunkGradient(total(perRow), q.mul(ratio.sub(perRow)));
+    }
+}
