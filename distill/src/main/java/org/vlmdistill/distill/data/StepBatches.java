@@ -170,6 +170,10 @@ public final class StepBatches implements Iterator<StepBatch>, AutoCloseable {
             return;
         }
         closed = true;
+        stopWorker();
+    }
+
+    private void stopWorker() {
         synchronized (building) {
             building.forEach(f -> f.cancel(true));
             building.clear();
@@ -181,7 +185,7 @@ public final class StepBatches implements Iterator<StepBatch>, AutoCloseable {
 
     /** Called holding {@code building}'s lock. */
     private void fill() {
-        if (closed) {
+        if (closed || worker.isShutdown()) {
             throw new IllegalStateException("step batches are closed");
         }
         while (building.size() < ahead && scheduled.epoch() < epochs) {
@@ -203,7 +207,7 @@ public final class StepBatches implements Iterator<StepBatch>, AutoCloseable {
             throw new IllegalStateException("interrupted while waiting for epoch " + delivered.epoch() + " step "
                     + delivered.step(), e);
         } catch (ExecutionException e) {
-            close();
+            stopWorker(); // the run is over; later next() calls rethrow the failure
             if (e.getCause() instanceof Error error) {
                 throw error;
             }
