@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.OptionalLong;
 
 /**
  * One model directory's way of turning records into token sequences: its chat template (with its
@@ -88,6 +90,29 @@ public final class ModelSamples implements AutoCloseable {
 
     public String tokenString(int id) {
         return tokenizer.token(id).orElse("<" + id + ">");
+    }
+
+    /** The id of a token string as the vocabulary spells it. */
+    public OptionalLong tokenId(String token) {
+        return tokenizer.tokenId(token);
+    }
+
+    /**
+     * The id batches are padded with, as HF's collators take it: the tokenizer's {@code pad_token}
+     * (tokenizer_config.json / special_tokens_map.json), else {@code fallback} (the generation or model
+     * config's {@code pad_token_id}), else the {@code eos_token}'s id, else 0. Only the attention mask
+     * tells a model what is padding, so any id is safe; this one makes dumps read as HF's do.
+     */
+    public int padId(OptionalInt fallback) {
+        for (String name : List.of("pad_token", "eos_token")) {
+            if (template.specialTokens().get(name) instanceof String t && tokenizer.tokenId(t).isPresent()) {
+                return Math.toIntExact(tokenizer.tokenId(t).getAsLong());
+            }
+            if (name.equals("pad_token") && fallback.isPresent()) {
+                return fallback.getAsInt();
+            }
+        }
+        return 0;
     }
 
     public ModelChatTemplate template() {

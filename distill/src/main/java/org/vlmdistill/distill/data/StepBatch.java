@@ -1,8 +1,12 @@
 package org.vlmdistill.distill.data;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.datasets.batch.Batch;
 import org.vlmdistill.datasets.batch.Cursor;
+import org.vlmdistill.datasets.batch.ImageSpan;
 import org.vlmdistill.datasets.batch.SkippedSample;
 
 import java.util.List;
@@ -26,5 +30,36 @@ public record StepBatch(int epoch, int step, Batch<PixelValues> student, Batch<P
             throw new IllegalArgumentException("teacher and student batches hold different samples: "
                     + teacher.sampleIds() + " vs " + student.sampleIds());
         }
+    }
+
+    /**
+     * The batch's images as {@link org.vlmdistill.core.model.VisionLanguageModel#forward} takes them: every
+     * tile of every image, row by row and in order within a row, {@code [tiles, C, H, W]} fp32 in
+     * {@code manager}; null when the batch holds no image.
+     *
+     * @throws IllegalArgumentException when the images' tiles differ in shape
+     */
+    public static NDArray pixels(Batch<PixelValues> batch, NDManager manager) {
+        List<PixelValues> images = batch.images().stream().flatMap(List::stream).map(ImageSpan::image).toList();
+        if (images.isEmpty()) {
+            return null;
+        }
+        PixelValues first = images.getFirst();
+        long tiles = 0;
+        for (PixelValues p : images) {
+            if (p.channels() != first.channels() || p.height() != first.height() || p.width() != first.width()) {
+                throw new IllegalArgumentException("tiles of " + p.channels() + "x" + p.height() + "x" + p.width()
+                        + " and " + first.channels() + "x" + first.height() + "x" + first.width()
+                        + " in one batch (samples " + batch.sampleIds() + ")");
+            }
+            tiles += p.tiles();
+        }
+        float[] values = new float[Math.toIntExact(tiles * first.channels() * first.height() * first.width())];
+        int at = 0;
+        for (PixelValues p : images) {
+            System.arraycopy(p.values(), 0, values, at, p.values().length);
+            at += p.values().length;
+        }
+        return manager.create(values, new Shape(tiles, first.channels(), first.height(), first.width()));
     }
 }

@@ -8,6 +8,10 @@ import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.ModelWriter;
 import org.vlmdistill.core.model.Models;
+import org.vlmdistill.datasets.record.Turn;
+import org.vlmdistill.datasets.shapes.ShapesConfig;
+import org.vlmdistill.datasets.shapes.ShapesDataset;
+import org.vlmdistill.datasets.shapes.ShapesGenerator;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -24,13 +28,13 @@ import java.util.Map;
 public final class TinyModels {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static final List<String> SPECIAL = List.of("<unk>", "<|im_start|>", "<end_of_utterance>", "<image>",
+    public static final List<String> SPECIAL = List.of("<unk>", "<|im_start|>", "<end_of_utterance>", "<image>",
             "<fake_token_around_image>", "<global-img>", "<row_1_col_1>", "<row_1_col_2>", "<row_2_col_1>",
             "<row_2_col_2>");
-    static final List<String> WORDS = List.of("User", "Assistant", ":", "what", "color", "is", "the", "shape",
+    public static final List<String> WORDS = List.of("User", "Assistant", ":", "what", "color", "is", "the", "shape",
             "?", "red", "green", "blue", "circle", "square", "a", "yes", "no");
-    static final int IMAGE_TOKEN_ID = SPECIAL.indexOf("<image>");
-    static final int EOS_ID = SPECIAL.indexOf("<end_of_utterance>");
+    public static final int IMAGE_TOKEN_ID = SPECIAL.indexOf("<image>");
+    public static final int EOS_ID = SPECIAL.indexOf("<end_of_utterance>");
 
     private TinyModels() {
     }
@@ -39,20 +43,96 @@ public final class TinyModels {
         return SPECIAL.size() + WORDS.size();
     }
 
+    /**
+     * What a tiny model varies in, so that a teacher and a student can differ where real pairs do: text
+     * width and depth, a config {@code vocab_size} padded above the tokenizer ({@code vocabPadding} extra
+     * rows), and the vision side's image-token count per image (tower {@code imageSize}, {@code scaleFactor},
+     * processor {@code longestEdge}; tiles are {@code imageSize} pixels). {@code words} is the tokenizer's
+     * word list after the specials: models that should share a tokenizer take the same list.
+     */
+    public record Spec(int textHidden, int textLayers, int vocabPadding, int imageSize, int scaleFactor,
+                       int longestEdge, List<String> words) {
+        public Spec {
+            words = List.copyOf(words);
+        }
+
+        /** The model {@link #idefics3(Path, long)} writes: 32 wide, 2 layers, 20 image tokens for a 64x64 image. */
+        public static Spec defaults() {
+            return new Spec(32, 2, 0, 32, 2, 64, WORDS);
+        }
+
+        public Spec withText(int hidden, int layers) {
+            return new Spec(hidden, layers, vocabPadding, imageSize, scaleFactor, longestEdge, words);
+        }
+
+        public Spec withVocabPadding(int rows) {
+            return new Spec(textHidden, textLayers, rows, imageSize, scaleFactor, longestEdge, words);
+        }
+
+        public Spec withVision(int tileSize, int scale, int processorLongestEdge) {
+            return new Spec(textHidden, textLayers, vocabPadding, tileSize, scale, processorLongestEdge, words);
+        }
+
+        public Spec withWords(List<String> w) {
+            return new Spec(textHidden, textLayers, vocabPadding, imageSize, scaleFactor, longestEdge, w);
+        }
+
+        /** Ids the tokenizer defines: the specials, then the words. */
+        public int tokenizerSize() {
+            return SPECIAL.size() + words.size();
+        }
+
+        /** config.json's {@code vocab_size}: the tokenizer's size plus the padding. */
+        public int configVocabSize() {
+            return tokenizerSize() + vocabPadding;
+        }
+    }
+
+    /**
+     * The template's words plus every word and punctuation run of the Shapes set's conversations, split
+     * as the Whitespace pre-tokenizer splits ({@code \w+|[^\w\s]+}), so Shapes records tokenize without
+     * {@code <unk>}: its vocabulary in lower case and capitalized (questions begin with a capital), and
+     * whatever a few thousand generated records hold beyond that.
+     */
+    public static List<String> shapesWords() {
+        java.util.Set<String> words = new java.util.TreeSet<>();
+        for (String w : ShapesGenerator.VOCABULARY) {
+            words.add(w);
+            words.add(Character.toUpperCase(w.charAt(0)) + w.substring(1));
+        }
+        java.util.regex.Pattern split = java.util.regex.Pattern.compile("\\w+|[^\\w\\s]+");
+        for (long seed : new long[] {0, 1}) {
+            ShapesDataset.records(ShapesConfig.defaults(), seed, 0, 2000).forEach(r -> r.turns().forEach(t -> {
+                var m = split.matcher(t.text().replace(Turn.IMAGE_PLACEHOLDER, " "));
+                while (m.find()) {
+                    words.add(m.group());
+                }
+            }));
+        }
+        List<String> all = new ArrayList<>(List.of("User", "Assistant", ":"));
+        words.stream().filter(w -> !all.contains(w)).forEach(all::add);
+        return all;
+    }
+
     /** Writes the directory with weights drawn from {@code seed}. */
     public static Path idefics3(Path dir, long seed) throws IOException {
+        return idefics3(dir, seed, Spec.defaults());
+    }
+
+    /** Writes a directory of {@code spec}'s shape with weights drawn from {@code seed}. */
+    public static Path idefics3(Path dir, long seed, Spec spec) throws IOException {
         ObjectNode config = JSON.createObjectNode();
         config.putArray("architectures").add("Idefics3ForConditionalGeneration");
         config.put("model_type", "idefics3");
         config.put("image_token_id", IMAGE_TOKEN_ID);
-        config.put("scale_factor", 2);
+        config.put("scale_factor", spec.scaleFactor());
         config.put("tie_word_embeddings", false);
         ObjectNode text = config.putObject("text_config");
         text.put("model_type", "llama");
-        text.put("vocab_size", vocabSize());
-        text.put("hidden_size", 32);
-        text.put("intermediate_size", 64);
-        text.put("num_hidden_layers", 2);
+        text.put("vocab_size", spec.configVocabSize());
+        text.put("hidden_size", spec.textHidden());
+        text.put("intermediate_size", 2 * spec.textHidden());
+        text.put("num_hidden_layers", spec.textLayers());
         text.put("num_attention_heads", 4);
         text.put("num_key_value_heads", 2);
         text.put("bos_token_id", 1);
@@ -64,14 +144,14 @@ public final class TinyModels {
         vision.put("intermediate_size", 64);
         vision.put("num_hidden_layers", 2);
         vision.put("num_attention_heads", 4);
-        vision.put("image_size", 32);
+        vision.put("image_size", spec.imageSize());
         vision.put("patch_size", 8);
         ObjectNode pre = JSON.createObjectNode();
         pre.put("image_processor_type", "Idefics3ImageProcessor");
         pre.put("do_image_splitting", true);
         pre.put("resample", 1);
-        pre.putObject("size").put("longest_edge", 64);
-        pre.putObject("max_image_size").put("longest_edge", 32);
+        pre.putObject("size").put("longest_edge", spec.longestEdge());
+        pre.putObject("max_image_size").put("longest_edge", spec.imageSize());
         pre.putArray("image_mean").add(0.5).add(0.5).add(0.5);
         pre.putArray("image_std").add(0.5).add(0.5).add(0.5);
         try (Model m = Models.random(ModelDirectory.of(config, pre), ComputePolicy.of(Map.of("dtype", "fp32")), seed)) {
@@ -80,12 +160,16 @@ public final class TinyModels {
         Files.writeString(dir.resolve("preprocessor_config.json"), pre.toPrettyString());
         Files.writeString(dir.resolve("generation_config.json"),
                 "{\"bos_token_id\": 1, \"eos_token_id\": " + EOS_ID + ", \"pad_token_id\": 0}\n");
-        writeTokenizer(dir);
+        writeTokenizer(dir, spec.words());
         return dir;
     }
 
     /** A WordLevel tokenizer.json (Whitespace pre-tokenizer, specials as added tokens) and its config. */
     static void writeTokenizer(Path dir) throws IOException {
+        writeTokenizer(dir, WORDS);
+    }
+
+    public static void writeTokenizer(Path dir, List<String> words) throws IOException {
         ObjectNode tok = JSON.createObjectNode();
         tok.put("version", "1.0");
         tok.putNull("truncation");
@@ -109,7 +193,7 @@ public final class TinyModels {
         model.put("type", "WordLevel");
         ObjectNode vocab = model.putObject("vocab");
         List<String> all = new ArrayList<>(SPECIAL);
-        all.addAll(WORDS);
+        all.addAll(words);
         for (int i = 0; i < all.size(); i++) {
             vocab.put(all.get(i), i);
         }

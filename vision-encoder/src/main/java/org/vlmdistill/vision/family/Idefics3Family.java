@@ -2,6 +2,7 @@ package org.vlmdistill.vision.family;
 
 import org.vlmdistill.core.config.Idefics3Config;
 import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.ImageProcessor;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.ModelFamilies;
 import org.vlmdistill.core.model.ModelFamily;
@@ -17,6 +18,7 @@ import org.vlmdistill.vision.vit.VisionTransformer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code Idefics3ForConditionalGeneration} (Idefics3, SmolVLM): the SigLIP tower at
@@ -35,11 +37,19 @@ public final class Idefics3Family implements ModelFamily {
     }
 
     @Override
+    public Optional<ImageProcessor> imageProcessor(ModelDirectory source) {
+        if (!(source.config() instanceof Idefics3Config config)) {
+            throw new UnsupportedModelException(source.describe() + ": not an idefics3 config");
+        }
+        return Optional.of(new Idefics3ImageProcessor(source.preprocessor(), config));
+    }
+
+    @Override
     public VisionLanguageModel create(ModelDirectory source, WeightLoading weights, ComputePolicy policy) {
         if (!(source.config() instanceof Idefics3Config config)) {
             throw new UnsupportedModelException(source.describe() + ": not an idefics3 config");
         }
-        Idefics3ImageProcessor processor = new Idefics3ImageProcessor(source.preprocessor(), config);
+        ImageProcessor processor = new Idefics3ImageProcessor(source.preprocessor(), config);
         VisionTransformer vision = VisionTransformer.take(config.visionConfig(), weights.at(VISION),
                 FeatureSelection.lastHiddenState(), false);
         Idefics3Connector connector = Idefics3Connector.take(weights.at(CONNECTOR),

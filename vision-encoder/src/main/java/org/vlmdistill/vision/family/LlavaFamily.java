@@ -18,6 +18,7 @@ import org.vlmdistill.vision.vit.VisionTransformer;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code LlavaForConditionalGeneration}: a CLIP or SigLIP tower, the two-layer projector and a decoder.
@@ -56,6 +57,14 @@ public final class LlavaFamily implements ModelFamily {
     @Override
     public String modelType() {
         return LlavaConfig.MODEL_TYPE;
+    }
+
+    @Override
+    public Optional<ImageProcessor> imageProcessor(ModelDirectory source) {
+        if (!(source.config() instanceof LlavaConfig config)) {
+            throw new UnsupportedModelException(source.describe() + ": not a llava config");
+        }
+        return Optional.of(LlavaImageProcessors.forModel(source.preprocessor(), config));
     }
 
     @Override

@@ -124,6 +124,26 @@ class VisionLanguageFamiliesTest {
     }
 
     @Test
+    void imageProcessorComesFromTheConfigAloneAndMatchesTheModels() {
+        for (String[] c : List.of(new String[] {IDEFICS3, IDEFICS3_PRE}, new String[] {LLAVA, LLAVA_PRE})) {
+            VisionLanguageModel m = random(c[0], c[1]);
+            // an in-memory directory has no weights to read: the processor needs none
+            var processor = Models.imageProcessor(ModelDirectory.of(Tiny.json(c[0]), Tiny.json(c[1])));
+            int w = 20 + random.nextInt(60);
+            int h = 20 + random.nextInt(60);
+            RgbImage image = Tiny.image(random, w, h);
+            PixelValues expected = m.imageProcessor().process(image);
+            PixelValues actual = processor.process(image);
+            assertEquals(expected.tiles(), actual.tiles(), "seed " + seed);
+            assertTrue(Arrays.equals(expected.values(), actual.values()), "seed " + seed + ", " + w + "x" + h);
+            assertEquals(m.imageProcessor().layout(), processor.layout());
+        }
+        var e = assertThrows(org.vlmdistill.core.model.UnsupportedModelException.class,
+                () -> Models.imageProcessor(ModelDirectory.of(Tiny.json(Tiny.TEXT), null)));
+        assertTrue(e.getMessage().contains("takes no images"), e.getMessage());
+    }
+
+    @Test
     void idefics3SavesAndReloadsUnderHfNames() throws IOException {
         VisionLanguageModel m = random(IDEFICS3, IDEFICS3_PRE);
         NDArray px = m.imageProcessor().process(Tiny.image(random, 30, 30)).toArray(manager);

@@ -59,4 +59,15 @@ public final class Models {
             throw e;
         }
     }
+
+    /**
+     * {@code source}'s image processor without its weights: see {@link ModelFamily#imageProcessor}.
+     *
+     * @throws UnsupportedModelException when the family has none (a text-only model)
+     */
+    public static ImageProcessor imageProcessor(ModelDirectory source) {
+        ModelFamily family = ModelFamilies.installed().family(source.config().modelType(), source.describe());
+        return family.imageProcessor(source).orElseThrow(() -> new UnsupportedModelException(source.describe()
+                + ": model_type \"" + source.config().modelType() + "\" takes no images"));
+    }
 }
