@@ -26,7 +26,8 @@ import java.util.function.ToDoubleFunction;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Performance figures (median of several runs; see BENCHMARKS.md).",
         subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class, BenchCommand.ModelStep.class,
-                BenchCommand.Loader.class, BenchCommand.Images.class, BenchCommand.Loss.class})
+                BenchCommand.Loader.class, BenchCommand.Images.class, BenchCommand.Loss.class,
+                BenchCommand.DistillStep.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -264,7 +265,7 @@ final class BenchCommand implements Runnable {
         int tokens;
         @Option(names = "--vocab", defaultValue = "151936", description = "Vocabulary (default ${DEFAULT-VALUE}).")
         int vocab;
-        @Option(names = "--chunk", defaultValue = "1024", description = "Rows per chunk (default ${DEFAULT-VALUE}).")
+        @Option(names = "--chunk", defaultValue = "256", description = "Rows per chunk (default ${DEFAULT-VALUE}).")
         int chunk;
         @Option(names = "--variant", defaultValue = "chunked", description = "chunked, hidden or naive (default ${DEFAULT-VALUE}).")
         String variant;
@@ -282,6 +283,36 @@ final class BenchCommand implements Runnable {
                             + "(RSS %.2f GiB before the inputs) (medians of %d runs)%n", variant, tokens, vocab,
                     variant.equals("naive") ? "" : ", chunk " + chunk + (variant.equals("hidden") ? ", hidden " + hidden : ""),
                     r.timing().median(), r.peakRssBytes() / gib, r.rssBeforeBytes() / gib, reps);
+            return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "distill", mixinStandardHelpOptions = true,
+            description = "The whole distillation step on a tiny Idefics3 teacher/student pair over Shapes: tokens/s.")
+    static final class DistillStep implements Callable<Integer> {
+        @Option(names = "--loss", defaultValue = "taid", description = "Loss (default ${DEFAULT-VALUE}).")
+        String loss;
+        @Option(names = "--batch", defaultValue = "8", description = "Samples per step (default ${DEFAULT-VALUE}).")
+        int batch;
+        @Option(names = "--steps", defaultValue = "30", description = "Optimizer steps (default ${DEFAULT-VALUE}).")
+        int steps;
+        @Option(names = "--warmup", defaultValue = "5", description = "Steps left out of the medians (default ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("vlmd-bench-distill");
+            try {
+                var r = org.vlmdistill.distill.bench.DistillBench.run(work, loss, batch, steps, warmup, 1,
+                        new java.io.PrintWriter(System.out, true));
+                System.out.printf(java.util.Locale.ROOT, "distill step (%s), student %,d / teacher %,d parameters, batch %d,"
+                                + " %.0f tokens a step: %.3f s a step, %.0f tokens/s (medians of %d steps after %d warm-up)%n",
+                        r.loss(), r.studentParams(), r.teacherParams(), r.batch(), r.tokensPerStep(), r.stepSeconds(),
+                        r.tokensPerSecond(), r.steps(), warmup);
+            } finally {
+                org.vlmdistill.distill.train.Checkpoints.deleteTree(work);
+            }
             return Vlmd.EXIT_OK;
         }
     }

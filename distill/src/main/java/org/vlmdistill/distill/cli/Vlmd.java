@@ -16,7 +16,8 @@ import java.util.Properties;
  */
 @Command(name = "vlmd", mixinStandardHelpOptions = true, versionProvider = Vlmd.Version.class,
         description = "Distil a large vision-language model into a compact one with TAID.",
-        subcommands = {DemoCommand.class, DataCommand.class, BenchCommand.class, InspectCommand.class, GenerateCommand.class,
+        subcommands = {DemoCommand.class, DistillCommand.class, TeacherLogitsCommand.class, DataCommand.class, BenchCommand.class,
+                InspectCommand.class, GenerateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Vlmd implements Runnable {
     public static final int EXIT_OK = 0;

@@ -19,11 +19,11 @@ import java.util.TreeSet;
  * A run config's {@code loss} section, every default filled in:
  * <pre>
  * {"name": "taid", "t_start": 0.4, "t_end": 1.0, "alpha": 5e-4, "beta": 0.99, "adaptive": true,
- *  "distil_ratio": 1.0, "chunk_size": 1024}
+ *  "distil_ratio": 1.0, "chunk_size": 256}
  * </pre>
  * Each loss has its own fields ({@link #LOSSES}, the one table of names, fields and defaults); every
  * loss also takes {@code distil_ratio} (a schedule, see {@link Schedules}; default constant 1.0,
- * ignored by sft) and {@code chunk_size} (rows per chunk, default 1024).
+ * ignored by sft) and {@code chunk_size} (rows per chunk, default 256: measured faster and leaner than 1024, see BENCHMARKS.md).
  *
  * @param name        the loss's config name
  * @param params      the loss's own fields in table order, resolved (Double or Boolean)
@@ -32,7 +32,7 @@ import java.util.TreeSet;
  */
 public record LossConfig(String name, Map<String, Object> params, Schedule distilRatio, int chunkSize) {
 
-    public static final int DEFAULT_CHUNK_SIZE = 1024;
+    public static final int DEFAULT_CHUNK_SIZE = 256;
 
     /** One field of a loss: its config name, its default, and the range it must lie in. */
     public record Field(String name, Object defaultValue, double min, double max, boolean minOpen, boolean maxOpen,
@@ -106,7 +106,7 @@ public record LossConfig(String name, Map<String, Object> params, Schedule disti
         return !name.equals("rkl") && !name.equals("akl");
     }
 
-    /** A loss with every default.
+    /** A loss with every default. */
     public static LossConfig defaults(String name) {
         List<String> problems = new ArrayList<>();
         LossConfig c = parse(JsonNodeFactory.instance.objectNode().put("name", name), "loss", problems);

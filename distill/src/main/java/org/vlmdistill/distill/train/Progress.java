@@ -6,6 +6,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -24,13 +25,13 @@ public interface Progress extends AutoCloseable {
     @Override
     void close();
 
-    /** A bar on {@code out} when there is a console, else a line every {@code every} steps. */
-    static Progress auto(PrintStream out, long start, long total, int every) {
-        return System.console() != null ? bar(out, start, total) : lines(out, total, every);
+    /** A bar named {@code task} on {@code out} when there is a console, else a line every {@code every} steps. */
+    static Progress auto(String task, PrintStream barOut, PrintWriter lineOut, long start, long total, int every) {
+        return System.console() != null ? bar(task, barOut, start, total) : lines(lineOut, total, every);
     }
 
-    static Progress bar(PrintStream out, long start, long total) {
-        ProgressBar bar = new ProgressBarBuilder().setTaskName("distill").setInitialMax(total)
+    static Progress bar(String task, PrintStream out, long start, long total) {
+        ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
                 .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().setUnit(" step", 1)
                 .startsFrom(start, Duration.ZERO).setConsumer(new ConsoleProgressBarConsumer(out)).build();
         return new Progress() {
@@ -53,7 +54,7 @@ public interface Progress extends AutoCloseable {
         };
     }
 
-    static Progress lines(PrintStream out, long total, int every) {
+    static Progress lines(PrintWriter out, long total, int every) {
         long started = System.nanoTime();
         return new Progress() {
             private long first = -1;
@@ -68,12 +69,14 @@ public interface Progress extends AutoCloseable {
                     double perStep = elapsed / Math.max(1, step - first);
                     out.printf(Locale.ROOT, "step %d/%d  %s  eta %s%n", step, total, message,
                             format(Duration.ofSeconds((long) (perStep * (total - step)))));
+                    out.flush();
                 }
             }
 
             @Override
             public void note(String line) {
                 out.println(line);
+                out.flush();
             }
 
             @Override

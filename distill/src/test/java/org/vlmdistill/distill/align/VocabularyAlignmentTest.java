@@ -1,8 +1,8 @@
 package org.vlmdistill.distill.align;
 
+import org.vlmdistill.distill.tiny.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vlmdistill.distill.cli.TinyModels;
 
 import java.nio.file.Files;
 import java.nio.file.Path;

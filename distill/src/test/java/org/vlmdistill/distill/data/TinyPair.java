@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.data;
 
+import org.vlmdistill.distill.tiny.TinyModels;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.BatchPlan;
@@ -10,7 +11,6 @@ import org.vlmdistill.datasets.read.ReaderOptions;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import org.vlmdistill.datasets.shapes.ShapesDataset;
-import org.vlmdistill.distill.cli.TinyModels;
 
 import java.io.IOException;
 import java.nio.file.Path;

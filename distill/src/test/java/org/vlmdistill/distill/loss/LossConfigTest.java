@@ -32,7 +32,7 @@ class LossConfigTest {
         LossConfig taid = LossConfig.defaults("taid");
         assertEquals(("{\"name\":\"taid\",\"t_start\":0.4,\"t_end\":1.0,\"alpha\":5.0E-4,\"beta\":0.99,"
                 + "\"adaptive\":true,\"distil_ratio\":{\"type\":\"constant\",\"value\":1.0,\"warmup_steps\":0},"
-                + "\"chunk_size\":1024}"), taid.toJson().toString());
+                + "\"chunk_size\":256}"), taid.toJson().toString());
         assertTrue(LossConfig.describeAll().contains("dkd: alpha=1.0"));
     }
 
@@ -41,11 +41,11 @@ class LossConfigTest {
         try (NDManager m = NDManager.newBaseManager()) {
             List<String> problems = new ArrayList<>();
             LossConfig c = LossConfig.parse(json.readTree("{\"name\":\"taid\",\"t_start\":0.2,\"adaptive\":false,"
-                    + "\"distil_ratio\":{\"type\":\"wsd\",\"peak\":0.9},\"chunk_size\":256}"), "loss", problems);
+                    + "\"distil_ratio\":{\"type\":\"wsd\",\"peak\":0.9},\"chunk_size\":512}"), "loss", problems);
             assertTrue(problems.isEmpty(), problems.toString());
             Taid taid = assertInstanceOf(Taid.class, c.create(m));
             assertEquals(0.2, taid.t());
-            assertEquals(256, c.chunkSize());
+            assertEquals(512, c.chunkSize());
             assertEquals(new Schedule.Wsd(0.9, 0, 0.1, 0), c.distilRatio());
             Dkd dkd = assertInstanceOf(Dkd.class, LossConfig.parse(json.readTree(
                     "{\"name\":\"dkd\",\"beta\":8,\"temperature\":4}"), "loss", problems).create(m));

@@ -168,11 +168,11 @@ class AdamWOptimizerTest {
         bf16.setRequiresGradient(true);
         try (AdamWOptimizer a = new AdamWOptimizer(List.of(new Parameter("w", fp32)), settings(0, 0), bridge, manager);
              AdamWOptimizer b = new AdamWOptimizer(List.of(new Parameter("w", bf16)), settings(0, 0), bridge, manager)) {
-            for (int step = 0; step < 30; step++) {
-                float[] g = randomFloats(8);
+            float[] g = randomFloats(8); // one direction throughout: Adam then moves each weight by ~lr a step
+            for (int step = 0; step < 200; step++) {
                 setGradient(fp32, manager.create(g));
                 setGradient(bf16, bridge.cast(manager.create(g), DType.BF16));
-                // a learning rate far below bf16's resolution at these magnitudes: only a master copy keeps the updates
+                // each step (1e-4) is below half a bf16 step for |w| > 1/64: only a master copy keeps them
                 a.step(1e-4);
                 b.step(1e-4);
             }
@@ -185,15 +185,8 @@ class AdamWOptimizerTest {
                 assertEquals(want[i], got[i], Math.abs(want[i]) * 0x1p-8 + 1e-6, "seed " + seed + ", element " + i);
                 moved += got[i] != start[i] ? 1 : 0;
             }
-            assertTrue(moved > 0 || maxDelta(want, p0) < 0x1p-9, "seed " + seed + ": updates were lost");
+            // 200 steps move a weight ~0.02, more than a bf16 step for |w| < 2 (all but ~5% of N(0, 1) draws)
+            assertTrue(moved >= 6, "seed " + seed + ": only " + moved + " of 8 bf16 weights moved; updates were lost");
         }
-    }
-
-    private static double maxDelta(float[] a, float[] b) {
-        double d = 0;
-        for (int i = 0; i < a.length; i++) {
-            d = Math.max(d, Math.abs(a[i] - b[i]) / Math.max(1e-6, Math.abs(b[i])));
-        }
-        return d;
     }
 }

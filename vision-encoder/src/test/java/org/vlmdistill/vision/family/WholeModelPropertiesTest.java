@@ -176,6 +176,12 @@ class WholeModelPropertiesTest {
                         NDArray loss = loss(m, b);
                         last = loss.getFloat();
                         first = step == 1 ? last : first;
+                        if (last < 0.01 * first) {
+                            // done: far past the 90% asked. Training on towards 0 at lr 1e-2 now and then
+                            // ends in NaN once the loss is ~4e-4 (idefics3, some seeds): a saturated
+                            // softmax, not this property
+                            break;
+                        }
                         gc.backward(loss);
                     }
                     for (int i = 0; i < params.size(); i++) {

@@ -1,4 +1,4 @@
-package org.vlmdistill.distill.cli;
+package org.vlmdistill.distill.tiny;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -39,7 +39,7 @@ public final class TinyModels {
     private TinyModels() {
     }
 
-    static int vocabSize() {
+    public static int vocabSize() {
         return SPECIAL.size() + WORDS.size();
     }
 
@@ -165,7 +165,7 @@ public final class TinyModels {
     }
 
     /** A WordLevel tokenizer.json (Whitespace pre-tokenizer, specials as added tokens) and its config. */
-    static void writeTokenizer(Path dir) throws IOException {
+    public static void writeTokenizer(Path dir) throws IOException {
         writeTokenizer(dir, WORDS);
     }
 

@@ -1,0 +1,117 @@
+package org.vlmdistill.distill.teacher;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import org.vlmdistill.core.config.TextConfig;
+import org.vlmdistill.core.config.VisionLanguageConfig;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.core.model.Models;
+import org.vlmdistill.datasets.batch.BatchPlan;
+import org.vlmdistill.datasets.batch.BatchingConfig;
+import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.datasets.read.Readers;
+import org.vlmdistill.datasets.sample.ModelSamples;
+import org.vlmdistill.datasets.sample.SampleOptions;
+import org.vlmdistill.distill.align.AlignedRows;
+import org.vlmdistill.distill.align.StreamAlignment;
+import org.vlmdistill.distill.align.VocabularyAlignment;
+import org.vlmdistill.distill.data.PairedSamples;
+import org.vlmdistill.distill.data.StepBatch;
+import org.vlmdistill.distill.data.StepBatches;
+import org.vlmdistill.distill.loss.TeacherLogits;
+import org.vlmdistill.distill.train.Progress;
+import org.vlmdistill.distill.train.RunConfig;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongFunction;
+
+/**
+ * {@code vlmd teacher-logits}: the teacher runs once over a run config's data, in file order, and
+ * every loss row of every sample (student text positions whose next token carries a label, matched
+ * to the teacher's stream exactly as in training) is stored top-p-then-top-k truncated in a
+ * {@link TeacherCacheWriter} cache. A run with {@code teacher_cache} then reads it instead of running
+ * the teacher. The stored vocabulary is the shared one, so the cache fits the student it was made for.
+ */
+public final class TeacherLogitsJob {
+    private TeacherLogitsJob() {
+    }
+
+    /**
+     * @param progress makes the progress display for the number of batches the job will take
+     */
+    public static CacheSummary run(RunConfig config, Path out, TopKTruncation truncation,
+                                   LongFunction<Progress> progressFor)
+            throws IOException {
+        Path teacherDir = config.teacher().orElseThrow(() -> new IllegalArgumentException(
+                "teacher: required to write teacher logits"));
+        ComputePolicy policy = ComputePolicy.of(config.compute());
+        ModelDirectory studentDir = ModelDirectory.open(config.student());
+        ModelDirectory teacherModelDir = ModelDirectory.open(teacherDir);
+        VocabularyAlignment.Result vocab = VocabularyAlignment.check(config.student().resolve("tokenizer.json"),
+                vocabSize(studentDir), teacherDir.resolve("tokenizer.json"), vocabSize(teacherModelDir));
+        SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
+        ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
+        List<Path> files = new ArrayList<>();
+        config.data().forEach(d -> files.addAll(Readers.expand(d)));
+        try (ModelSamples student = ModelSamples.open(config.student(), options);
+             ModelSamples teacherSamples = ModelSamples.open(teacherDir, options);
+             OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy)) {
+            PairedSamples samples = PairedSamples.read(files, reading, new ImageDecoder(),
+                    new PairedSamples.Side(student, Models.imageProcessor(studentDir)),
+                    new PairedSamples.Side(teacherSamples, teacher.model().imageProcessor()));
+            // file order, every sample once: the cache is keyed by sample id, so order is only for locality
+            BatchPlan plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()).withShuffle(false),
+                    samples.size());
+            CacheMeta meta = CacheMeta.of(teacher.describe(), String.join(", ", config.data()) + " (template of "
+                    + config.student() + ")", vocab.sharedVocab(), truncation);
+            NDManager manager = teacher.model().parameters().list().getFirst().array().getManager();
+            Progress progress = progressFor.apply(plan.stepsPerEpoch());
+            try (TeacherCacheWriter writer = TeacherCacheWriter.open(out, meta);
+                 StepBatches batches = StepBatches.open(samples, plan, StepBatches.collator(student, studentDir),
+                         StepBatches.collator(teacherSamples, teacher.model().source()), plan.start(), 1,
+                         Math.min(2, config.prefetch()))) {
+                long step = 0;
+                while (batches.hasNext()) {
+                    StepBatch batch = batches.next();
+                    AlignedRows rows = StreamAlignment.align(batch);
+                    try (NDScope scope = new NDScope()) {
+                        scope.suppressNotUsedWarning();
+                        TeacherLogits logits = rows.size() == 0 ? null
+                                : teacher.forStep(batch, rows, vocab.sharedVocab(), manager);
+                        int r = 0;
+                        for (int b = 0; b < batch.student().size(); b++) {
+                            int from = r;
+                            while (r < rows.size() && rows.batchRow()[r] == b) {
+                                r++;
+                            }
+                            if (r > from) {
+                                NDArray block = logits.rows(from, r);
+                                writer.add(rows.sampleIds().get(b), Arrays.copyOfRange(rows.textIndex(), from, r), block);
+                            }
+                        }
+                        if (r != rows.size()) {
+                            throw new IllegalStateException("aligned rows are not grouped by batch row");
+                        }
+                    }
+                    progress.update(++step, String.format(Locale.ROOT, "%d samples", batch.student().size()));
+                }
+                return writer.finish();
+            } finally {
+                progress.close();
+            }
+        }
+    }
+
+    private static int vocabSize(ModelDirectory dir) {
+        return dir.config() instanceof VisionLanguageConfig v ? v.textConfig().vocabSize()
+                : ((TextConfig) dir.config()).vocabSize();
+    }
+}

@@ -1,0 +1,454 @@
+package org.vlmdistill.distill.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.core.io.AtomicFiles;
+import org.vlmdistill.core.model.Model;
+import org.vlmdistill.core.model.ModelWriter;
+import org.vlmdistill.core.model.Parameter;
+import org.vlmdistill.core.model.VisionLanguageModel;
+import org.vlmdistill.datasets.batch.Cursor;
+import org.vlmdistill.distill.align.AlignedRows;
+import org.vlmdistill.distill.data.StepBatch;
+import org.vlmdistill.distill.loss.ChunkedLoss;
+import org.vlmdistill.distill.loss.LossContext;
+import org.vlmdistill.distill.loss.LossResult;
+import org.vlmdistill.distill.loss.StudentRows;
+import org.vlmdistill.distill.loss.TeacherLogits;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * The distillation loop, in the order ../shared/design/ARCHITECTURE.md draws one step:
+ *
+ * <pre>
+ * for each optimizer step:
+ *   for each of gradient_accumulation_steps micro-batches:
+ *     batch  = next paired batch (student and teacher tokenizations of the same samples)
+ *     rows   = aligned loss rows (text positions matched across the streams, labels shifted)
+ *     teacher signal for those rows (online forward without gradient, or the top-k cache)
+ *     student forward under autograd -> last hidden states at the rows
+ *     loss   = ChunkedLoss (distillation + LM mix, fp32 per chunk) ; backward(surrogate / accumulation)
+ *     loss.afterMicroBatch(J)            (TAID's t: training micro-batches only)
+ *   clip the global gradient norm; AdamW at the schedule's learning rate; zero gradients
+ *   log metrics.jsonl; progress; every N steps a checkpoint (atomic) and plots
+ * </pre>
+ *
+ * A non-finite loss or gradient norm skips the optimizer step (its gradients are dropped) and counts;
+ * {@code max_bad_steps} in a row stop the run, naming the step and the samples of the last batch.
+ * On CPU in fp32 a run is deterministic: the data order is a function of the seed, and a resumed run
+ * restores weights, optimizer moments, the loss's state and the data cursor exactly, so its losses
+ * continue the uninterrupted run's.
+ */
+public final class Trainer implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    public static final int STATE_FORMAT = 1;
+
+    private final RunConfig config;
+    private final TrainingSetup setup;
+    private final PrintWriter log;
+    private final Checkpoints checkpoints;
+    private final AdamWOptimizer optimizer;
+    private final List<Parameter> trainable;
+    private final long totalSteps;
+    private long optimizerStep;
+    private long microSteps;
+    private long tokensSeen;
+    private int badInRow;
+    private long skippedSteps;
+    private Cursor cursor;
+    private double elapsedSeconds;
+
+    private Trainer(RunConfig config, TrainingSetup setup, PrintWriter log, Optional<Path> resumeFrom)
+            throws IOException {
+        this.config = config;
+        this.setup = setup;
+        this.log = log;
+        this.checkpoints = new Checkpoints(config.output().resolve("checkpoints"));
+        this.trainable = new ArrayList<>(setup.trainable());
+        trainable.addAll(setup.loss().loss().parameters());
+        trainable.forEach(p -> p.array().setRequiresGradient(true));
+        this.optimizer = new AdamWOptimizer(trainable, config.optimizer(), setup.policy().ops(),
+                setup.student().parameters().list().getFirst().array().getManager());
+        this.totalSteps = setup.totalSteps();
+        this.cursor = setup.data().start();
+        if (resumeFrom.isPresent()) {
+            restore(resumeFrom.get());
+        }
+    }
+
+    /**
+     * Opens a run: everything {@link TrainingSetup} validates, then, with {@code resume}, the newest
+     * complete checkpoint under the run's output (a fresh start when there is none).
+     */
+    public static Trainer open(RunConfig config, boolean resume, PrintWriter log) throws IOException {
+        Checkpoints cps = new Checkpoints(config.output().resolve("checkpoints"));
+        Optional<Path> from = Optional.empty();
+        if (resume) {
+            int cleaned = cps.cleanLeftovers();
+            if (cleaned > 0) {
+                log.printf("removed %d incomplete checkpoint director%s left by an interrupted run%n", cleaned,
+                        cleaned == 1 ? "y" : "ies");
+            }
+            from = cps.newest();
+            if (from.isEmpty()) {
+                log.println("--resume: no complete checkpoint under " + cps.dir() + "; starting from the beginning");
+            } else {
+                requireSameRun(config, from.get());
+            }
+        } else if (!cps.complete().isEmpty()) {
+            throw new IllegalStateException(config.output() + " already holds checkpoints of a run; pass --resume to"
+                    + " continue it, or choose another output");
+        }
+        TrainingSetup setup = TrainingSetup.open(config, from.map(p -> p.resolve(Checkpoints.MODEL)), log);
+        try {
+            return new Trainer(config, setup, log, from);
+        } catch (IOException | RuntimeException e) {
+            setup.close();
+            throw e;
+        }
+    }
+
+    /** Steps done so far (after a resume: the checkpoint's). */
+    public long optimizerStep() {
+        return optimizerStep;
+    }
+
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    public TrainingSetup setup() {
+        return setup;
+    }
+
+    /** Trains to the last step; returns the summary of the whole run. */
+    public RunSummary run(Progress progress) throws IOException {
+        Files.createDirectories(config.output());
+        writeResolvedConfig();
+        long started = System.nanoTime();
+        double elapsedBefore = elapsedSeconds;
+        try (MetricsLog metrics = MetricsLog.open(config.output().resolve("metrics.jsonl"), optimizerStep)) {
+            while (optimizerStep < totalSteps) {
+                long stepStart = System.nanoTime();
+                StepOutcome outcome = takeStep();
+                double seconds = (System.nanoTime() - stepStart) / 1e9;
+                elapsedSeconds = elapsedBefore + (System.nanoTime() - started) / 1e9;
+                ObjectNode line = metricsLine(outcome, seconds);
+                metrics.write(line);
+                progress.update(optimizerStep, progressText(outcome, seconds));
+                if (!outcome.applied()) {
+                    progress.note(String.format(Locale.ROOT, "step %d skipped: %s (%d in a row)", optimizerStep,
+                            outcome.problem(), badInRow));
+                    if (badInRow >= config.maxBadSteps()) {
+                        throw new TrainingDivergedException(optimizerStep, badInRow, outcome.problem(),
+                                outcome.lastBatch());
+                    }
+                }
+                boolean last = optimizerStep == totalSteps;
+                long every = config.checkpoint().every();
+                if (last || (every > 0 && optimizerStep % every == 0)) {
+                    Path cp = saveCheckpoint();
+                    Plots.draw(MetricsLog.read(metrics.file()), config.output().resolve("plots"),
+                            setup.loss().loss().name());
+                    progress.note("checkpoint " + cp);
+                }
+            }
+        } finally {
+            progress.close();
+        }
+        return new RunSummary(optimizerStep, tokensSeen, skippedSteps, elapsedSeconds,
+                checkpoints.newest().orElse(null), config.output().resolve("metrics.jsonl"));
+    }
+
+    /** What one optimizer step did. */
+    record StepOutcome(boolean applied, String problem, double loss, double distil, double lm, double ratio,
+                       double gradNorm, double lr, long tokens, long rows, Map<String, Double> lossMetrics,
+                       StepBatch lastBatch) {
+    }
+
+    private StepOutcome takeStep() {
+        int accumulation = config.gradientAccumulationSteps();
+        LossContext context = new LossContext(optimizerStep, totalSteps);
+        double loss = 0;
+        double distil = 0;
+        double lm = 0;
+        double ratio = Double.NaN;
+        long tokens = 0;
+        long rows = 0;
+        int counted = 0;
+        String problem = null;
+        StepBatch batch = null;
+        for (int micro = 0; micro < accumulation; micro++) {
+            batch = setup.data().next();
+            cursor = batch.resume();
+            microSteps++;
+            tokens += batch.student().realTokens();
+            MicroResult r = microStep(batch, context, 1.0 / accumulation);
+            if (r == null) {
+                continue; // no labelled token in this micro-batch
+            }
+            rows += r.result().rows();
+            ratio = r.result().ratio();
+            if (!Double.isFinite(r.result().total())) {
+                problem = problem != null ? problem : "loss " + r.result().total() + " on micro-batch " + micro;
+                continue;
+            }
+            loss += r.result().total();
+            distil += r.result().distil();
+            lm += r.result().lm();
+            counted++;
+            if (setup.loss().loss().needsTeacher() && Double.isFinite(r.result().distil())) {
+                setup.loss().loss().afterMicroBatch(r.result().distil(), context);
+            }
+        }
+        tokensSeen += tokens;
+        double lr = config.optimizer().lr().at(optimizerStep, totalSteps);
+        double gradNorm = Double.NaN;
+        if (problem == null && counted > 0) {
+            gradNorm = optimizer.clipGradNorm();
+            if (!Double.isFinite(gradNorm)) {
+                problem = "gradient norm " + gradNorm;
+            }
+        }
+        optimizerStep++;
+        Map<String, Double> lossMetrics = setup.loss().loss().metrics();
+        if (problem != null) {
+            optimizer.zeroGrad();
+            badInRow++;
+            skippedSteps++;
+            return new StepOutcome(false, problem, Double.NaN, Double.NaN, Double.NaN, ratio, gradNorm, lr, tokens, rows,
+                    lossMetrics, batch);
+        }
+        badInRow = 0;
+        if (counted > 0) {
+            optimizer.step(lr);
+        }
+        double n = Math.max(1, counted);
+        return new StepOutcome(true, null, loss / n, distil / n, lm / n, ratio, gradNorm, lr, tokens, rows,
+                lossMetrics, batch);
+    }
+
+    private record MicroResult(LossResult result) {
+    }
+
+    /** One micro-batch: forward, loss, backward of {@code scale * loss}; null when it has no labelled token. */
+    private MicroResult microStep(StepBatch batch, LossContext context, double scale) {
+        VisionLanguageModel student = setup.student();
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            AlignedRows rows = setup.align(batch);
+            if (rows.size() == 0) {
+                return null;
+            }
+            NDManager manager = student.parameters().list().getFirst().array().getManager();
+            ChunkedLoss loss = setup.loss();
+            boolean wantsTeacher = loss.loss().needsTeacher()
+                    && setup.distilRatio().at(context.optimizerStep(), context.totalSteps()) > 0;
+            // the teacher runs before the collector opens, so nothing of it is recorded
+            TeacherLogits teacher = wantsTeacher
+                    ? setup.teacher().orElseThrow().forStep(batch, rows, setup.vocab(), manager) : null;
+            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+                int b = batch.student().size();
+                int t = batch.student().sequenceLength();
+                NDArray ids = manager.create(toLong(batch.student().inputIds()), new Shape(b, t));
+                NDArray mask = manager.create(toLong(batch.student().attentionMask()), new Shape(b, t));
+                NDArray pixels = setup.pixels(batch.student(), manager);
+                NDArray hidden = student.textDecoder().forward(student.inputEmbeddings(ids, pixels), mask, null);
+                long h = hidden.getShape().get(2);
+                NDArray at = manager.create(rows.studentIndex());
+                NDArray rowsHidden = hidden.reshape(b * (long) t, h).get(new NDIndex("{}", at));
+                LossResult result = loss.compute(new StudentRows.Hidden(rowsHidden,
+                        student.textDecoder().lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
+                if (result.surrogate() != null && Double.isFinite(result.total())) {
+                    gc.backward(scale == 1.0 ? result.surrogate() : result.surrogate().mul(scale));
+                }
+                return new MicroResult(result);
+            }
+        }
+    }
+
+    private static long[] toLong(int[] a) {
+        long[] out = new long[a.length];
+        for (int i = 0; i < a.length; i++) {
+            out[i] = a[i];
+        }
+        return out;
+    }
+
+    private ObjectNode metricsLine(StepOutcome o, double seconds) {
+        ObjectNode line = JSON.createObjectNode();
+        line.put("step", optimizerStep);
+        line.put("epoch", cursor.epoch());
+        MetricsLog.put(line, "loss", o.loss());
+        if (setup.loss().loss().needsTeacher()) {
+            MetricsLog.put(line, "distil", o.distil());
+        }
+        MetricsLog.put(line, "lm", o.lm());
+        MetricsLog.put(line, "distil_ratio", o.ratio());
+        MetricsLog.put(line, "lr", o.lr());
+        MetricsLog.put(line, "grad_norm", o.gradNorm());
+        o.lossMetrics().forEach((k, v) -> MetricsLog.put(line, k, v));
+        line.put("tokens", o.tokens());
+        line.put("loss_rows", o.rows());
+        MetricsLog.put(line, "tokens_per_s", o.tokens() / Math.max(seconds, 1e-9));
+        MetricsLog.put(line, "step_seconds", seconds);
+        line.put("skipped", !o.applied());
+        return line;
+    }
+
+    private String progressText(StepOutcome o, double seconds) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "loss %.4f", o.loss()));
+        Double t = o.lossMetrics().get("t");
+        if (t != null) {
+            s.append(String.format(Locale.ROOT, " t %.4f", t));
+        }
+        s.append(String.format(Locale.ROOT, " lr %.2e %.0f tok/s", o.lr(), o.tokens() / Math.max(seconds, 1e-9)));
+        return s.toString();
+    }
+
+    private void writeResolvedConfig() throws IOException {
+        AtomicFiles.write(config.output().resolve("config.json"),
+                (JSON.writeValueAsString(config.toJson()) + "\n").getBytes(StandardCharsets.UTF_8),
+                AtomicFiles.Durability.SYNC);
+    }
+
+    private Path saveCheckpoint() throws IOException {
+        return checkpoints.save(optimizerStep, config.checkpoint().keep(), dir -> {
+            ModelWriter.save(setup.student(), dir.resolve(Checkpoints.MODEL));
+            optimizer.save(dir.resolve(Checkpoints.OPTIMIZER));
+            AtomicFiles.write(dir.resolve(Checkpoints.RUN_CONFIG),
+                    (JSON.writeValueAsString(config.toJson()) + "\n").getBytes(StandardCharsets.UTF_8),
+                    AtomicFiles.Durability.SYNC);
+            AtomicFiles.write(dir.resolve(Checkpoints.TRAINER_STATE),
+                    (JSON.writeValueAsString(stateJson()) + "\n").getBytes(StandardCharsets.UTF_8),
+                    AtomicFiles.Durability.SYNC);
+        });
+    }
+
+    private ObjectNode stateJson() {
+        ObjectNode s = JSON.createObjectNode();
+        s.put("format", STATE_FORMAT);
+        s.put("optimizer_step", optimizerStep);
+        s.put("total_steps", totalSteps);
+        s.put("micro_steps", microSteps);
+        s.put("tokens_seen", tokensSeen);
+        s.put("bad_steps_in_row", badInRow);
+        s.put("skipped_steps", skippedSteps);
+        s.put("elapsed_seconds", elapsedSeconds);
+        s.put("seed", config.seed());
+        s.set("cursor", JSON.valueToTree(cursor));
+        // the loop draws no random numbers of its own: the data order is a function of (seed, epoch),
+        // which the cursor carries; nothing else needs an RNG state to resume exactly
+        s.putObject("rng").put("data_order_seed", cursor.seed());
+        ObjectNode lossState = s.putObject("loss_state");
+        setup.loss().loss().state().forEach((k, v) -> MetricsLog.put(lossState, k, v));
+        ObjectNode lossParams = s.putObject("loss_parameters");
+        for (Parameter p : setup.loss().loss().parameters()) {
+            var arr = lossParams.putArray(p.name());
+            for (float f : p.array().toFloatArray()) {
+                arr.add(f);
+            }
+        }
+        return s;
+    }
+
+    private void restore(Path checkpoint) throws IOException {
+        JsonNode s = JSON.readTree(checkpoint.resolve(Checkpoints.TRAINER_STATE).toFile());
+        if (s.path("format").asInt() != STATE_FORMAT) {
+            throw new IOException(checkpoint.resolve(Checkpoints.TRAINER_STATE) + ": format " + s.path("format")
+                    + ", this version reads " + STATE_FORMAT);
+        }
+        optimizerStep = s.path("optimizer_step").asLong();
+        microSteps = s.path("micro_steps").asLong();
+        tokensSeen = s.path("tokens_seen").asLong();
+        badInRow = s.path("bad_steps_in_row").asInt();
+        skippedSteps = s.path("skipped_steps").asLong();
+        elapsedSeconds = s.path("elapsed_seconds").asDouble();
+        cursor = JSON.treeToValue(s.get("cursor"), Cursor.class);
+        Map<String, Double> lossState = new LinkedHashMap<>();
+        s.path("loss_state").fields().forEachRemaining(e -> lossState.put(e.getKey(),
+                e.getValue().isNumber() ? e.getValue().asDouble() : Double.parseDouble(e.getValue().asText())));
+        setup.loss().loss().restore(lossState);
+        for (Parameter p : setup.loss().loss().parameters()) {
+            JsonNode values = s.path("loss_parameters").path(p.name());
+            float[] v = new float[values.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (float) values.get(i).asDouble();
+            }
+            p.array().set(v);
+        }
+        optimizer.load(checkpoint.resolve(Checkpoints.OPTIMIZER));
+        if (optimizer.steps() != optimizerStep) {
+            throw new IOException(checkpoint + ": the optimizer took " + optimizer.steps() + " steps, the trainer state "
+                    + "says " + optimizerStep);
+        }
+        setup.data().seek(cursor);
+        log.printf("resumed from %s: step %d of %d%n", checkpoint, optimizerStep, totalSteps);
+    }
+
+    /** A checkpoint of another run is refused: the fields that matter must match. */
+    private static void requireSameRun(RunConfig config, Path checkpoint) throws IOException {
+        JsonNode saved = JSON.readTree(checkpoint.resolve(Checkpoints.RUN_CONFIG).toFile());
+        JsonNode now = JSON.readTree(JSON.writeValueAsString(config.toJson())); // the same number types as read back
+        List<String> differ = new ArrayList<>();
+        for (String field : List.of("data", "seed", "batch_size", "gradient_accumulation_steps", "max_tokens", "loss",
+                "optimizer", "freeze", "epochs", "max_steps")) {
+            if (!saved.path(field).equals(now.path(field))) {
+                differ.add(field);
+            }
+        }
+        if (!differ.isEmpty()) {
+            throw new IllegalStateException(checkpoint + " belongs to a run with other " + String.join(", ", differ)
+                    + "; a resumed run must be the same run (use another output for a new one)");
+        }
+    }
+
+    /** The model the run trains, e.g. to save or evaluate after {@link #run}. */
+    public Model student() {
+        return setup.student();
+    }
+
+    @Override
+    public void close() {
+        optimizer.close();
+        setup.close();
+    }
+
+    /** What a finished run did. */
+    public record RunSummary(long steps, long tokens, long skippedSteps, double seconds, Path lastCheckpoint,
+                             Path metrics) {
+    }
+
+    static Pattern glob(String pattern) {
+        StringBuilder r = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            switch (c) {
+                case '*' -> r.append(".*");
+                case '?' -> r.append('.');
+                default -> r.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(r.toString());
+    }
+}

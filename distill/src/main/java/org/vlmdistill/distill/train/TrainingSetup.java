@@ -1,0 +1,345 @@
+package org.vlmdistill.distill.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import org.vlmdistill.core.config.VisionLanguageConfig;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.Model;
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.core.model.Models;
+import org.vlmdistill.core.model.Parameter;
+import org.vlmdistill.core.model.PixelValues;
+import org.vlmdistill.core.model.VisionLanguageModel;
+import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.datasets.batch.Batch;
+import org.vlmdistill.datasets.batch.BatchPlan;
+import org.vlmdistill.datasets.batch.BatchingConfig;
+import org.vlmdistill.datasets.batch.Collator;
+import org.vlmdistill.datasets.batch.Cursor;
+import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.datasets.read.Readers;
+import org.vlmdistill.datasets.sample.ModelSamples;
+import org.vlmdistill.datasets.sample.SampleOptions;
+import org.vlmdistill.distill.align.AlignedRows;
+import org.vlmdistill.distill.align.StreamAlignment;
+import org.vlmdistill.distill.align.VocabularyAlignment;
+import org.vlmdistill.distill.data.PairedSamples;
+import org.vlmdistill.distill.data.StepBatch;
+import org.vlmdistill.distill.data.StepBatches;
+import org.vlmdistill.distill.loss.ChunkedLoss;
+import org.vlmdistill.distill.loss.DistillationLoss;
+import org.vlmdistill.distill.schedule.Schedule;
+import org.vlmdistill.distill.teacher.CachedTeacher;
+import org.vlmdistill.distill.teacher.OnlineTeacher;
+import org.vlmdistill.distill.teacher.TeacherSource;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Everything a run needs before its first step, opened and checked: the compute policy, the student
+ * (trainable parameters after {@code freeze}), the teacher source, the shared vocabulary, the paired
+ * data and its batches, the loss. Used by the trainer and by {@code --dry-run}, which prints
+ * {@link #plan()} and stops. Failing checks throw with the file or field named; the half-opened parts
+ * are closed.
+ */
+public final class TrainingSetup implements AutoCloseable {
+    private final RunConfig config;
+    private final ComputePolicy policy;
+    private final VisionLanguageModel student;
+    private final ModelSamples studentSamples;
+    private final ModelSamples teacherSamples; // null unless the teacher runs online
+    private final TeacherSource teacher; // null for SFT
+    private final int vocab;
+    private final List<String> vocabNotes;
+    private final PairedSamples samples;
+    private final BatchPlan plan;
+    private final Collator studentCollator;
+    private final Collator teacherCollator;
+    private final long totalSteps;
+    private final int epochs;
+    private final ChunkedLoss loss;
+    private final List<Parameter> trainable;
+    private final List<String> frozenSummary;
+    private final Path studentDir;
+    private StepBatches batches;
+
+    private TrainingSetup(RunConfig config, Path studentDir, List<AutoCloseable> opened, PrintWriter log) throws IOException {
+        this.config = config;
+        this.studentDir = studentDir;
+        this.policy = ComputePolicy.of(config.compute());
+        Model loaded = Models.load(studentDir, policy);
+        opened.add(loaded);
+        if (!(loaded instanceof VisionLanguageModel vlm)) {
+            throw new IllegalArgumentException("student: " + studentDir + " is a " + loaded.config().modelType()
+                    + " model; distill trains vision-language models");
+        }
+        this.student = vlm;
+        SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
+        this.studentSamples = ModelSamples.open(studentDir, options);
+        opened.add(studentSamples);
+        this.loss = new ChunkedLoss(config.loss().create(student.parameters().list().getFirst().array().getManager()),
+                config.loss().distilRatio(), config.loss().chunkSize());
+        DistillationLoss l = loss.loss();
+        int studentVocab = ((VisionLanguageConfig) student.config()).textConfig().vocabSize();
+        List<String> notes = new ArrayList<>();
+        PairedSamples.Side teacherSide = null;
+        if (!l.needsTeacher()) {
+            teacher = null;
+            teacherSamples = null;
+            vocab = studentVocab;
+        } else if (config.teacherCache().isPresent()) {
+            CachedTeacher cached = CachedTeacher.open(config.teacherCache().get());
+            opened.add(cached);
+            teacher = cached;
+            teacherSamples = null;
+            int cacheVocab = cached.cache().vocabSize();
+            vocab = Math.min(studentVocab, cacheVocab);
+            notes.add("teacher cache vocabulary " + cacheVocab + ", student " + studentVocab);
+            if (config.teacher().isPresent()) {
+                VocabularyAlignment.Result r = checkVocab(studentDir, studentVocab, config.teacher().get());
+                notes.addAll(r.warnings());
+            }
+        } else {
+            Path teacherDir = config.teacher().orElseThrow();
+            VocabularyAlignment.Result r = checkVocab(studentDir, studentVocab, teacherDir);
+            notes.addAll(r.warnings());
+            notes.add(String.format(Locale.ROOT, "tokenizers agree on all %d shared ids", r.checkedIds()));
+            OnlineTeacher online = OnlineTeacher.load(teacherDir, policy);
+            opened.add(online);
+            teacher = online;
+            vocab = r.sharedVocab();
+            teacherSamples = ModelSamples.open(teacherDir, options);
+            opened.add(teacherSamples);
+            teacherSide = new PairedSamples.Side(teacherSamples, online.model().imageProcessor());
+        }
+        this.vocabNotes = List.copyOf(notes);
+        if (teacher != null && teacher.truncated() && !l.acceptsTruncatedTeacher()) {
+            throw new IllegalArgumentException("loss '" + l.name() + "' cannot read a truncated teacher cache");
+        }
+        ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
+        List<Path> files = new ArrayList<>();
+        config.data().forEach(d -> files.addAll(Readers.expand(d)));
+        this.samples = PairedSamples.read(files, reading, new ImageDecoder(),
+                new PairedSamples.Side(studentSamples, student.imageProcessor()), teacherSide);
+        if (samples.size() == 0) {
+            throw new IllegalArgumentException("data: no good record in " + config.data() + " ("
+                    + samples.readStats().skipped() + " skipped; see vlmd data check)");
+        }
+        this.plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()), samples.size());
+        int perEpoch = plan.stepsPerEpoch();
+        long stepsPerEpoch = Math.max(1, perEpoch / config.gradientAccumulationSteps());
+        this.totalSteps = config.maxSteps() > 0 ? config.maxSteps() : config.epochs() * stepsPerEpoch;
+        long microNeeded = totalSteps * config.gradientAccumulationSteps();
+        this.epochs = (int) Math.max(config.epochs(), (microNeeded + perEpoch - 1) / perEpoch);
+        this.studentCollator = StepBatches.collator(studentSamples, student.source());
+        this.teacherCollator = teacherSamples == null ? null
+                : StepBatches.collator(teacherSamples, ((OnlineTeacher) teacher).model().source());
+        List<String> frozen = new ArrayList<>();
+        this.trainable = trainable(student, config.freeze(), frozen);
+        this.frozenSummary = List.copyOf(frozen);
+        log.flush();
+    }
+
+    /** Opens everything; {@code studentOverride} (a checkpoint's model) replaces the config's student. */
+    public static TrainingSetup open(RunConfig config, Optional<Path> studentOverride, PrintWriter log) throws IOException {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            return new TrainingSetup(config, studentOverride.orElse(config.student()), opened, log);
+        } catch (IOException | RuntimeException e) {
+            for (AutoCloseable c : opened.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static VocabularyAlignment.Result checkVocab(Path studentDir, int studentVocab, Path teacherDir)
+            throws IOException {
+        ModelDirectory t = ModelDirectory.open(teacherDir);
+        int teacherVocab = t.config() instanceof VisionLanguageConfig v ? v.textConfig().vocabSize()
+                : ((org.vlmdistill.core.config.TextConfig) t.config()).vocabSize();
+        return VocabularyAlignment.check(studentDir.resolve("tokenizer.json"), studentVocab,
+                teacherDir.resolve("tokenizer.json"), teacherVocab);
+    }
+
+    /** The student's parameters minus those {@code freeze} names (components or globs); each entry must match. */
+    static List<Parameter> trainable(Model model, List<String> freeze, List<String> summary) {
+        List<Parameter> all = model.parameters().list();
+        boolean[] frozen = new boolean[all.size()];
+        List<String> unmatched = new ArrayList<>();
+        for (String entry : freeze) {
+            int hits = 0;
+            if (model.components().containsKey(entry)) {
+                var names = model.components().get(entry).list().stream().map(Parameter::name).toList();
+                for (int i = 0; i < all.size(); i++) {
+                    if (names.contains(all.get(i).name())) {
+                        frozen[i] = true;
+                        hits++;
+                    }
+                }
+            } else {
+                Pattern p = Trainer.glob(entry);
+                for (int i = 0; i < all.size(); i++) {
+                    if (p.matcher(all.get(i).name()).matches()) {
+                        frozen[i] = true;
+                        hits++;
+                    }
+                }
+            }
+            if (hits == 0) {
+                unmatched.add(entry);
+            }
+            summary.add(entry + " (" + hits + " tensors)");
+        }
+        if (!unmatched.isEmpty()) {
+            throw new IllegalArgumentException("freeze: " + unmatched + " match no parameter; components are "
+                    + model.components().keySet() + ", names look like " + all.getFirst().name());
+        }
+        List<Parameter> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i++) {
+            if (!frozen[i]) {
+                out.add(all.get(i));
+            }
+        }
+        return out;
+    }
+
+    /** The run's plan, for the log and {@code --dry-run}. */
+    public String plan() {
+        long params = student.parameters().list().stream().mapToLong(Parameter::size).sum();
+        long train = trainable.stream().mapToLong(Parameter::size).sum();
+        StringBuilder s = new StringBuilder();
+        s.append(String.format(Locale.ROOT, "student   %s (%s, %,d parameters, %,d trainable)%n", studentDir,
+                student.config().modelType(), params, train));
+        if (!frozenSummary.isEmpty()) {
+            s.append("frozen    ").append(String.join(", ", frozenSummary)).append('\n');
+        }
+        s.append("teacher   ").append(teacher == null ? "none (" + loss.loss().name() + ")" : teacher.describe()).append('\n');
+        s.append(String.format(Locale.ROOT, "vocab     %d shared%s%n", vocab,
+                vocabNotes.isEmpty() ? "" : "; " + String.join("; ", vocabNotes)));
+        s.append(String.format(Locale.ROOT, "data      %d samples from %s (%d records skipped while reading)%n",
+                samples.size(), config.data(), samples.readStats().skipped()));
+        s.append(String.format(Locale.ROOT, "batches   %d per epoch of %d, accumulation %d -> %d optimizer steps (%d epoch%s)%n",
+                plan.stepsPerEpoch(), config.batchSize(), config.gradientAccumulationSteps(), totalSteps, epochs,
+                epochs == 1 ? "" : "s"));
+        s.append("loss      ").append(config.loss().toJson()).append('\n');
+        s.append("lr        ").append(config.optimizer().lr().describe()).append(String.format(Locale.ROOT,
+                ", AdamW betas (%g, %g), eps %g, weight decay %g, clip %g%n", config.optimizer().beta1(),
+                config.optimizer().beta2(), config.optimizer().eps(), config.optimizer().weightDecay(),
+                config.optimizer().maxGradNorm()));
+        s.append(String.format(Locale.ROOT, "compute   %s%n", policy.describe()));
+        s.append(String.format(Locale.ROOT, "output    %s (checkpoint every %s, keep %d)",
+                config.output(), config.checkpoint().every() == 0 ? "run's end" : config.checkpoint().every() + " steps",
+                config.checkpoint().keep()));
+        return s.toString();
+    }
+
+    /** Aligns one micro-batch: the student's loss rows, matched to the teacher's stream when it has one. */
+    public AlignedRows align(StepBatch batch) {
+        return StreamAlignment.align(batch);
+    }
+
+    /** The batch's images as the student's vision tower takes them, in its dtype; null without images. */
+    public NDArray pixels(Batch<PixelValues> batch, NDManager manager) {
+        NDArray px = StepBatch.pixels(batch, manager);
+        if (px == null || policy.computeDType() == DType.F32) {
+            return px;
+        }
+        return policy.ops().cast(px, policy.computeDType());
+    }
+
+    /** The run's batches, positioned at the start or wherever {@link Data#seek} put them. */
+    public Data data() {
+        return new Data();
+    }
+
+    /** The data side of the loop: the next micro-batch, and where to start. */
+    public final class Data {
+        public StepBatch next() {
+            if (batches == null) {
+                seek(plan.start());
+            }
+            return batches.next();
+        }
+
+        public Cursor start() {
+            return plan.start();
+        }
+
+        public void seek(Cursor cursor) {
+            if (batches != null) {
+                batches.close();
+            }
+            batches = StepBatches.open(samples, plan, studentCollator, teacherCollator, cursor, epochs,
+                    Math.min(2, config.prefetch()));
+        }
+    }
+
+    public ComputePolicy policy() {
+        return policy;
+    }
+
+    public VisionLanguageModel student() {
+        return student;
+    }
+
+    public Optional<TeacherSource> teacher() {
+        return Optional.ofNullable(teacher);
+    }
+
+    /** The online teacher's parameter count; 0 for a cache or none. */
+    public long teacherParameters() {
+        return teacher instanceof OnlineTeacher online ? online.model().parameters().elements() : 0;
+    }
+
+    public int vocab() {
+        return vocab;
+    }
+
+    public ChunkedLoss loss() {
+        return loss;
+    }
+
+    public Schedule distilRatio() {
+        return config.loss().distilRatio();
+    }
+
+    public List<Parameter> trainable() {
+        return trainable;
+    }
+
+    public long totalSteps() {
+        return totalSteps;
+    }
+
+    public PairedSamples samples() {
+        return samples;
+    }
+
+    @Override
+    public void close() {
+        if (batches != null) {
+            batches.close();
+        }
+        if (teacher != null) {
+            teacher.close();
+        }
+        if (teacherSamples != null) {
+            teacherSamples.close();
+        }
+        studentSamples.close();
+        student.close();
+    }
+}
