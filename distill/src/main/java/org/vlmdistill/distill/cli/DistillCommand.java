@@ -48,7 +48,7 @@ final class DistillCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
-            try (TrainingSetup setup = TrainingSetup.open(run, java.util.Optional.empty(), out)) {
+            try (TrainingSetup setup = TrainingSetup.open(run, out)) {
                 out.println(setup.plan());
                 out.println("dry run: config, models, data and alignment are valid; nothing was trained");
             }

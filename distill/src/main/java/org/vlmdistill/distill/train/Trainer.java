@@ -11,7 +11,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.io.AtomicFiles;
+import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+import org.vlmdistill.core.tensor.TensorLoader;
 import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.ModelWriter;
 import org.vlmdistill.core.model.Parameter;
@@ -120,7 +123,9 @@ public final class Trainer implements AutoCloseable {
             throw new IllegalStateException(config.output() + " already holds checkpoints of a run; pass --resume to"
                     + " continue it, or choose another output");
         }
-        TrainingSetup setup = TrainingSetup.open(config, from.map(p -> p.resolve(Checkpoints.MODEL)), log);
+        // the student always opens from the config's directory (its tokenizer, template and processor files);
+        // a resumed run then takes its weights from the checkpoint (restore)
+        TrainingSetup setup = TrainingSetup.open(config, log);
         try {
             return new Trainer(config, setup, log, from);
         } catch (IOException | RuntimeException e) {
@@ -374,6 +379,7 @@ public final class Trainer implements AutoCloseable {
     }
 
     private void restore(Path checkpoint) throws IOException {
+        loadWeights(checkpoint.resolve(Checkpoints.MODEL));
         JsonNode s = JSON.readTree(checkpoint.resolve(Checkpoints.TRAINER_STATE).toFile());
         if (s.path("format").asInt() != STATE_FORMAT) {
             throw new IOException(checkpoint.resolve(Checkpoints.TRAINER_STATE) + ": format " + s.path("format")
@@ -405,6 +411,33 @@ public final class Trainer implements AutoCloseable {
         }
         setup.data().seek(cursor);
         log.printf("resumed from %s: step %d of %d%n", checkpoint, optimizerStep, totalSteps);
+    }
+
+    /** Every student parameter from the checkpoint's weights, in place, in the parameter's dtype. */
+    private void loadWeights(Path modelDir) throws IOException {
+        TorchOps ops = setup.policy().ops();
+        TensorLoader loader = new TensorLoader(ops);
+        List<Parameter> params = setup.student().parameters().list();
+        try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(modelDir)) {
+            if (c.names().size() != params.size()) {
+                throw new IOException(modelDir + ": " + c.names().size() + " tensors, the student has " + params.size()
+                        + " parameters");
+            }
+            for (Parameter p : params) {
+                if (!c.contains(p.name())) {
+                    throw new IOException(modelDir + ": no tensor " + p.name());
+                }
+                NDArray target = p.array();
+                try (NDManager scratch = target.getManager().newSubManager()) {
+                    NDArray loaded = loader.load(scratch, c, p.name(), ops.dtypeOf(target));
+                    if (!loaded.getShape().equals(target.getShape())) {
+                        throw new IOException(modelDir + ": " + p.name() + " has shape " + loaded.getShape()
+                                + ", the parameter " + target.getShape());
+                    }
+                    target.subi(target).addi(loaded);
+                }
+            }
+        }
     }
 
     /** A checkpoint of another run is refused: the fields that matter must match. */

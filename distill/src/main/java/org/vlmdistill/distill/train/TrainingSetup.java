@@ -148,11 +148,11 @@ public final class TrainingSetup implements AutoCloseable {
         log.flush();
     }
 
-    /** Opens everything; {@code studentOverride} (a checkpoint's model) replaces the config's student. */
-    public static TrainingSetup open(RunConfig config, Optional<Path> studentOverride, PrintWriter log) throws IOException {
+    /** Opens everything, the student from the config's directory. */
+    public static TrainingSetup open(RunConfig config, PrintWriter log) throws IOException {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            return new TrainingSetup(config, studentOverride.orElse(config.student()), opened, log);
+            return new TrainingSetup(config, config.student(), opened, log);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : opened.reversed()) {
                 try {

@@ -166,6 +166,10 @@ class DistillCommandTest {
         byte[] wa = Files.readAllBytes(straight.resolve("checkpoints/step-" + steps + "/model/model.safetensors"));
         byte[] wb = Files.readAllBytes(killed.resolve("checkpoints/step-" + steps + "/model/model.safetensors"));
         assertTrue(java.util.Arrays.equals(wa, wb), "final weights differ (kill seed " + seed + ")");
+        // a resumed run's checkpoints are whole model directories too, though the one it resumed from is retired
+        for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json", "preprocessor_config.json")) {
+            assertTrue(Files.isRegularFile(killed.resolve("checkpoints/step-" + steps + "/model/" + f)), f);
+        }
         System.out.printf("resume after %d SIGKILLs: %d steps, losses and final weights equal to the uninterrupted run%n",
                 killedMidRun, steps);
     }
