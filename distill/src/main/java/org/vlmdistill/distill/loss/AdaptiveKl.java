@@ -40,11 +40,6 @@ public final class AdaptiveKl implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public boolean acceptsTruncatedTeacher() {
         return false;
     }

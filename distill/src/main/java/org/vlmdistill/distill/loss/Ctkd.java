@@ -63,11 +63,6 @@ public final class Ctkd implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public List<Parameter> parameters() {
         return List.of(theta);
     }

@@ -24,7 +24,9 @@ public interface DistillationLoss {
     String name();
 
     /** False only for SFT, which reads nothing but the labels. */
-    boolean needsTeacher();
+    default boolean needsTeacher() {
+        return true;
+    }
 
     /**
      * False for losses that are infinite where the teacher gives probability 0 (reverse KL, Adaptive KL),

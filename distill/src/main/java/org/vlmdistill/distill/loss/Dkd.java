@@ -58,11 +58,6 @@ public final class Dkd implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         double tt = temperature;

@@ -34,11 +34,6 @@ public final class ForwardKl implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         double tt = temperature;

@@ -38,11 +38,6 @@ public final class GeneralizedJsd implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public boolean acceptsTruncatedTeacher() {
         return beta < 1;
     }

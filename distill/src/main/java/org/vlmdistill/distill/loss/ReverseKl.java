@@ -20,11 +20,6 @@ public final class ReverseKl implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public boolean acceptsTruncatedTeacher() {
         return false;
     }

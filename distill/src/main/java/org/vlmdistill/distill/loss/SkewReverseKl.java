@@ -35,11 +35,6 @@ public final class SkewReverseKl implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         NDArray logQ = chunk.student().logSoftmax(1);

@@ -78,11 +78,6 @@ public final class Taid implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         NDArray s = chunk.student();

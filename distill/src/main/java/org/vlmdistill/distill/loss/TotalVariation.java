@@ -20,11 +20,6 @@ public final class TotalVariation implements DistillationLoss {
     }
 
     @Override
-    public boolean needsTeacher() {
-        return true;
-    }
-
-    @Override
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         NDArray q = chunk.student().softmax(1);
