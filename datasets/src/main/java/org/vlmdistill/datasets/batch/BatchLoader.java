@@ -1,24 +1,12 @@
 package org.vlmdistill.datasets.batch;
 
-import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
 import java.util.Iterator;
-import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 
 /**
- * A run's batches, in plan order, from a cursor to the end of its last epoch; built ahead on worker
- * threads.
+ * A run's padded batches of one tokenization, in plan order, from a cursor to the end of its last
+ * epoch; built ahead on worker threads by {@link PlannedBatches}, whose rules it keeps:
  *
  * <ul>
  *   <li><b>Order.</b> The k-th batch delivered is the plan's k-th after the cursor, however the workers'
@@ -44,39 +32,13 @@ import java.util.concurrent.TimeUnit;
 public final class BatchLoader<I> implements Iterator<LoadedBatch<I>>, AutoCloseable {
 
     /** How long close() waits for workers to finish the sample they are in. */
-    public static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    public static final Duration CLOSE_WAIT = PlannedBatches.CLOSE_WAIT;
 
-    private final SampleSource<TokenizedSample<I>> source;
-    private final BatchPlan plan;
-    private final Collator collator;
-    private final int epochs;
-    private final int capacity;
-    private final ExecutorService workers; // null: batches are built on the consumer's thread
-    // guarded by itself, and never held while waiting for a build, so close() from another thread
-    // cannot race the consumer nor wait behind it
-    private final Deque<Future<LoadedBatch<I>>> ahead = new ArrayDeque<>();
-    // read by workers between samples, so a close need not wait for whole batches to finish
-    private volatile boolean stopping;
-
-    private Cursor scheduled; // the next batch to hand to a worker
-    private Cursor delivered; // the next batch the consumer gets
-    private int plannedEpoch = -1;
-    private List<int[]> plannedBatches;
+    private final PlannedBatches<TokenizedSample<I>, LoadedBatch<I>> batches;
     private BatchStats stats = BatchStats.none();
-    private RuntimeException failure;
-    private volatile boolean closed;
 
-    private BatchLoader(SampleSource<TokenizedSample<I>> source, BatchPlan plan, Collator collator, Prefetch prefetch,
-                        Cursor from, int epochs) {
-        this.source = source;
-        this.plan = plan;
-        this.collator = collator;
-        this.epochs = epochs;
-        this.capacity = prefetch.capacity();
-        this.workers = prefetch.workers() == 0 ? null
-                : Executors.newFixedThreadPool(prefetch.workers(), prefetch.threadFactory());
-        this.scheduled = from;
-        this.delivered = from;
+    private BatchLoader(PlannedBatches<TokenizedSample<I>, LoadedBatch<I>> batches) {
+        this.batches = batches;
     }
 
     /**
@@ -88,23 +50,15 @@ public final class BatchLoader<I> implements Iterator<LoadedBatch<I>>, AutoClose
      */
     public static <I> BatchLoader<I> open(SampleSource<TokenizedSample<I>> source, BatchPlan plan, Collator collator,
                                           Prefetch prefetch, Cursor from, int epochs) {
-        Objects.requireNonNull(source, "source");
         Objects.requireNonNull(collator, "collator");
-        Objects.requireNonNull(prefetch, "prefetch");
-        if (source.size() != plan.sampleCount()) {
-            throw new IllegalArgumentException("the source has " + source.size() + " samples, the plan "
-                    + plan.sampleCount());
-        }
-        if (epochs < 0) {
-            throw new IllegalArgumentException("epochs must be >= 0, was " + epochs);
-        }
-        return new BatchLoader<>(source, plan, collator, prefetch, plan.restore(from), epochs);
+        return new BatchLoader<>(PlannedBatches.open(source, plan,
+                (epoch, step, rows, skipped, resume) -> new LoadedBatch<>(epoch, step, collator.collate(rows), skipped,
+                        resume), prefetch, from, epochs));
     }
 
     @Override
     public boolean hasNext() {
-        requireOpen();
-        return delivered.epoch() < epochs;
+        return batches.hasNext();
     }
 
     /**
@@ -114,40 +68,14 @@ public final class BatchLoader<I> implements Iterator<LoadedBatch<I>>, AutoClose
      */
     @Override
     public LoadedBatch<I> next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException("all " + epochs + " epochs delivered");
-        }
-        if (failure != null) {
-            throw failure;
-        }
-        LoadedBatch<I> batch;
-        if (workers == null) {
-            try {
-                batch = build(delivered);
-            } catch (RuntimeException e) {
-                failure = e;
-                throw e;
-            }
-        } else {
-            Future<LoadedBatch<I>> head;
-            synchronized (ahead) {
-                fillAhead();
-                head = ahead.peekFirst();
-            }
-            batch = await(head);
-            synchronized (ahead) {
-                ahead.pollFirst();
-                fillAhead();
-            }
-        }
-        delivered = batch.resume();
+        LoadedBatch<I> batch = batches.next();
         stats = stats.plus(batch);
         return batch;
     }
 
     /** Where a run restored now would begin: after the last delivered batch. */
     public Cursor cursor() {
-        return delivered;
+        return batches.cursor();
     }
 
     /** Counts over the batches delivered since open. */
@@ -156,7 +84,7 @@ public final class BatchLoader<I> implements Iterator<LoadedBatch<I>>, AutoClose
     }
 
     public BatchPlan plan() {
-        return plan;
+        return batches.plan();
     }
 
     /**
@@ -167,110 +95,6 @@ public final class BatchLoader<I> implements Iterator<LoadedBatch<I>>, AutoClose
      */
     @Override
     public void close() {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        stopWorkers();
-        if (workers == null) {
-            return;
-        }
-        try {
-            if (!workers.awaitTermination(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("prefetch workers still running " + CLOSE_WAIT.toSeconds()
-                        + " s after close: the sample source does not stop when interrupted");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new IllegalStateException("batch loader is closed");
-        }
-    }
-
-    /**
-     * Hands batches to the workers until {@code capacity} are ahead or the run's batches run out.
-     * Called holding {@code ahead}'s lock.
-     */
-    private void fillAhead() {
-        if (stopping) {
-            throw new IllegalStateException("batch loader is closed");
-        }
-        while (ahead.size() < capacity && scheduled.epoch() < epochs) {
-            Cursor at = scheduled;
-            int[] indices = indicesAt(at);
-            ahead.addLast(workers.submit(() -> build(at.epoch(), at.step(), indices)));
-            scheduled = plan.after(at.epoch(), at.step());
-        }
-    }
-
-    private LoadedBatch<I> await(Future<LoadedBatch<I>> head) {
-        try {
-            return head.get();
-        } catch (CancellationException e) {
-            throw new IllegalStateException("batch loader closed while waiting for epoch " + delivered.epoch()
-                    + " step " + delivered.step(), e);
-        } catch (InterruptedException e) {
-            // the batch stays at the head: a later next() delivers it, so nothing is lost
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for epoch " + delivered.epoch() + " step "
-                    + delivered.step(), e);
-        } catch (ExecutionException e) {
-            stopWorkers();
-            Throwable cause = e.getCause();
-            if (cause instanceof Error error) {
-                // not the sample's fault (out of memory, ...): rethrown as is, and the loader is done
-                failure = new IllegalStateException("a prefetch worker died", error);
-                throw error;
-            }
-            failure = cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
-            throw failure;
-        }
-    }
-
-    private int[] indicesAt(Cursor at) {
-        if (at.epoch() != plannedEpoch) {
-            plannedBatches = plan.epoch(at.epoch());
-            plannedEpoch = at.epoch();
-        }
-        return plannedBatches.get(at.step());
-    }
-
-    private LoadedBatch<I> build(Cursor at) {
-        return build(at.epoch(), at.step(), indicesAt(at));
-    }
-
-    private LoadedBatch<I> build(int epoch, int step, int[] indices) {
-        List<TokenizedSample<I>> rows = new ArrayList<>(indices.length);
-        List<SkippedSample> skipped = new ArrayList<>();
-        for (int index : indices) {
-            if (stopping) {
-                throw new CancellationException("batch loader closed");
-            }
-            try {
-                rows.add(Objects.requireNonNull(source.get(index), "the source returned null"));
-            } catch (SkipSampleException e) {
-                skipped.add(new SkippedSample(index, source.idOf(index), e.reason(), e.detail()));
-            } catch (IOException | RuntimeException e) {
-                throw new SampleBuildException(index, source.idOf(index), epoch, step, e);
-            }
-        }
-        return new LoadedBatch<>(epoch, step, collator.collate(rows), skipped, plan.after(epoch, step));
-    }
-
-    private void stopWorkers() {
-        stopping = true;
-        synchronized (ahead) {
-            for (Future<LoadedBatch<I>> f : ahead) {
-                f.cancel(true);
-            }
-            ahead.clear();
-        }
-        if (workers != null) {
-            workers.shutdownNow();
-        }
+        batches.close();
     }
 }

@@ -311,7 +311,7 @@ final class BenchCommand implements Runnable {
                         r.loss(), r.studentParams(), r.teacherParams(), r.batch(), r.tokensPerStep(), r.stepSeconds(),
                         r.tokensPerSecond(), r.steps(), warmup);
             } finally {
-                org.vlmdistill.distill.train.Checkpoints.deleteTree(work);
+                org.vlmdistill.core.io.AtomicFiles.deleteTree(work);
             }
             return Vlmd.EXIT_OK;
         }

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.Models;
@@ -13,6 +12,7 @@ import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.datasets.batch.Batch;
 import org.vlmdistill.distill.align.AlignedRows;
+import org.vlmdistill.distill.data.BatchForward;
 import org.vlmdistill.distill.data.StepBatch;
 import org.vlmdistill.distill.loss.TeacherLogits;
 
@@ -88,18 +88,7 @@ public final class OnlineTeacher implements TeacherSource {
         NDArray hidden;
         NDArray head;
         try (NDScope scope = new NDScope(); NDManager scratch = manager.newSubManager(policy.device())) {
-            int b = teacher.size();
-            int t = teacher.sequenceLength();
-            NDArray ids = scratch.create(toLong(teacher.inputIds()), new Shape(b, t));
-            NDArray mask = scratch.create(toLong(teacher.attentionMask()), new Shape(b, t));
-            NDArray pixels = StepBatch.pixels(teacher, scratch);
-            if (pixels != null && policy.computeDType() != DType.F32) {
-                pixels = policy.ops().cast(pixels, policy.computeDType());
-            }
-            NDArray last = model.textDecoder().forward(model.inputEmbeddings(ids, pixels), mask, null);
-            long h = last.getShape().get(2);
-            NDArray at = scratch.create(rows.teacherIndex());
-            hidden = last.reshape((long) b * t, h).get(new NDIndex("{}", at)); // [N, H_t]
+            hidden = BatchForward.lastHiddenAt(model, teacher, rows.teacherIndex(), scratch); // [N, H_t]
             head = model.textDecoder().lmHeadWeight().get(new NDIndex(":{}", vocab)); // [V, H_t], a view
             NDScope.unregister(hidden, head);
             hidden.attach(manager);
@@ -120,14 +109,6 @@ public final class OnlineTeacher implements TeacherSource {
             chunk.close();
             return out;
         };
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
     }
 
     @Override

@@ -3,16 +3,11 @@ package org.vlmdistill.distill.teacher;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import org.vlmdistill.core.config.TextConfig;
-import org.vlmdistill.core.config.VisionLanguageConfig;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.BatchPlan;
 import org.vlmdistill.datasets.batch.BatchingConfig;
-import org.vlmdistill.datasets.image.ImageDecoder;
-import org.vlmdistill.datasets.read.ReaderOptions;
-import org.vlmdistill.datasets.read.Readers;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import org.vlmdistill.distill.align.AlignedRows;
@@ -24,12 +19,11 @@ import org.vlmdistill.distill.data.StepBatches;
 import org.vlmdistill.distill.loss.TeacherLogits;
 import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.distill.train.RunConfig;
+import org.vlmdistill.distill.train.TrainingSetup;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Locale;
 import java.util.function.LongFunction;
 
@@ -54,17 +48,12 @@ public final class TeacherLogitsJob {
                 "teacher: required to write teacher logits"));
         ComputePolicy policy = ComputePolicy.of(config.compute());
         ModelDirectory studentDir = ModelDirectory.open(config.student());
-        ModelDirectory teacherModelDir = ModelDirectory.open(teacherDir);
-        VocabularyAlignment.Result vocab = VocabularyAlignment.check(config.student().resolve("tokenizer.json"),
-                vocabSize(studentDir), teacherDir.resolve("tokenizer.json"), vocabSize(teacherModelDir));
+        VocabularyAlignment.Result vocab = TrainingSetup.checkVocab(config.student(), teacherDir);
         SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
-        ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
-        List<Path> files = new ArrayList<>();
-        config.data().forEach(d -> files.addAll(Readers.expand(d)));
         try (ModelSamples student = ModelSamples.open(config.student(), options);
              ModelSamples teacherSamples = ModelSamples.open(teacherDir, options);
              OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy)) {
-            PairedSamples samples = PairedSamples.read(files, reading, new ImageDecoder(),
+            PairedSamples samples = TrainingSetup.readSamples(config,
                     new PairedSamples.Side(student, Models.imageProcessor(studentDir)),
                     new PairedSamples.Side(teacherSamples, teacher.model().imageProcessor()));
             // file order, every sample once: the cache is keyed by sample id, so order is only for locality
@@ -108,10 +97,5 @@ public final class TeacherLogitsJob {
                 progress.close();
             }
         }
-    }
-
-    private static int vocabSize(ModelDirectory dir) {
-        return dir.config() instanceof VisionLanguageConfig v ? v.textConfig().vocabSize()
-                : ((TextConfig) dir.config()).vocabSize();
     }
 }

@@ -2,6 +2,7 @@ package org.vlmdistill.distill.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
@@ -67,26 +68,37 @@ public final class AdamWOptimizer implements AutoCloseable {
      * they are: the caller skips the step.
      */
     public double clipGradNorm() {
-        double sumSq = 0;
-        for (Parameter p : params) {
-            NDArray g = p.array().getGradient();
-            try (NDArray g32 = ops.cast(g, DType.F32)) {
-                sumSq += g32.square().sum().getFloat();
-            }
-        }
-        double norm = Math.sqrt(sumSq);
-        double max = settings.maxGradNorm();
-        if (max > 0 && Double.isFinite(norm) && norm > max) {
-            double scale = max / (norm + 1e-6);
+        // every array made here (gradient handles included) is freed with the scope
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            // summed on the device, read back once: one synchronisation a step, not one a parameter
+            NDArray sumSq = null;
             for (Parameter p : params) {
-                p.array().getGradient().muli(scale);
+                NDArray s = ops.cast(p.array().getGradient(), DType.F32).square().sum();
+                sumSq = sumSq == null ? s : sumSq.add(s);
             }
+            double norm = sumSq == null ? 0 : Math.sqrt(sumSq.getFloat());
+            double max = settings.maxGradNorm();
+            if (max > 0 && Double.isFinite(norm) && norm > max) {
+                double scale = max / (norm + 1e-6);
+                for (Parameter p : params) {
+                    p.array().getGradient().muli(scale);
+                }
+            }
+            return norm;
         }
-        return norm;
     }
 
     /** One update at learning rate {@code lr}, then the gradients are zeroed. */
     public void step(double lr) {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            update(lr);
+        }
+        zeroGrad();
+    }
+
+    private void update(double lr) {
         steps++;
         TorchOps.AdamW hyper = new TorchOps.AdamW(lr, settings.beta1(), settings.beta2(), settings.eps(),
                 settings.weightDecay());
@@ -104,14 +116,16 @@ public final class AdamWOptimizer implements AutoCloseable {
                 }
             }
         }
-        zeroGrad();
     }
 
     /** Zeroes every gradient (DJL's collector does not). */
     public void zeroGrad() {
-        for (Parameter p : params) {
-            NDArray g = p.array().getGradient();
-            g.subi(g);
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            for (Parameter p : params) {
+                NDArray g = p.array().getGradient();
+                g.subi(g);
+            }
         }
     }
 

@@ -1,14 +1,12 @@
 package org.vlmdistill.distill.train;
 
+import org.vlmdistill.core.io.AtomicFiles;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -18,9 +16,10 @@ import java.util.regex.Pattern;
 
 /**
  * A run's {@code checkpoints/} directory. A checkpoint is written whole into a hidden temporary
- * directory and renamed to {@code step-N} in one atomic move; the rename is the commit, so a process
- * killed at any moment leaves either the complete checkpoint or none (plus a temporary directory that
- * the next run deletes). Old checkpoints are retired the same way: renamed aside first, then deleted.
+ * directory and renamed to {@code step-N} in one atomic move ({@link AtomicFiles#writeDirectory}); the
+ * rename is the commit, so a process killed at any moment leaves either the complete checkpoint or none
+ * (plus hidden leftovers that the next run deletes). Old checkpoints are retired the same way: renamed
+ * aside first, then deleted.
  *
  * <p>Layout of {@code step-N/}: {@code model/} (the student, HF layout, loads in transformers),
  * {@code optimizer.safetensors}, {@code trainer_state.json} (step, data cursor, loss state, counters,
@@ -32,11 +31,6 @@ public final class Checkpoints {
     public static final String TRAINER_STATE = "trainer_state.json";
     public static final String RUN_CONFIG = "run_config.json";
     private static final Pattern STEP = Pattern.compile("step-(\\d+)");
-
-    /** What a checkpoint's contents are written by. */
-    public interface Writer {
-        void writeInto(Path dir) throws IOException;
-    }
 
     private final Path dir;
 
@@ -54,27 +48,17 @@ public final class Checkpoints {
     }
 
     /** Writes a checkpoint for {@code step} atomically, then keeps only the newest {@code keep}. */
-    public Path save(long step, int keep, Writer writer) throws IOException {
-        Files.createDirectories(dir);
+    public Path save(long step, int keep, AtomicFiles.DirectoryBody writer) throws IOException {
         Path target = pathOf(step);
-        Path staging = Files.createTempDirectory(dir, ".step-" + step + ".tmp-");
-        try {
+        AtomicFiles.writeDirectory(target, staging -> {
             writer.writeInto(staging);
             if (!Files.exists(staging.resolve(TRAINER_STATE))) {
                 throw new IllegalStateException("a checkpoint without " + TRAINER_STATE);
             }
-            if (Files.exists(target)) {
-                retire(target);
-            }
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            fsyncDirectory(dir);
-        } catch (IOException | RuntimeException e) {
-            deleteTree(staging);
-            throw e;
-        }
+        });
         List<Path> all = complete();
         for (int i = 0; i < all.size() - keep; i++) {
-            retire(all.get(i));
+            AtomicFiles.deleteDirectory(all.get(i));
         }
         return target;
     }
@@ -112,7 +96,7 @@ public final class Checkpoints {
         int n = 0;
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir, ".*")) {
             for (Path p : s) {
-                deleteTree(p);
+                AtomicFiles.deleteTree(p);
                 n++;
             }
         }
@@ -125,39 +109,5 @@ public final class Checkpoints {
             throw new IllegalArgumentException(checkpoint + " is not a step-N checkpoint directory");
         }
         return Long.parseLong(m.group(1));
-    }
-
-    private void retire(Path p) throws IOException {
-        Path aside = Files.createTempDirectory(dir, ".retired-" + p.getFileName() + "-");
-        Files.delete(aside);
-        Files.move(p, aside, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(aside);
-    }
-
-    private static void fsyncDirectory(Path d) {
-        try (var ch = java.nio.channels.FileChannel.open(d, java.nio.file.StandardOpenOption.READ)) {
-            ch.force(true);
-        } catch (IOException ignored) {
-            // some file systems cannot open a directory for fsync; the rename is still atomic
-        }
-    }
-
-    public static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.delete(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path d, IOException exc) throws IOException {
-                Files.delete(d);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

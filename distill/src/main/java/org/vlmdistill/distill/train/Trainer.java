@@ -4,8 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -21,6 +19,8 @@ import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.datasets.batch.Cursor;
 import org.vlmdistill.distill.align.AlignedRows;
+import org.vlmdistill.distill.align.StreamAlignment;
+import org.vlmdistill.distill.data.BatchForward;
 import org.vlmdistill.distill.data.StepBatch;
 import org.vlmdistill.distill.loss.ChunkedLoss;
 import org.vlmdistill.distill.loss.LossContext;
@@ -94,7 +94,7 @@ public final class Trainer implements AutoCloseable {
         this.optimizer = new AdamWOptimizer(trainable, config.optimizer(), setup.policy().ops(),
                 setup.student().parameters().list().getFirst().array().getManager());
         this.totalSteps = setup.totalSteps();
-        this.cursor = setup.data().start();
+        this.cursor = setup.start();
         if (resumeFrom.isPresent()) {
             restore(resumeFrom.get());
         }
@@ -205,7 +205,7 @@ public final class Trainer implements AutoCloseable {
         String problem = null;
         StepBatch batch = null;
         for (int micro = 0; micro < accumulation; micro++) {
-            batch = setup.data().next();
+            batch = setup.nextBatch();
             cursor = batch.resume();
             microSteps++;
             tokens += batch.student().realTokens();
@@ -262,7 +262,7 @@ public final class Trainer implements AutoCloseable {
         VisionLanguageModel student = setup.student();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            AlignedRows rows = setup.align(batch);
+            AlignedRows rows = StreamAlignment.align(batch);
             if (rows.size() == 0) {
                 return null;
             }
@@ -274,15 +274,7 @@ public final class Trainer implements AutoCloseable {
             TeacherLogits teacher = wantsTeacher
                     ? setup.teacher().orElseThrow().forStep(batch, rows, setup.vocab(), manager) : null;
             try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
-                int b = batch.student().size();
-                int t = batch.student().sequenceLength();
-                NDArray ids = manager.create(toLong(batch.student().inputIds()), new Shape(b, t));
-                NDArray mask = manager.create(toLong(batch.student().attentionMask()), new Shape(b, t));
-                NDArray pixels = setup.pixels(batch.student(), manager);
-                NDArray hidden = student.textDecoder().forward(student.inputEmbeddings(ids, pixels), mask, null);
-                long h = hidden.getShape().get(2);
-                NDArray at = manager.create(rows.studentIndex());
-                NDArray rowsHidden = hidden.reshape(b * (long) t, h).get(new NDIndex("{}", at));
+                NDArray rowsHidden = BatchForward.lastHiddenAt(student, batch.student(), rows.studentIndex(), manager);
                 LossResult result = loss.compute(new StudentRows.Hidden(rowsHidden,
                         student.textDecoder().lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
                 if (result.surrogate() != null && Double.isFinite(result.total())) {
@@ -291,14 +283,6 @@ public final class Trainer implements AutoCloseable {
                 return new MicroResult(result);
             }
         }
-    }
-
-    private static long[] toLong(int[] a) {
-        long[] out = new long[a.length];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i];
-        }
-        return out;
     }
 
     private ObjectNode metricsLine(StepOutcome o, double seconds) {
@@ -409,7 +393,7 @@ public final class Trainer implements AutoCloseable {
             throw new IOException(checkpoint + ": the optimizer took " + optimizer.steps() + " steps, the trainer state "
                     + "says " + optimizerStep);
         }
-        setup.data().seek(cursor);
+        setup.seek(cursor);
         log.printf("resumed from %s: step %d of %d%n", checkpoint, optimizerStep, totalSteps);
     }
 

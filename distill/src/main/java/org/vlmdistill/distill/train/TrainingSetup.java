@@ -1,17 +1,12 @@
 package org.vlmdistill.distill.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
 import org.vlmdistill.core.config.VisionLanguageConfig;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.core.model.Parameter;
-import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.model.VisionLanguageModel;
-import org.vlmdistill.core.tensor.DType;
-import org.vlmdistill.datasets.batch.Batch;
 import org.vlmdistill.datasets.batch.BatchPlan;
 import org.vlmdistill.datasets.batch.BatchingConfig;
 import org.vlmdistill.datasets.batch.Collator;
@@ -21,8 +16,6 @@ import org.vlmdistill.datasets.read.ReaderOptions;
 import org.vlmdistill.datasets.read.Readers;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
-import org.vlmdistill.distill.align.AlignedRows;
-import org.vlmdistill.distill.align.StreamAlignment;
 import org.vlmdistill.distill.align.VocabularyAlignment;
 import org.vlmdistill.distill.data.PairedSamples;
 import org.vlmdistill.distill.data.StepBatch;
@@ -104,12 +97,12 @@ public final class TrainingSetup implements AutoCloseable {
             vocab = Math.min(studentVocab, cacheVocab);
             notes.add("teacher cache vocabulary " + cacheVocab + ", student " + studentVocab);
             if (config.teacher().isPresent()) {
-                VocabularyAlignment.Result r = checkVocab(studentDir, studentVocab, config.teacher().get());
+                VocabularyAlignment.Result r = checkVocab(studentDir, config.teacher().get());
                 notes.addAll(r.warnings());
             }
         } else {
             Path teacherDir = config.teacher().orElseThrow();
-            VocabularyAlignment.Result r = checkVocab(studentDir, studentVocab, teacherDir);
+            VocabularyAlignment.Result r = checkVocab(studentDir, teacherDir);
             notes.addAll(r.warnings());
             notes.add(String.format(Locale.ROOT, "tokenizers agree on all %d shared ids", r.checkedIds()));
             OnlineTeacher online = OnlineTeacher.load(teacherDir, policy);
@@ -124,11 +117,7 @@ public final class TrainingSetup implements AutoCloseable {
         if (teacher != null && teacher.truncated() && !l.acceptsTruncatedTeacher()) {
             throw new IllegalArgumentException("loss '" + l.name() + "' cannot read a truncated teacher cache");
         }
-        ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
-        List<Path> files = new ArrayList<>();
-        config.data().forEach(d -> files.addAll(Readers.expand(d)));
-        this.samples = PairedSamples.read(files, reading, new ImageDecoder(),
-                new PairedSamples.Side(studentSamples, student.imageProcessor()), teacherSide);
+        this.samples = readSamples(config, new PairedSamples.Side(studentSamples, student.imageProcessor()), teacherSide);
         if (samples.size() == 0) {
             throw new IllegalArgumentException("data: no good record in " + config.data() + " ("
                     + samples.readStats().skipped() + " skipped; see vlmd data check)");
@@ -165,13 +154,29 @@ public final class TrainingSetup implements AutoCloseable {
         }
     }
 
-    private static VocabularyAlignment.Result checkVocab(Path studentDir, int studentVocab, Path teacherDir)
+    /** The two models' tokenizers checked against each other, and their shared vocabulary. */
+    public static VocabularyAlignment.Result checkVocab(Path studentDir, Path teacherDir) throws IOException {
+        return VocabularyAlignment.check(studentDir.resolve("tokenizer.json"), textVocab(studentDir),
+                teacherDir.resolve("tokenizer.json"), textVocab(teacherDir));
+    }
+
+    /** {@code vocab_size} of a model directory's text decoder. */
+    public static int textVocab(Path modelDir) {
+        return switch (ModelDirectory.open(modelDir).config()) {
+            case VisionLanguageConfig v -> v.textConfig().vocabSize();
+            case org.vlmdistill.core.config.TextConfig t -> t.vocabSize();
+            case org.vlmdistill.core.config.VisionConfig v -> throw new IllegalArgumentException(modelDir
+                    + " is a vision tower (" + v.modelType() + "), not a model with a vocabulary");
+        };
+    }
+
+    /** Every good record of the config's data files, as both sides tokenize it ({@code teacher} null: none). */
+    public static PairedSamples readSamples(RunConfig config, PairedSamples.Side student, PairedSamples.Side teacher)
             throws IOException {
-        ModelDirectory t = ModelDirectory.open(teacherDir);
-        int teacherVocab = t.config() instanceof VisionLanguageConfig v ? v.textConfig().vocabSize()
-                : ((org.vlmdistill.core.config.TextConfig) t.config()).vocabSize();
-        return VocabularyAlignment.check(studentDir.resolve("tokenizer.json"), studentVocab,
-                teacherDir.resolve("tokenizer.json"), teacherVocab);
+        ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
+        List<Path> files = new ArrayList<>();
+        config.data().forEach(d -> files.addAll(Readers.expand(d)));
+        return PairedSamples.read(files, reading, new ImageDecoder(), student, teacher);
     }
 
     /** The student's parameters minus those {@code freeze} names (components or globs); each entry must match. */
@@ -246,45 +251,26 @@ public final class TrainingSetup implements AutoCloseable {
         return s.toString();
     }
 
-    /** Aligns one micro-batch: the student's loss rows, matched to the teacher's stream when it has one. */
-    public AlignedRows align(StepBatch batch) {
-        return StreamAlignment.align(batch);
+    /** The run's next micro-batch: from the start, or from wherever {@link #seek} put the batches. */
+    public StepBatch nextBatch() {
+        if (batches == null) {
+            seek(plan.start());
+        }
+        return batches.next();
     }
 
-    /** The batch's images as the student's vision tower takes them, in its dtype; null without images. */
-    public NDArray pixels(Batch<PixelValues> batch, NDManager manager) {
-        NDArray px = StepBatch.pixels(batch, manager);
-        if (px == null || policy.computeDType() == DType.F32) {
-            return px;
-        }
-        return policy.ops().cast(px, policy.computeDType());
+    /** A new run's data cursor. */
+    public Cursor start() {
+        return plan.start();
     }
 
-    /** The run's batches, positioned at the start or wherever {@link Data#seek} put them. */
-    public Data data() {
-        return new Data();
-    }
-
-    /** The data side of the loop: the next micro-batch, and where to start. */
-    public final class Data {
-        public StepBatch next() {
-            if (batches == null) {
-                seek(plan.start());
-            }
-            return batches.next();
+    /** The batches from {@code cursor} on (a resumed run's). */
+    public void seek(Cursor cursor) {
+        if (batches != null) {
+            batches.close();
         }
-
-        public Cursor start() {
-            return plan.start();
-        }
-
-        public void seek(Cursor cursor) {
-            if (batches != null) {
-                batches.close();
-            }
-            batches = StepBatches.open(samples, plan, studentCollator, teacherCollator, cursor, epochs,
-                    Math.min(2, config.prefetch()));
-        }
+        batches = StepBatches.open(samples, plan, studentCollator, teacherCollator, cursor, epochs,
+                Math.min(2, config.prefetch()));
     }
 
     public ComputePolicy policy() {

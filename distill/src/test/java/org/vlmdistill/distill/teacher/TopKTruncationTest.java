@@ -134,20 +134,13 @@ class TopKTruncationTest {
     }
 
     @Test
-    void aFullQwenSizedVocabularyIsQuick() {
+    void aFullQwenSizedRowKeepsItsTopPrefix() {
+        // correctness at the real size (the selection, not a sort, must find the same prefix);
+        // speed is a benchmark's business, not a test's
         Random random = new Random(3);
-        int v = 151_936;
-        float[] z = randomRow(random, v);
+        float[] z = randomRow(random, 151_936);
         TopKTruncation rule = TopKTruncation.defaults();
-        long start = System.nanoTime();
-        TopKTruncation.Kept k = null;
-        for (int i = 0; i < 20; i++) {
-            k = rule.truncate(z);
-        }
-        double ms = (System.nanoTime() - start) / 1e6 / 20;
-        checkProperties(rule, z, k);
-        System.out.printf("truncation of one %d-token row: %.2f ms, %d kept%n", v, ms, k.count());
-        assertTrue(ms < 200, "one row took " + ms + " ms");
+        checkProperties(rule, z, rule.truncate(z));
     }
 
     private static float[] randomRow(Random random, int v) {

@@ -192,7 +192,8 @@ class WholeModelPropertiesTest {
                     }
                 }
             }
-            System.out.printf("%s: AdamW 100 steps on one batch, loss %.4f -> %.4f (%.1f%% down)%n", name, first,
+            System.out.printf("%s: AdamW on one batch (up to 100 steps, stopping at 1%% of the first loss), "
+                    + "loss %.4f -> %.4f (%.1f%% down)%n", name, first,
                     last, 100 * (1 - last / first));
             assertTrue(last < 0.1 * first, name + " (seed " + seed + "): loss " + first + " -> " + last);
         }

@@ -20,6 +20,12 @@ public final class AtomicFiles {
         void writeTo(FileChannel channel) throws IOException;
     }
 
+    /** Fills a directory (the staging one {@link #writeDirectory} hands it). */
+    @FunctionalInterface
+    public interface DirectoryBody {
+        void writeInto(Path dir) throws IOException;
+    }
+
     /** Whether the content and the rename are forced to disk before the write returns. */
     public enum Durability {
         /** fsync the file and its directory: model checkpoints, anything costly to remake. */
@@ -139,6 +145,61 @@ public final class AtomicFiles {
      * blocks). Best effort: some platforms (Windows) cannot open a directory as a channel, and
      * the file content is already on disk either way.
      */
+    /**
+     * A directory written whole: {@code body} fills a hidden staging directory beside {@code target}
+     * (same file system), which is then renamed onto {@code target} in one atomic move; an existing
+     * {@code target} is moved aside first and deleted after. A process killed at any moment leaves the
+     * old directory, the new one, or none, plus hidden {@code .NAME.tmp-*} / {@code .NAME.old-*}
+     * leftovers; never a half-written {@code target}. On failure the staging directory is deleted.
+     * The body writes its files durably (e.g. with {@link #write}); the renames are fsynced.
+     */
+    public static void writeDirectory(Path target, DirectoryBody body) throws IOException {
+        Path absolute = target.toAbsolutePath().normalize();
+        Path parent = absolute.getParent();
+        Files.createDirectories(parent);
+        Path staging = Files.createTempDirectory(parent, "." + absolute.getFileName() + ".tmp-");
+        try {
+            body.writeInto(staging);
+            if (Files.exists(absolute)) {
+                Path old = moveAside(absolute);
+                Files.move(staging, absolute, StandardCopyOption.ATOMIC_MOVE);
+                deleteTree(old);
+            } else {
+                Files.move(staging, absolute, StandardCopyOption.ATOMIC_MOVE);
+            }
+        } catch (IOException | RuntimeException e) {
+            deleteTree(staging);
+            throw e;
+        }
+        syncDirectory(parent);
+    }
+
+    /** Deletes a directory as a unit: renamed aside (hidden, atomic) first, so it never stands half-deleted. */
+    public static void deleteDirectory(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            deleteTree(moveAside(dir.toAbsolutePath().normalize()));
+        }
+    }
+
+    private static Path moveAside(Path dir) throws IOException {
+        Path aside = Files.createTempDirectory(dir.getParent(), "." + dir.getFileName() + ".old-");
+        Files.delete(aside);
+        Files.move(dir, aside, StandardCopyOption.ATOMIC_MOVE);
+        return aside;
+    }
+
+    /** Deletes {@code root} and everything under it; nothing when it does not exist. */
+    public static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (java.util.stream.Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
     private static void syncDirectory(Path dir) {
         try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
             channel.force(true);

@@ -19,11 +19,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 /**
  * Saves a model as a Hugging Face directory that transformers loads unchanged: {@code config.json}
@@ -33,7 +31,7 @@ import java.util.stream.Stream;
  * generation files copied.
  *
  * <p>The directory appears whole or not at all: everything is written into a staging directory beside
- * it, which then replaces it by rename.
+ * it, which then replaces it by rename ({@link AtomicFiles#writeDirectory}).
  */
 public final class ModelWriter {
     /** transformers' {@code max_shard_size="5GB"} (decimal, as HF's parse_size_to_int). */
@@ -54,21 +52,13 @@ public final class ModelWriter {
      * @param maxShardBytes tensor bytes per shard
      */
     public static void save(Model model, Path out, Optional<DType> dtype, long maxShardBytes) throws IOException {
-        Path target = out.toAbsolutePath().normalize();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path staging = Files.createTempDirectory(parent, "." + target.getFileName() + ".tmp-");
-        try {
+        AtomicFiles.writeDirectory(out, staging -> {
             DType stored = write(model, staging, dtype, maxShardBytes);
             writeConfig(model.source().configJson(), stored, staging.resolve(HfConfigs.CONFIG_FILE));
             for (Path f : model.source().companionFiles()) {
                 Files.copy(f, staging.resolve(f.getFileName().toString()), StandardCopyOption.COPY_ATTRIBUTES);
             }
-            swapIn(staging, target);
-        } catch (IOException | RuntimeException e) {
-            deleteTree(staging);
-            throw e;
-        }
+        });
     }
 
     private static DType write(Model model, Path dir, Optional<DType> dtype, long maxShardBytes) throws IOException {
@@ -104,29 +94,5 @@ public final class ModelWriter {
         Object sorted = JSON.treeToValue(config, Object.class);
         String text = JSON.writer(printer).writeValueAsString(sorted).replace("\" : ", "\": ") + "\n";
         AtomicFiles.write(file, text.getBytes(StandardCharsets.UTF_8), AtomicFiles.Durability.SYNC);
-    }
-
-    /** {@code staging} becomes {@code target}; an old {@code target} is moved aside first, then deleted. */
-    private static void swapIn(Path staging, Path target) throws IOException {
-        if (Files.exists(target)) {
-            Path old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".old-");
-            Files.delete(old);
-            Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
-        } else {
-            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }
