@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vlmdistill.core.bench.Median;
 import org.vlmdistill.datasets.shapes.ShapesDataset;
-import org.vlmdistill.distill.tiny.TinyModels;
+import org.vlmdistill.eval.tiny.TinyModels;
 import org.vlmdistill.distill.train.MetricsLog;
 import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.distill.train.RunConfig;

@@ -1,5 +1,7 @@
 package org.vlmdistill.distill.align;
 
+import org.vlmdistill.eval.align.VocabularyAlignment;
+import org.vlmdistill.eval.align.AlignmentException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.datasets.batch.Batch;

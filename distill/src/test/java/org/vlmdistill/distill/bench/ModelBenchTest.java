@@ -1,6 +1,6 @@
 package org.vlmdistill.distill.bench;
 
-import org.vlmdistill.distill.tiny.TinyModels;
+import org.vlmdistill.eval.tiny.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.core.model.ModelDirectory;
@@ -18,7 +18,7 @@ class ModelBenchTest {
 
     @Test
     void countsTheStepsFlopsAsDocumentedAndReportsAPlausibleUtilization(@TempDir Path tmp) throws Exception {
-        Path dir = org.vlmdistill.distill.tiny.TinyModels.idefics3(tmp.resolve("tiny"), 7);
+        Path dir = org.vlmdistill.eval.tiny.TinyModels.idefics3(tmp.resolve("tiny"), 7);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ModelBench.Result r = new ModelBench(ModelDirectory.open(dir), 1, 8, 2, 0, 1)
                 .run(new PrintStream(bytes, true, StandardCharsets.UTF_8));

@@ -1,6 +1,6 @@
 package org.vlmdistill.distill.cli;
 
-import org.vlmdistill.distill.tiny.TinyModels;
+import org.vlmdistill.eval.tiny.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;

@@ -1,6 +1,6 @@
 package org.vlmdistill.distill.data;
 
-import org.vlmdistill.distill.tiny.TinyModels;
+import org.vlmdistill.eval.tiny.TinyModels;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.BatchPlan;

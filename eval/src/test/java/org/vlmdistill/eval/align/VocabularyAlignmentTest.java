@@ -1,6 +1,6 @@
-package org.vlmdistill.distill.align;
+package org.vlmdistill.eval.align;
 
-import org.vlmdistill.distill.tiny.TinyModels;
+import org.vlmdistill.eval.tiny.TinyModels;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package org.vlmdistill.distill.tiny;
+package org.vlmdistill.eval.tiny;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package org.vlmdistill.distill.align;
+package org.vlmdistill.eval.align;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
