@@ -92,6 +92,15 @@ public final class ModelSamples implements AutoCloseable {
         return tokenizer.token(id).orElse("<" + id + ">");
     }
 
+    /** Generated ids as text, special tokens left out (HF's {@code decode(..., skip_special_tokens=True)}). */
+    public String decode(int[] ids) {
+        long[] l = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            l[i] = ids[i];
+        }
+        return tokenizer.decode(l, true);
+    }
+
     /** The id of a token string as the vocabulary spells it. */
     public OptionalLong tokenId(String token) {
         return tokenizer.tokenId(token);

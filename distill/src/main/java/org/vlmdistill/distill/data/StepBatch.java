@@ -41,25 +41,10 @@ public record StepBatch(int epoch, int step, Batch<PixelValues> student, Batch<P
      */
     public static NDArray pixels(Batch<PixelValues> batch, NDManager manager) {
         List<PixelValues> images = batch.images().stream().flatMap(List::stream).map(ImageSpan::image).toList();
-        if (images.isEmpty()) {
-            return null;
+        try {
+            return PixelValues.stack(images, manager);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + " (samples " + batch.sampleIds() + ")", e);
         }
-        PixelValues first = images.getFirst();
-        long tiles = 0;
-        for (PixelValues p : images) {
-            if (p.channels() != first.channels() || p.height() != first.height() || p.width() != first.width()) {
-                throw new IllegalArgumentException("tiles of " + p.channels() + "x" + p.height() + "x" + p.width()
-                        + " and " + first.channels() + "x" + first.height() + "x" + first.width()
-                        + " in one batch (samples " + batch.sampleIds() + ")");
-            }
-            tiles += p.tiles();
-        }
-        float[] values = new float[Math.toIntExact(tiles * first.channels() * first.height() * first.width())];
-        int at = 0;
-        for (PixelValues p : images) {
-            System.arraycopy(p.values(), 0, values, at, p.values().length);
-            at += p.values().length;
-        }
-        return manager.create(values, new Shape(tiles, first.channels(), first.height(), first.width()));
     }
 }

@@ -30,4 +30,32 @@ public record PixelValues(float[] values, int tiles, int channels, int height, i
     public NDArray toArray(NDManager manager) {
         return manager.create(values, new Shape(tiles, channels, height, width));
     }
+
+    /**
+     * The tiles of several images as one {@code [sum(tiles), C, H, W]} fp32 array, images in order: how a
+     * batch's images enter {@link VisionLanguageModel#inputEmbeddings}. Null for no images.
+     *
+     * @throws IllegalArgumentException when the images' tiles differ in size
+     */
+    public static NDArray stack(java.util.List<PixelValues> images, NDManager manager) {
+        if (images.isEmpty()) {
+            return null;
+        }
+        PixelValues first = images.getFirst();
+        long tiles = 0;
+        for (PixelValues p : images) {
+            if (p.channels() != first.channels() || p.height() != first.height() || p.width() != first.width()) {
+                throw new IllegalArgumentException("tiles of " + p.channels() + "x" + p.height() + "x" + p.width()
+                        + " and " + first.channels() + "x" + first.height() + "x" + first.width() + " in one batch");
+            }
+            tiles += p.tiles();
+        }
+        float[] values = new float[Math.toIntExact(tiles * first.channels() * first.height() * first.width())];
+        int at = 0;
+        for (PixelValues p : images) {
+            System.arraycopy(p.values(), 0, values, at, p.values().length);
+            at += p.values().length;
+        }
+        return manager.create(values, new Shape(tiles, first.channels(), first.height(), first.width()));
+    }
 }

@@ -101,6 +101,17 @@ public final class VisionLanguageModel implements Model {
      * @throws IllegalArgumentException when the text's image tokens and the images' features differ in number
      */
     public NDArray inputEmbeddings(NDArray inputIds, NDArray pixelValues) {
+        return mergeImageFeatures(inputIds, pixelValues == null ? null : imageFeatures(pixelValues));
+    }
+
+    /**
+     * {@link #inputEmbeddings} with the image features already computed ({@link #imageFeatures}), so that
+     * rows sharing an image (one question, several answers to score) encode it once.
+     *
+     * @param features {@code [tiles, tokens, text_hidden]} in the order the image tokens appear, or null
+     * @throws IllegalArgumentException when the text's image tokens and the features differ in number
+     */
+    public NDArray mergeImageFeatures(NDArray inputIds, NDArray features) {
         NDArray embeds = textDecoder.embedTokens(inputIds);
         long[] ids = inputIds.toLongArray();
         int imageTokenId = config.imageTokenId();
@@ -110,14 +121,13 @@ public final class VisionLanguageModel implements Model {
                 imageTokens++;
             }
         }
-        if (pixelValues == null) {
+        if (features == null) {
             if (imageTokens != 0) {
                 throw new IllegalArgumentException("the text holds " + imageTokens + " image tokens (id "
                         + imageTokenId + ") but no images were given");
             }
             return embeds;
         }
-        NDArray features = imageFeatures(pixelValues);
         long hidden = embeds.getShape().get(2);
         long tiles = features.getShape().get(0);
         long perTile = features.getShape().get(1);

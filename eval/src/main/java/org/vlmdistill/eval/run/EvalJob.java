@@ -1,0 +1,127 @@
+package org.vlmdistill.eval.run;
+
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.eval.bench.Benchmark;
+import org.vlmdistill.eval.bench.Benchmarks;
+import org.vlmdistill.eval.result.AgreementScore;
+import org.vlmdistill.eval.result.BenchmarkInfo;
+import org.vlmdistill.eval.result.BenchmarkScore;
+import org.vlmdistill.eval.result.EvalReport;
+import org.vlmdistill.eval.result.EvalSettings;
+import org.vlmdistill.eval.result.ModelInfo;
+import org.vlmdistill.eval.result.ScoringMode;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A whole evaluation: every benchmark read once, then each model in turn on every benchmark in every
+ * mode that applies, and, with several models, each one's agreement with the first (the teacher, kept
+ * loaded while the others are evaluated, so two models are in memory at most).
+ */
+public final class EvalJob {
+    private EvalJob() {
+    }
+
+    /**
+     * @param models    model directories; the first is the reference for agreement
+     * @param agreement whether to measure agreement with the first model (needs at least two)
+     */
+    public record Request(List<Path> models, List<Benchmarks.Spec> benchmarks, EvalSettings settings,
+                          boolean agreement) {
+        public Request {
+            models = List.copyOf(models);
+            benchmarks = List.copyOf(benchmarks);
+            if (models.isEmpty() || benchmarks.isEmpty()) {
+                throw new IllegalArgumentException("an evaluation needs at least one model and one benchmark");
+            }
+        }
+    }
+
+    public static EvalReport run(Request request, ComputePolicy policy, ReaderOptions readerOptions,
+                                 ImageDecoder decoder, Map<String, String> versions, EvalProgress progress)
+            throws IOException {
+        EvalSettings settings = request.settings();
+        List<Benchmark> benches = new ArrayList<>();
+        Set<String> benchNames = new HashSet<>();
+        for (Benchmarks.Spec spec : request.benchmarks()) {
+            Benchmark b = Benchmarks.load(spec, settings.limit(), readerOptions, decoder);
+            benches.add(b.named(unique(b.name(), benchNames)));
+        }
+        List<BenchmarkInfo> infos = benches.stream().map(b -> new BenchmarkInfo(b.name(), b.file().toString(),
+                b.sha256(), b.kind(), b.records(), b.items().size(), b.chance(), b.problems())).toList();
+        Evaluator evaluator = new Evaluator(decoder, settings.batchSize(), settings.maxNewTokens(), settings.circular(),
+                progress);
+        List<ModelInfo> models = new ArrayList<>();
+        List<BenchmarkScore> scores = new ArrayList<>();
+        List<AgreementScore> agreements = new ArrayList<>();
+        Set<String> modelNames = new HashSet<>();
+        EvalModel reference = null;
+        String referenceName = null;
+        try {
+            for (int i = 0; i < request.models().size(); i++) {
+                Path dir = request.models().get(i);
+                String name = unique(label(dir), modelNames);
+                EvalModel model = EvalModel.open(dir, policy);
+                try {
+                    models.add(model.info(name));
+                    for (Benchmark b : benches) {
+                        for (ScoringMode mode : settings.modes()) {
+                            if (Evaluator.applies(mode, b.kind())) {
+                                scores.add(evaluator.run(model, name, b, mode));
+                            }
+                        }
+                        if (request.agreement() && reference != null) {
+                            agreements.add(Agreement.measure(reference, referenceName, model, name, b,
+                                    settings.batchSize(), decoder, progress));
+                        }
+                    }
+                } finally {
+                    if (i == 0 && request.agreement() && request.models().size() > 1) {
+                        reference = model;
+                        referenceName = name;
+                    } else {
+                        model.close();
+                    }
+                }
+            }
+        } finally {
+            if (reference != null) {
+                reference.close();
+            }
+        }
+        return new EvalReport(Instant.now(), versions, settings, models, infos, scores, agreements);
+    }
+
+    /**
+     * A model's name in tables: its directory's name, or {@code run/step-100} for a checkpoint's
+     * {@code model} directory, whose own name says nothing.
+     */
+    static String label(Path dir) {
+        Path abs = dir.toAbsolutePath().normalize();
+        String name = abs.getFileName() == null ? abs.toString() : abs.getFileName().toString();
+        if (name.equals("model") && abs.getParent() != null && abs.getParent().getFileName() != null) {
+            Path step = abs.getParent();
+            Path run = step.getParent();
+            return (run != null && run.getFileName() != null ? run.getFileName() + "/" : "") + step.getFileName();
+        }
+        return name;
+    }
+
+    private static String unique(String name, Set<String> taken) {
+        String n = name;
+        for (int k = 2; !taken.add(n.toLowerCase(Locale.ROOT)); k++) {
+            n = name + "-" + k;
+        }
+        return n;
+    }
+}

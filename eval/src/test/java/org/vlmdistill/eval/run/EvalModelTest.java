@@ -1,0 +1,135 @@
+package org.vlmdistill.eval.run;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.image.RgbImage;
+import org.vlmdistill.core.model.PixelValues;
+import org.vlmdistill.core.model.VisionLanguageModel;
+import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.datasets.shapes.ShapesDataset;
+import org.vlmdistill.decoder.generate.Generation;
+import org.vlmdistill.eval.bench.BenchItem;
+import org.vlmdistill.eval.bench.Benchmark;
+import org.vlmdistill.eval.bench.Benchmarks;
+import org.vlmdistill.eval.result.AgreementScore;
+import org.vlmdistill.eval.tiny.TinyModels;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The model side of evaluation on a tiny idefics3 model: batching must not change any answer or score. */
+class EvalModelTest {
+    @TempDir
+    static Path dir;
+
+    static EvalModel model;
+    static Benchmark shapes;
+    static final ImageDecoder DECODER = new ImageDecoder();
+
+    @BeforeAll
+    static void setUp() throws IOException {
+        long seed = System.nanoTime();
+        System.out.println("EvalModelTest seed " + seed);
+        TinyModels.Spec spec = TinyModels.Spec.defaults().withWords(TinyModels.shapesWords());
+        TinyModels.idefics3(dir.resolve("model"), seed, spec);
+        ShapesDataset.write(dir.resolve("shapes"), 0, 12, seed);
+        model = EvalModel.open(dir.resolve("model"), ComputePolicy.of(Map.of("dtype", "fp32")));
+        shapes = Benchmarks.load(new Benchmarks.Spec(dir.resolve("shapes/test.tsv"), Optional.empty()), 0,
+                ReaderOptions.DEFAULTS, DECODER);
+    }
+
+    @AfterAll
+    static void tearDown() {
+        model.close();
+    }
+
+    private static List<RgbImage> images(BenchItem item) throws IOException {
+        List<RgbImage> out = new ArrayList<>();
+        for (var s : item.images()) {
+            out.add(DECODER.decode(s));
+        }
+        return out;
+    }
+
+    @Test
+    void batchedLeftPaddedGenerationEqualsOneByOne() throws IOException {
+        List<EvalModel.Input> prompts = new ArrayList<>();
+        for (BenchItem item : shapes.items().subList(0, 5)) {
+            List<RgbImage> im = images(item);
+            // prompts of different lengths, so that padding is exercised
+            prompts.add(model.prompt("<image>\n" + item.question(), im, model.process(im)));
+        }
+        assertTrue(prompts.stream().mapToInt(p -> p.ids().length).distinct().count() > 1, "lengths should differ");
+        List<Generation> batched = model.generate(prompts, model.greedy(12));
+        for (int i = 0; i < prompts.size(); i++) {
+            Generation alone = model.generate(List.of(prompts.get(i)), model.greedy(12)).getFirst();
+            assertArrayEquals(alone.tokens(), batched.get(i).tokens(), "row " + i);
+            assertEquals(alone.finishReason(), batched.get(i).finishReason());
+        }
+    }
+
+    @Test
+    void answerLogLikelihoodIsTheSumOfTheFullForwardsLogProbabilities() throws IOException {
+        BenchItem item = shapes.items().getFirst();
+        List<RgbImage> im = images(item);
+        List<PixelValues> shared = model.process(im);
+        List<String> answers = List.of("red", "a blue circle", "yes", "3");
+        List<EvalModel.Input> rows = new ArrayList<>();
+        for (String a : answers) {
+            rows.add(model.conversation(item.id(), "<image>\n" + item.question(), a, im, shared));
+        }
+        double[] batched = model.answerLogLikelihoods(rows);
+        VisionLanguageModel vlm = (VisionLanguageModel) model.model();
+        for (int r = 0; r < rows.size(); r++) {
+            EvalModel.Input row = rows.get(r);
+            double expected = 0;
+            try (NDManager m = NDManager.newBaseManager()) {
+                long[] ids = java.util.Arrays.stream(row.ids()).asLongStream().toArray();
+                NDArray pixels = PixelValues.stack(model.process(im), m); // a fresh copy: no sharing
+                NDArray logits = vlm.forward(m.create(ids, new Shape(1, ids.length)), pixels, null, null).logits();
+                float[] lp = logits.logSoftmax(-1).toFloatArray();
+                int vocab = Math.toIntExact(logits.getShape().get(2));
+                for (int p = 1; p < ids.length; p++) {
+                    if (row.labels()[p] != -100) {
+                        expected += lp[(p - 1) * vocab + row.labels()[p]];
+                    }
+                }
+            }
+            assertEquals(expected, batched[r], 1e-4 * Math.max(1, Math.abs(expected)), "answer " + answers.get(r));
+            assertTrue(EvalModel.answerTokens(row).length >= 2, "the answer and its end-of-turn token");
+        }
+    }
+
+    @Test
+    void aModelAgreesFullyWithItselfAndNotWithAnother() throws IOException {
+        AgreementScore self = Agreement.measure(model, "a", model, "a", shapes, 4, DECODER, EvalProgress.silent());
+        assertEquals(shapes.items().size(), self.items());
+        assertTrue(self.tokens() > shapes.items().size());
+        assertEquals(1.0, self.top1Agreement());
+        assertEquals(0.0, self.meanKl(), 1e-5);
+        long seed = new SplittableRandom().nextLong();
+        TinyModels.idefics3(dir.resolve("other"), seed, TinyModels.Spec.defaults().withWords(TinyModels.shapesWords()));
+        try (EvalModel other = EvalModel.open(dir.resolve("other"), ComputePolicy.of(Map.of("dtype", "fp32")))) {
+            AgreementScore cross = Agreement.measure(model, "a", other, "b", shapes, 4, DECODER, EvalProgress.silent());
+            assertEquals(self.tokens(), cross.tokens());
+            assertTrue(cross.meanKl() > 1e-4, "two random models differ: KL " + cross.meanKl());
+            assertTrue(cross.problems().isEmpty(), cross.problems().toString());
+        }
+    }
+}
