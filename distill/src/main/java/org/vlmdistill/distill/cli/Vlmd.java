@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.Map;
 import java.util.Properties;
 
 /**
@@ -16,7 +17,7 @@ import java.util.Properties;
  */
 @Command(name = "vlmd", mixinStandardHelpOptions = true, versionProvider = Vlmd.Version.class,
         description = "Distil a large vision-language model into a compact one with TAID.",
-        subcommands = {DemoCommand.class, DistillCommand.class, TeacherLogitsCommand.class, DataCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, DistillCommand.class, EvalCommand.class, TeacherLogitsCommand.class, DataCommand.class, BenchCommand.class,
                 InspectCommand.class, GenerateCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Vlmd implements Runnable {
@@ -85,6 +86,15 @@ public final class Vlmd implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
+            Map<String, String> v = versions();
+            return new String[] {
+                "vlmd " + v.get("vlmd"),
+                "DJL " + v.get("djl") + ", libtorch " + v.get("libtorch") + " (CPU, offline), Java " + v.get("java")
+            };
+        }
+
+        /** vlmd, DJL, libtorch and Java versions, for reports that must say what produced them. */
+        static Map<String, String> versions() {
             Properties p = new Properties();
             try (InputStream in = Vlmd.class.getResourceAsStream("/vlmd-version.properties")) {
                 if (in != null) {
@@ -93,11 +103,12 @@ public final class Vlmd implements Runnable {
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
-            return new String[] {
-                "vlmd " + p.getProperty("version", "unknown"),
-                "DJL " + p.getProperty("djl", "unknown") + ", libtorch " + p.getProperty("libtorch", "unknown")
-                        + " (CPU, offline), Java " + Runtime.version()
-            };
+            Map<String, String> v = new java.util.LinkedHashMap<>();
+            v.put("vlmd", p.getProperty("version", "unknown"));
+            v.put("djl", p.getProperty("djl", "unknown"));
+            v.put("libtorch", p.getProperty("libtorch", "unknown"));
+            v.put("java", Runtime.version().toString());
+            return v;
         }
     }
 }

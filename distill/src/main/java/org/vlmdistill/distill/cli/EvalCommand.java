@@ -1,0 +1,183 @@
+package org.vlmdistill.distill.cli;
+
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.vlmdistill.core.config.ConfigException;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.UnsupportedModelException;
+import org.vlmdistill.core.model.WeightsMismatchException;
+import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.eval.bench.Benchmarks;
+import org.vlmdistill.eval.report.MarkdownReport;
+import org.vlmdistill.eval.report.ReportFiles;
+import org.vlmdistill.eval.result.EvalReport;
+import org.vlmdistill.eval.result.EvalSettings;
+import org.vlmdistill.eval.result.ScoringMode;
+import org.vlmdistill.eval.run.EvalJob;
+import org.vlmdistill.eval.run.EvalProgress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** Benchmarks for one or more models, with a report: {@code vlmd eval --model D --bench F --out O}. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Evaluate models on image+text benchmarks and write results.json, results.md and report.html.",
+            "A benchmark is a VLMEvalKit TSV, a LLaVA JSON/JSONL or a Shapes file; its kind (multiple_choice, yes_no,",
+            "open, exact) is detected, or named as FILE:KIND. With several models, the first is the reference",
+            "(teacher) the others' agreement is measured against."})
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "A Hugging Face model directory (repeatable; the first is the reference).")
+    List<Path> models;
+
+    @Option(names = "--bench", required = true, description = "A benchmark file, or FILE:KIND (repeatable).")
+    List<String> benches;
+
+    @Option(names = "--out", required = true, description = "Directory for results.json, results.md and report.html.")
+    Path out;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Items per benchmark at most; 0 = all (default).")
+    int limit;
+
+    @Option(names = "--mode", defaultValue = "generate",
+            description = "generate, loglik or both (default ${DEFAULT-VALUE}); loglik applies to multiple choice and yes/no.")
+    String mode;
+
+    @Option(names = "--circular", description = "MMBench's circular evaluation: every rotation of the options must be right.")
+    boolean circular;
+
+    @Option(names = "--max-new-tokens", defaultValue = "0",
+            description = "Tokens generated at most per answer; 0 = the benchmark kind's default (8 to 32).")
+    int maxNewTokens;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Items per forward (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--no-agreement", description = "Skip teacher-student agreement when several models are given.")
+    boolean noAgreement;
+
+    @Option(names = "--progress", defaultValue = "auto",
+            description = "auto (a bar on a terminal, lines otherwise), bar, lines or none (default ${DEFAULT-VALUE}).")
+    String progress;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<ScoringMode> modes = switch (mode.toLowerCase(Locale.ROOT)) {
+            case "generate" -> List.of(ScoringMode.GENERATE);
+            case "loglik" -> List.of(ScoringMode.LOGLIK);
+            case "both" -> List.of(ScoringMode.GENERATE, ScoringMode.LOGLIK);
+            default -> throw new Vlmd.UsageException("--mode: '" + mode + "' is not generate, loglik or both");
+        };
+        if (limit < 0 || maxNewTokens < 0 || batchSize <= 0) {
+            throw new Vlmd.UsageException("--limit and --max-new-tokens must be >= 0 and --batch-size > 0");
+        }
+        for (Path m : models) {
+            if (!Files.isDirectory(m)) {
+                throw new Vlmd.UsageException("--model " + m + ": not a directory");
+            }
+        }
+        List<Benchmarks.Spec> specs = new ArrayList<>();
+        for (String b : benches) {
+            Benchmarks.Spec s = Benchmarks.Spec.parse(b);
+            if (!Files.isRegularFile(s.file())) {
+                throw new Vlmd.UsageException("--bench " + s.file() + ": no such file");
+            }
+            specs.add(s);
+        }
+        ComputePolicy policy = ComputePolicy.fromEnvironment();
+        EvalSettings settings = new EvalSettings(modes, limit, circular, maxNewTokens, batchSize,
+                policy.computeDType().name().toLowerCase(Locale.ROOT), policy.device().toString());
+        EvalJob.Request request = new EvalJob.Request(models, specs, settings, !noAgreement && models.size() > 1);
+        EvalProgress bar = switch (progress) {
+            case "auto" -> System.console() != null ? bars(System.err) : lines(stdout);
+            case "bar" -> bars(System.err);
+            case "lines" -> lines(stdout);
+            case "none" -> EvalProgress.silent();
+            default -> throw new Vlmd.UsageException("--progress: '" + progress + "' is not auto, bar, lines or none");
+        };
+        EvalReport report;
+        try {
+            report = EvalJob.run(request, policy, ReaderOptions.DEFAULTS, new ImageDecoder(), Vlmd.Version.versions(), bar);
+        } catch (ConfigException | WeightsMismatchException | UnsupportedModelException | NoSuchFileException e) {
+            throw new Vlmd.UsageException(e.getMessage());
+        }
+        List<Path> written = ReportFiles.writeAll(report, out);
+        stdout.println();
+        stdout.print(MarkdownReport.render(report).lines().takeWhile(l -> !l.startsWith("## Per category"))
+                .reduce(new StringBuilder(), (sb, l) -> sb.append(l).append('\n'), StringBuilder::append));
+        stdout.println("wrote " + written.stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse(""));
+        stdout.flush();
+        return Vlmd.EXIT_OK;
+    }
+
+    /** One bar per task with items/s, on the terminal. */
+    private static EvalProgress bars(PrintStream err) {
+        return new EvalProgress() {
+            private ProgressBar bar;
+
+            @Override
+            public void start(String label, long total) {
+                bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
+                        .setUpdateIntervalMillis(250).showSpeed().setUnit(" items", 1)
+                        .setConsumer(new ConsoleProgressBarConsumer(err)).build();
+            }
+
+            @Override
+            public void advance(long items) {
+                bar.stepBy(items);
+            }
+
+            @Override
+            public void finish(String summary) {
+                bar.setExtraMessage(" " + summary);
+                bar.close();
+            }
+        };
+    }
+
+    /** A line when each task starts and ends, with its items/s, for logs. */
+    private static EvalProgress lines(PrintWriter out) {
+        return new EvalProgress() {
+            private String label;
+            private long total;
+            private long started;
+
+            @Override
+            public void start(String label, long total) {
+                this.label = label;
+                this.total = total;
+                this.started = System.nanoTime();
+                out.printf(Locale.ROOT, "%s: %d items%n", label, total);
+                out.flush();
+            }
+
+            @Override
+            public void advance(long items) {
+            }
+
+            @Override
+            public void finish(String summary) {
+                double s = (System.nanoTime() - started) / 1e9;
+                out.printf(Locale.ROOT, "%s: %s (%.1f s, %.2f items/s)%n", label, summary, s, total / Math.max(1e-9, s));
+                out.flush();
+            }
+        };
+    }
+}

@@ -1,0 +1,122 @@
+package org.vlmdistill.distill.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.datasets.shapes.ShapesDataset;
+import org.vlmdistill.eval.report.ResultsJson;
+import org.vlmdistill.eval.result.BenchmarkScore;
+import org.vlmdistill.eval.result.EvalReport;
+import org.vlmdistill.eval.result.ScoringMode;
+import org.vlmdistill.eval.tiny.TinyModels;
+
+import javax.imageio.ImageIO;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code vlmd eval} end to end on Shapes: a tiny model trained by this tool's own SFT run, and the same
+ * model untrained, on the open (exact-match) and the multiple-choice test sets, in both modes.
+ */
+class EvalCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path tmp;
+
+    static Path untrained;
+    static Path trained;
+    static Path shapes;
+
+    @BeforeAll
+    static void trainOne() throws IOException {
+        long seed = 11;
+        TinyModels.Spec spec = TinyModels.Spec.defaults().withWords(TinyModels.shapesWords());
+        untrained = TinyModels.idefics3(tmp.resolve("untrained"), seed, spec);
+        shapes = tmp.resolve("shapes");
+        ShapesDataset.write(shapes, 400, 60, seed);
+        ObjectNode c = JSON.createObjectNode();
+        c.put("student", untrained.toString());
+        c.put("data", shapes.resolve(ShapesDataset.TRAIN_JSONL).toString());
+        c.put("output", tmp.resolve("sft").toString());
+        c.put("seed", 3);
+        c.put("max_steps", Integer.parseInt(System.getenv().getOrDefault("EVALTEST_STEPS", "300")));
+        c.put("batch_size", 8);
+        c.putObject("loss").put("name", "sft");
+        c.putObject("optimizer").put("lr", 3e-3).put("weight_decay", 0.0);
+        c.putObject("checkpoint").put("every", 0).put("keep", 1);
+        if ("1".equals(System.getenv("EVALTEST_FREEZE"))) {
+            c.putArray("freeze").add("vision");
+        }
+        Path config = tmp.resolve("sft.json");
+        Files.writeString(config, c.toPrettyString());
+        CliRun r = CliRun.run("distill", "--config", config.toString(), "--progress", "none");
+        assertEquals(0, r.code(), r.out() + r.err());
+        try (var dirs = Files.list(tmp.resolve("sft/checkpoints"))) {
+            trained = dirs.filter(d -> d.getFileName().toString().startsWith("step-")).findFirst().orElseThrow()
+                    .resolve("model");
+        }
+    }
+
+    @Test
+    void trainedModelScoresWellAboveChanceAndUntrainedNearIt() throws IOException {
+        Path out = tmp.resolve("report");
+        CliRun r = CliRun.run("eval", "--model", trained.toString(), "--model", untrained.toString(),
+                "--bench", shapes.resolve(ShapesDataset.TEST_TSV).toString(),
+                "--bench", shapes.resolve(ShapesDataset.TEST_MCQ_TSV).toString(),
+                "--mode", "both", "--out", out.toString(), "--progress", "lines");
+        System.out.println(r.out());
+        assertEquals(0, r.code(), r.out() + r.err());
+        EvalReport report = ResultsJson.read(out.resolve("results.json"));
+        assertEquals(2, report.models().size());
+        // test.tsv: generate only (exact match); test_mcq.tsv: generate and loglik; for each model
+        assertEquals(6, report.scores().size());
+        for (BenchmarkScore s : report.scores()) {
+            System.out.printf("%s %s %s: %s%n", s.model(), s.benchmark(), s.mode().label(), s.metrics());
+        }
+        double trainedMcq = headline(report, "step-", "test_mcq", ScoringMode.LOGLIK);
+        double untrainedMcq = headline(report, "untrained", "test_mcq", ScoringMode.LOGLIK);
+        double trainedExact = headline(report, "step-", "test", ScoringMode.GENERATE);
+        double untrainedExact = headline(report, "untrained", "test", ScoringMode.GENERATE);
+        double chance = report.benchmarks().stream().filter(b -> b.name().equals("test_mcq")).findFirst().orElseThrow()
+                .chance();
+        assertEquals(0.25, chance, 1e-12);
+        assertTrue(trainedMcq >= 0.5, "trained loglik accuracy " + trainedMcq + " vs chance 0.25");
+        assertTrue(Math.abs(untrainedMcq - chance) < 0.2, "untrained loglik accuracy " + untrainedMcq);
+        assertTrue(trainedExact >= 0.3, "trained exact match " + trainedExact);
+        assertTrue(untrainedExact < 0.1, "untrained exact match " + untrainedExact);
+        assertEquals(1, report.agreements().size() / 2, "agreement of the untrained model with the trained one, per benchmark");
+
+        String html = Files.readString(out.resolve("report.html"));
+        Matcher png = Pattern.compile("data:image/png;base64,([A-Za-z0-9+/=]+)").matcher(html);
+        int charts = 0;
+        while (png.find()) {
+            assertNotNull(ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(png.group(1)))));
+            charts++;
+        }
+        assertEquals(2, charts, "a chart per benchmark");
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("test_mcq") && md.contains("untrained"), md);
+        JsonNode json = JSON.readTree(out.resolve("results.json").toFile());
+        assertEquals(64, json.at("/benchmarks/0/sha256").asText().length());
+        assertTrue(json.at("/scores/0/predictions").size() > 0);
+    }
+
+    private static double headline(EvalReport report, String model, String bench, ScoringMode mode) {
+        return report.scores().stream().filter(s -> s.model().contains(model) && s.benchmark().equals(bench)
+                && s.mode() == mode).findFirst().orElseThrow(() -> new AssertionError(model + " " + bench + " " + mode))
+                .headline().value();
+    }
+}
