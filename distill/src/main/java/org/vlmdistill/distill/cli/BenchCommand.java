@@ -27,7 +27,7 @@ import java.util.function.ToDoubleFunction;
         description = "Performance figures (median of several runs; see BENCHMARKS.md).",
         subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class, BenchCommand.ModelStep.class,
                 BenchCommand.Loader.class, BenchCommand.Images.class, BenchCommand.Loss.class,
-                BenchCommand.DistillStep.class})
+                BenchCommand.DistillStep.class, BenchCommand.Eval.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -310,6 +310,36 @@ final class BenchCommand implements Runnable {
                                 + " %.0f tokens a step: %.3f s a step, %.0f tokens/s (medians of %d steps after %d warm-up)%n",
                         r.loss(), r.studentParams(), r.teacherParams(), r.batch(), r.tokensPerStep(), r.stepSeconds(),
                         r.tokensPerSecond(), r.steps(), warmup);
+            } finally {
+                org.vlmdistill.core.io.AtomicFiles.deleteTree(work);
+            }
+            return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "eval", mixinStandardHelpOptions = true,
+            description = "Evaluation throughput on a tiny Idefics3 model over Shapes: items/s of batched greedy generation and of option log-likelihood.")
+    static final class Eval implements Callable<Integer> {
+        @Option(names = "--batch", split = ",", defaultValue = "1,8", description = "Batch sizes (default ${DEFAULT-VALUE}).")
+        java.util.List<Integer> batches;
+        @Option(names = "--items", defaultValue = "64", description = "Shapes test items (default ${DEFAULT-VALUE}).")
+        int items;
+        @Option(names = "--max-new-tokens", defaultValue = "16", description = "Tokens per answer (default ${DEFAULT-VALUE}).")
+        int maxNewTokens;
+        @Option(names = "--repeats", defaultValue = "5", description = "Timed runs per configuration (default ${DEFAULT-VALUE}).")
+        int repeats;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("vlmd-bench-eval");
+            try {
+                for (var r : org.vlmdistill.distill.bench.EvalBench.run(work, batches, items, maxNewTokens, repeats, 1)) {
+                    System.out.printf(java.util.Locale.ROOT, "%-8s %-9s batch %2d, %d items%s, %,d parameters: %.3f s, "
+                                    + "%.1f items/s (median of %d)%n", r.mode(), r.benchmark(), r.batch(), r.items(),
+                            r.maxNewTokens() > 0 ? ", " + r.maxNewTokens() + " new tokens each" : "", r.parameters(),
+                            r.seconds(), r.itemsPerSecond(), r.repeats());
+                }
             } finally {
                 org.vlmdistill.core.io.AtomicFiles.deleteTree(work);
             }
