@@ -18,7 +18,9 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -46,7 +48,7 @@ class EvalCommandTest {
         TinyModels.Spec spec = TinyModels.Spec.defaults().withWords(TinyModels.shapesWords());
         untrained = TinyModels.idefics3(tmp.resolve("untrained"), seed, spec);
         shapes = tmp.resolve("shapes");
-        ShapesDataset.write(shapes, 400, 60, seed);
+        ShapesDataset.write(shapes, 600, 150, seed);
         ObjectNode c = JSON.createObjectNode();
         c.put("student", untrained.toString());
         c.put("data", shapes.resolve(ShapesDataset.TRAIN_JSONL).toString());
@@ -112,6 +114,46 @@ class EvalCommandTest {
         JsonNode json = JSON.readTree(out.resolve("results.json").toFile());
         assertEquals(64, json.at("/benchmarks/0/sha256").asText().length());
         assertTrue(json.at("/scores/0/predictions").size() > 0);
+    }
+
+    @Test
+    void badRowsAreCountedAndListedAndTheGoodOnesScored() throws IOException {
+        List<String> lines = Files.readAllLines(shapes.resolve(ShapesDataset.TEST_MCQ_TSV));
+        List<String> header = List.of(lines.getFirst().split("\t"));
+        List<String> rows = new ArrayList<>(lines.subList(0, 6)); // the header and five good rows
+        String[] good = lines.get(1).split("\t");
+        String[] broken = good.clone();
+        broken[header.indexOf("index")] = "900001";
+        broken[header.indexOf("image")] = Base64.getEncoder().encodeToString(
+                "these bytes are no image of any format, and longer than an index reference".getBytes());
+        String[] noAnswer = good.clone();
+        noAnswer[header.indexOf("index")] = "900002";
+        noAnswer[header.indexOf("answer")] = "";
+        String[] notAnOption = good.clone();
+        notAnOption[header.indexOf("index")] = "900003";
+        notAnOption[header.indexOf("answer")] = "F";
+        for (String[] r : List.of(broken, noAnswer, notAnOption)) {
+            rows.add(String.join("\t", r));
+        }
+        Path bad = tmp.resolve("bad_mcq.tsv");
+        Files.write(bad, rows);
+        Path out = tmp.resolve("bad-report");
+        CliRun r = CliRun.run("eval", "--model", untrained.toString(), "--bench", bad.toString(), "--mode", "both",
+                "--out", out.toString(), "--progress", "none");
+        assertEquals(0, r.code(), r.out() + r.err());
+        EvalReport report = ResultsJson.read(out.resolve("results.json"));
+        var info = report.benchmarks().getFirst();
+        assertEquals(8, info.records());
+        assertEquals(5, info.items());
+        assertEquals(List.of("undecodable_image", "no_answer", "answer_not_an_option"),
+                info.problems().stream().map(p -> p.reason()).toList());
+        assertEquals(List.of("900001", "900002", "900003"), info.problems().stream().map(p -> p.id()).toList());
+        for (BenchmarkScore s : report.scores()) {
+            assertEquals(5, s.headline().over(), "scores say over how many items: " + s.metrics());
+            assertEquals(5, s.predictions().size());
+        }
+        String md = Files.readString(out.resolve("results.md"));
+        assertTrue(md.contains("answer_not_an_option") && md.contains("900003"), md);
     }
 
     private static double headline(EvalReport report, String model, String bench, ScoringMode mode) {
