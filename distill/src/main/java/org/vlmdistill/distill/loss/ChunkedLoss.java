@@ -13,6 +13,7 @@ import org.vlmdistill.core.bridge.LibTorchDispatcher;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.core.tensor.Scalars;
 import org.vlmdistill.distill.schedule.Schedule;
 
 import java.util.Arrays;
@@ -111,7 +112,8 @@ public final class ChunkedLoss {
             List<Parameter> params = loss.parameters();
             for (int i = 0; i < params.size(); i++) {
                 NDArray p = params.get(i).array();
-                surrogate = surrogate.add(p.mul((float) mix.parameterGrads[i]).sum()); // a float keeps it fp32
+                // not p.mul(float): autograd keeps the factor, see Scalars; like(p, ..) keeps it fp32
+                surrogate = surrogate.add(p.mul(Scalars.like(p, mix.parameterGrads[i])).sum());
             }
             NDScope.unregister(surrogate);
             double lm = mix.lmSum / n;

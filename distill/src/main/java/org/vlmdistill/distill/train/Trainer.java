@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.io.AtomicFiles;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+import org.vlmdistill.core.tensor.Scalars;
 import org.vlmdistill.core.tensor.TensorLoader;
 import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.ModelWriter;
@@ -278,7 +279,8 @@ public final class Trainer implements AutoCloseable {
                 LossResult result = loss.compute(new StudentRows.Hidden(rowsHidden,
                         student.textDecoder().lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
                 if (result.surrogate() != null && Double.isFinite(result.total())) {
-                    gc.backward(scale == 1.0 ? result.surrogate() : result.surrogate().mul(scale));
+                    gc.backward(scale == 1.0 ? result.surrogate()
+                            : result.surrogate().mul(Scalars.like(result.surrogate(), scale)));
                 }
                 return new MicroResult(result);
             }

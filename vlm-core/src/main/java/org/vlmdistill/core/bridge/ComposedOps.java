@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.core.tensor.Scalars;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -84,7 +85,8 @@ public final class ComposedOps implements TorchOps {
             v = repeatHeads(v, heads / kvHeads);
         }
         double s = scale != null ? scale : 1.0 / Math.sqrt(qs.get(qs.dimension() - 1));
-        NDArray scores = q.matMul(k.swapAxes(-1, -2)).mul(s);
+        NDArray scores = q.matMul(k.swapAxes(-1, -2));
+        scores = scores.mul(Scalars.like(scores, s)); // not mul(double): see Scalars
         scores = switch (mask) {
             case AttentionMask.None none -> scores;
             case AttentionMask.Additive add -> scores.add(add.bias());

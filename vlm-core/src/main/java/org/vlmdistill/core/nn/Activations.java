@@ -2,6 +2,7 @@ package org.vlmdistill.core.nn;
 
 import ai.djl.ndarray.NDArray;
 import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.tensor.Scalars;
 
 import java.util.List;
 import java.util.Locale;
@@ -31,11 +32,16 @@ public final class Activations {
             case "silu", "swish" -> ops.silu(x);
             // erf form: torch's F.gelu default
             case "gelu" -> x.getNDArrayInternal().gelu();
-            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): GELUTanh / NewGELU / FastGELU agree up to rounding
-            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" ->
-                    x.mul(0.5).mul(x.add(x.pow(3).mul(0.044715)).mul(SQRT_2_OVER_PI).tanh().add(1));
+            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): GELUTanh / NewGELU / FastGELU agree up to rounding.
+            // Constants through Scalars, x^3 as x*x*x: DJL's mul(Number)/pow(Number) leave autograd a
+            // scalar whose memory the GC frees before the backward (see Scalars)
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> {
+                NDArray inner = x.add(x.square().mul(x).mul(Scalars.like(x, 0.044715)))
+                        .mul(Scalars.like(x, SQRT_2_OVER_PI));
+                yield x.mul(Scalars.like(x, 0.5)).mul(inner.tanh().add(1));
+            }
             // x * sigmoid(1.702 x): CLIP's QuickGELU
-            case "quick_gelu" -> x.mul(x.mul(1.702).getNDArrayInternal().sigmoid());
+            case "quick_gelu" -> x.mul(x.mul(Scalars.like(x, 1.702)).getNDArrayInternal().sigmoid());
             case "relu" -> x.getNDArrayInternal().relu();
             default -> throw new IllegalArgumentException(check("hidden_act", name));
         };

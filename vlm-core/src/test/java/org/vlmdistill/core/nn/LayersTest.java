@@ -11,7 +11,9 @@ import org.vlmdistill.core.bridge.BridgeOps;
 import org.vlmdistill.core.bridge.ComposedOps;
 import org.vlmdistill.core.bridge.LibTorchDispatcher;
 import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.tensor.FreedMemory;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Random;
 
@@ -98,6 +100,77 @@ class LayersTest {
                 () -> Activations.apply("mish", in, ops));
         assertTrue(e.getMessage().contains("\"mish\"") && e.getMessage().contains("gelu_pytorch_tanh"),
                 e.getMessage());
+    }
+
+    /** d/dx of each activation at x, in double. */
+    private static double derivative(String name, double x) {
+        double k = Math.sqrt(2 / Math.PI);
+        return switch (name) {
+            case "gelu" -> 0.5 * (1 + erf(x / Math.sqrt(2))) + x * Math.exp(-x * x / 2) / Math.sqrt(2 * Math.PI);
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> {
+                double t = Math.tanh(k * (x + 0.044715 * x * x * x));
+                yield 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * k * (1 + 3 * 0.044715 * x * x);
+            }
+            case "quick_gelu" -> {
+                double s = 1 / (1 + Math.exp(-1.702 * x));
+                yield s + 1.702 * x * s * (1 - s);
+            }
+            case "silu", "swish" -> {
+                double s = 1 / (1 + Math.exp(-x));
+                yield s + x * s * (1 - s);
+            }
+            case "relu" -> x > 0 ? 1 : 0;
+            default -> throw new IllegalArgumentException(name);
+        };
+    }
+
+    /** erf by its Maclaurin series (accurate to about 1e-6 up to |z| = 5), the sign beyond. */
+    private static double erf(double z) {
+        if (Math.abs(z) > 5) {
+            return Math.signum(z);
+        }
+        double sum = 0;
+        double term = z;
+        for (int n = 0; n < 200; n++) {
+            sum += term / (2 * n + 1);
+            term *= -z * z / (n + 1);
+        }
+        return 2 / Math.sqrt(Math.PI) * sum;
+    }
+
+    /**
+     * The gradient of every activation is its derivative, also when the garbage collector runs between
+     * the forward and the backward and malloc reuses what it freed (as it does, now and then, in a long
+     * training run). gelu_pytorch_tanh and quick_gelu once multiplied by Java numbers
+     * ({@code x.mul(0.5)}, {@code x.pow(3)}): DJL wraps such a number in a 0-d tensor over a Java direct
+     * buffer and frees it after the op, while autograd keeps the tensor for the backward, which then
+     * read garbage: NaN gradients in the vision tower's MLP, a few steps into training.
+     */
+    @Test
+    void activationGradientsMatchTheirDerivativesEvenWhenTheGcRunsBeforeTheBackward() {
+        float[] fresh = randn(200, 3);
+        float[] degenerate = {0f, 1e-3f, -1e-3f, 1f, -1f, 3f, -3f, 8f, -8f};
+        for (TorchOps ops : List.of(new ComposedOps(), new BridgeOps(LibTorchDispatcher.load().orElseThrow()))) {
+            for (String name : Activations.SUPPORTED) {
+                for (float[] x : List.of(fresh, degenerate)) {
+                    NDArray in = manager.create(x);
+                    in.setRequiresGradient(true);
+                    List<ByteBuffer> held;
+                    try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
+                        NDArray y = Activations.apply(name, in, ops);
+                        held = FreedMemory.collectAndReuse();
+                        gc.backward(y.sum());
+                    }
+                    float[] g = in.getGradient().toFloatArray();
+                    for (int i = 0; i < x.length; i++) {
+                        double expected = derivative(name, x[i]);
+                        assertEquals(expected, g[i], 1e-4 * (1 + Math.abs(expected)),
+                                name + " at x = " + x[i] + " (" + ops.describe() + "), seed " + seed);
+                    }
+                    assertTrue(held.size() > 0);
+                }
+            }
+        }
     }
 
     @Test
