@@ -29,8 +29,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code vlmd eval} end to end on Shapes: a tiny model trained by this tool's own SFT run, and the same
- * model untrained, on the open (exact-match) and the multiple-choice test sets, in both modes.
+ * {@code vlmd eval} end to end on Shapes: a tiny model trained by this tool's own SFT run (1000 steps of
+ * 8 over 600 records, vision tower included, about 35 s), and the same model untrained, on 150 held-out
+ * open (exact-match) questions and their 74 multiple-choice forms, in both modes. Seeds are fixed: the
+ * run is deterministic, and the thresholds have room (measured: trained 59.5% loglik, 54.1% generated,
+ * 40.0% exact; untrained 35.1%, 1.4%, 0%; chance 25%).
  */
 class EvalCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -54,14 +57,11 @@ class EvalCommandTest {
         c.put("data", shapes.resolve(ShapesDataset.TRAIN_JSONL).toString());
         c.put("output", tmp.resolve("sft").toString());
         c.put("seed", 3);
-        c.put("max_steps", Integer.parseInt(System.getenv().getOrDefault("EVALTEST_STEPS", "300")));
+        c.put("max_steps", 1000);
         c.put("batch_size", 8);
         c.putObject("loss").put("name", "sft");
         c.putObject("optimizer").put("lr", 3e-3).put("weight_decay", 0.0);
         c.putObject("checkpoint").put("every", 0).put("keep", 1);
-        if ("1".equals(System.getenv("EVALTEST_FREEZE"))) {
-            c.putArray("freeze").add("vision");
-        }
         Path config = tmp.resolve("sft.json");
         Files.writeString(config, c.toPrettyString());
         CliRun r = CliRun.run("distill", "--config", config.toString(), "--progress", "none");
