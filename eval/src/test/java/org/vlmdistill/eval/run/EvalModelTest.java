@@ -72,9 +72,12 @@ class EvalModelTest {
         List<EvalModel.Input> prompts = new ArrayList<>();
         for (BenchItem item : shapes.items().subList(0, 5)) {
             List<RgbImage> im = images(item);
-            // prompts of different lengths, so that padding is exercised
             prompts.add(model.prompt("<image>\n" + item.question(), im, model.process(im)));
         }
+        // one prompt surely longer than the others, so that padding is exercised whatever the questions
+        BenchItem last = shapes.items().get(5);
+        List<RgbImage> im = images(last);
+        prompts.add(model.prompt("<image>\n" + last.question() + " " + last.question(), im, model.process(im)));
         assertTrue(prompts.stream().mapToInt(p -> p.ids().length).distinct().count() > 1, "lengths should differ");
         List<Generation> batched = model.generate(prompts, model.greedy(12));
         for (int i = 0; i < prompts.size(); i++) {
