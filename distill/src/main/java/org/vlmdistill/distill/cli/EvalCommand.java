@@ -120,8 +120,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         List<Path> written = ReportFiles.writeAll(report, out);
         stdout.println();
-        stdout.print(MarkdownReport.render(report).lines().takeWhile(l -> !l.startsWith("## Per category"))
-                .reduce(new StringBuilder(), (sb, l) -> sb.append(l).append('\n'), StringBuilder::append));
+        stdout.print(MarkdownReport.summary(report));
         stdout.println("wrote " + written.stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse(""));
         stdout.flush();
         return Vlmd.EXIT_OK;

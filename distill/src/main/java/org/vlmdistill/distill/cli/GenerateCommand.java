@@ -3,7 +3,6 @@ package org.vlmdistill.distill.cli;
 import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.image.RgbImage;
-import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.model.UnsupportedModelException;
 import org.vlmdistill.core.model.WeightsMismatchException;
@@ -69,11 +68,6 @@ final class GenerateCommand implements Callable<Integer> {
                 throw new Vlmd.UsageException(e.getMessage());
             }
         }
-        try {
-            ModelDirectory.open(model);
-        } catch (ConfigException e) {
-            throw new Vlmd.UsageException(e.getMessage());
-        }
         ComputePolicy policy = ComputePolicy.fromEnvironment();
         try (EvalModel m = EvalModel.open(model, policy)) {
             List<RgbImage> images = rgb == null ? List.of() : List.of(rgb);
@@ -98,7 +92,7 @@ final class GenerateCommand implements Callable<Integer> {
             spec.commandLine().getErr().printf("(%d prompt tokens, %d generated, stopped by %s)%n", input.ids().length,
                     g.tokens().length, g.finishReason() == Generation.FinishReason.EOS ? "EOS" : "max new tokens");
             return Vlmd.EXIT_OK;
-        } catch (WeightsMismatchException | UnsupportedModelException e) {
+        } catch (ConfigException | WeightsMismatchException | UnsupportedModelException e) {
             // files that do not fit the config are the caller's to fix; an image the processor cannot
             // take reaches Vlmd's handler, which prints its reason and exits 1
             throw new Vlmd.UsageException(e.getMessage());

@@ -3,6 +3,7 @@ package org.vlmdistill.distill.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import org.vlmdistill.core.tensor.Scalars;
 
 /**
  * Row-wise pieces the closed-form losses share. Every array is {@code [n, V]} (or {@code [n, 1]} for
@@ -13,12 +14,13 @@ final class LossMath {
     }
 
     /**
-     * {@code v} as a Number of {@code x}'s precision, for {@code x.mul(...)} and the like: DJL makes a
-     * 0-d array of the Number's type, and a mixed-dtype element-wise op falls off libtorch's vectorized
-     * path (measured: about 10x slower on [1024, 32000] fp32).
+     * {@code v} as a 0-d array of {@code x}'s precision, for {@code x.mul(...)} and the like: a mixed-dtype
+     * element-wise op falls off libtorch's vectorized path (measured: about 10x slower on [1024, 32000]
+     * fp32), and a Java number handed to DJL leaves autograd a constant in freed memory (see
+     * {@link Scalars}), which the autograd reference {@link NaiveLoss} would meet.
      */
-    static Number like(NDArray x, double v) {
-        return x.getDataType() == DataType.FLOAT64 ? (Number) v : (Number) (float) v;
+    static NDArray like(NDArray x, double v) {
+        return Scalars.like(x, v);
     }
 
     /** {@code sum_v x[:, v]} as {@code [n, 1]}. */

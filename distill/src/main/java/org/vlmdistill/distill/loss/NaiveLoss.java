@@ -23,10 +23,11 @@ public final class NaiveLoss {
         long n = logits.getShape().get(0);
         NDArray lm = lmSum(logits, labels);
         if (!loss.needsTeacher() || ratio == 0) {
-            return lm.div(n);
+            return lm.div(LossMath.like(lm, n));
         }
         NDArray distil = distilSum(loss, logits, teacher, labels, context);
-        return ratio == 1 ? distil.div(n) : lm.mul(1 - ratio).add(distil.mul(ratio)).div(n);
+        NDArray mixed = ratio == 1 ? distil : lm.mul(LossMath.like(lm, 1 - ratio)).add(distil.mul(LossMath.like(distil, ratio)));
+        return mixed.div(LossMath.like(mixed, n));
     }
 
     /** {@code sum_rows -log softmax(s)[label]}. */
@@ -43,18 +44,18 @@ public final class NaiveLoss {
                 NDArray terms = pt.mul(s.logSoftmax(1));
                 yield zeroWhere(s.isInfinite(), terms).sum().neg(); // constants in the logits' dtype, as the chunked side
             }
-            case ForwardKl f -> klSum(z.div(f.temperature()), s.div(f.temperature()))
-                    .mul(f.temperature() * f.temperature());
+            case ForwardKl f -> klSum(z.div(LossMath.like(z, f.temperature())), s.div(LossMath.like(s, f.temperature())))
+                    .mul(LossMath.like(s, f.temperature() * f.temperature()));
             case ReverseKl r -> reverse(s, z).sum();
-            case TotalVariation tvd -> s.softmax(1).sub(z.softmax(1)).abs().sum().mul(0.5);
+            case TotalVariation tvd -> s.softmax(1).sub(z.softmax(1)).abs().sum().mul(LossMath.like(s, 0.5));
             case SkewKl k -> {
                 NDArray p = z.softmax(1);
-                NDArray m = p.mul(k.alpha()).add(s.softmax(1).mul(1 - k.alpha()));
+                NDArray m = p.mul(LossMath.like(p, k.alpha())).add(s.softmax(1).mul(LossMath.like(s, 1 - k.alpha())));
                 yield zeroWhere(p.eq(0), p.mul(m.log())).sum().neg();
             }
             case SkewReverseKl k -> {
                 NDArray q = s.softmax(1);
-                NDArray m = z.softmax(1).mul(1 - k.alpha()).add(q.mul(k.alpha()));
+                NDArray m = z.softmax(1).mul(LossMath.like(z, 1 - k.alpha())).add(q.mul(LossMath.like(q, k.alpha())));
                 yield q.mul(q.log().sub(m.log())).sum();
             }
             case GeneralizedJsd j -> {
@@ -66,10 +67,11 @@ public final class NaiveLoss {
                 }
                 NDArray p = z.softmax(1);
                 NDArray q = s.softmax(1);
-                NDArray logM = p.mul(j.beta()).add(q.mul(1 - j.beta())).log();
+                NDArray logM = p.mul(LossMath.like(p, j.beta())).add(q.mul(LossMath.like(q, 1 - j.beta()))).log();
                 NDArray teacherPart = zeroWhere(p.eq(0), p.mul(p.log().sub(logM))).sum();
                 NDArray studentPart = q.mul(q.log().sub(logM)).sum();
-                yield teacherPart.mul(j.beta()).add(studentPart.mul(1 - j.beta()));
+                yield teacherPart.mul(LossMath.like(teacherPart, j.beta()))
+                        .add(studentPart.mul(LossMath.like(studentPart, 1 - j.beta())));
             }
             case AdaptiveKl a -> {
                 NDArray p = z.softmax(1);
@@ -80,7 +82,8 @@ public final class NaiveLoss {
             }
             case Ctkd c -> {
                 NDArray theta = c.parameters().getFirst().array();
-                NDArray t = Activation.sigmoid(theta).mul(20f).add(1f); // float constants keep the 0-d result fp32
+                NDArray sig = Activation.sigmoid(theta);
+                NDArray t = sig.mul(LossMath.like(sig, 20)).add(1f); // add saves nothing for the backward
                 NDArray p = z.div(t).softmax(1);
                 NDArray logQ = s.div(t).logSoftmax(1);
                 NDArray kl = zeroWhere(p.eq(0), p.mul(p.log().sub(logQ))).sum();
@@ -97,20 +100,21 @@ public final class NaiveLoss {
         double t = d.temperature();
         NDArray target = labels.oneHot(Math.toIntExact(s.getShape().get(1)), s.getDataType());
         NDArray rest = target.neg().add(1);
-        NDArray q = s.div(t).softmax(1);
-        NDArray p = z.div(t).softmax(1);
+        NDArray q = s.div(LossMath.like(s, t)).softmax(1);
+        NDArray p = z.div(LossMath.like(z, t)).softmax(1);
         NDArray qt = q.mul(target).sum(new int[]{1}, true);
         NDArray pt = p.mul(target).sum(new int[]{1}, true);
         NDArray qr = q.mul(rest).sum(new int[]{1}, true);
         NDArray pr = p.mul(rest).sum(new int[]{1}, true);
         NDArray tckd = zeroWhere(pt.eq(0), pt.mul(pt.log().sub(qt.log())))
                 .add(zeroWhere(pr.eq(0), pr.mul(pr.log().sub(qr.log())))).sum();
-        NDArray qHat = s.div(t).sub(target.mul(1000)).logSoftmax(1);
-        NDArray pHatLogits = z.div(t).sub(target.mul(1000));
+        NDArray qHat = s.div(LossMath.like(s, t)).sub(target.mul(1000)).logSoftmax(1);
+        NDArray pHatLogits = z.div(LossMath.like(z, t)).sub(target.mul(1000));
         NDArray pHat = pHatLogits.softmax(1);
         NDArray pHatLog = pHatLogits.logSoftmax(1);
         NDArray nckd = zeroWhere(pHat.eq(0), pHat.mul(pHatLog.sub(qHat))).sum();
-        return tckd.mul(d.alpha()).add(nckd.mul(d.beta())).mul(t * t);
+        NDArray both = tckd.mul(LossMath.like(tckd, d.alpha())).add(nckd.mul(LossMath.like(nckd, d.beta())));
+        return both.mul(LossMath.like(both, t * t));
     }
 
     /** {@code sum_rows KL(softmax(a) || softmax(b))}, 0 where the first is 0. */

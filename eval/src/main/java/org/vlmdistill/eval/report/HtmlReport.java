@@ -85,8 +85,7 @@ public final class HtmlReport {
 
         if (!report.agreements().isEmpty()) {
             h.append("<h2>Agreement with the reference model</h2>\n");
-            h.append("<p>Teacher-forced on the reference answers: at each answer token, whether both models' most "
-                    + "likely next token is the same, and KL(reference || model) of their next-token distributions.</p>\n");
+            h.append("<p>").append(escape(ReportTables.AGREEMENT_EXPLAINED)).append("</p>\n");
             table(h, t.agreementTable());
         }
 

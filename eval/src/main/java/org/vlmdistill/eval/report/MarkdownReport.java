@@ -15,8 +15,12 @@ public final class MarkdownReport {
     private MarkdownReport() {
     }
 
-    public static String render(EvalReport report) {
-        ReportTables t = new ReportTables(report);
+    /** The head of the report: provenance, settings, models, benchmarks and the main results table. */
+    public static String summary(EvalReport report) {
+        return summary(report, new ReportTables(report)).toString();
+    }
+
+    private static StringBuilder summary(EvalReport report, ReportTables t) {
         StringBuilder md = new StringBuilder();
         md.append("# Evaluation report\n\n");
         md.append(text(t.provenanceLine())).append("\n\n");
@@ -36,7 +40,13 @@ public final class MarkdownReport {
         } else {
             table(md, t.mainTable());
         }
+        return md;
+    }
 
+    /** The whole report: {@link #summary} then categories, agreement, timing and problems. */
+    public static String render(EvalReport report) {
+        ReportTables t = new ReportTables(report);
+        StringBuilder md = summary(report, t);
         StringBuilder categories = new StringBuilder();
         for (String benchmark : t.benchmarkNames()) {
             Optional<ReportTables.Table> c = t.categoryTable(benchmark);
@@ -51,8 +61,7 @@ public final class MarkdownReport {
 
         if (!report.agreements().isEmpty()) {
             md.append("## Agreement with the reference model\n\n");
-            md.append("Teacher-forced on the reference answers: at each answer token, whether both models' most "
-                    + "likely next token is the same, and KL(reference || model) of their next-token distributions.\n\n");
+            md.append(ReportTables.AGREEMENT_EXPLAINED).append("\n\n");
             table(md, t.agreementTable());
         }
 

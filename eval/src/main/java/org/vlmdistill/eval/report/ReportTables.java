@@ -26,6 +26,11 @@ import java.util.stream.Collectors;
  * numbers.
  */
 final class ReportTables {
+    /** What the agreement table shows, said once for both views. */
+    static final String AGREEMENT_EXPLAINED = "Teacher-forced on the reference answers: at each answer token, whether "
+            + "both models' most likely next token is the same, and KL(reference || model) of their next-token "
+            + "distributions.";
+
     /**
      * A table of unescaped cells. {@code align} has one letter per column, {@code l} (text) or
      * {@code r} (numbers).
