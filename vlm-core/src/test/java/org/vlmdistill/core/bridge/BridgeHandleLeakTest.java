@@ -59,7 +59,9 @@ class BridgeHandleLeakTest {
             long after = rssKiB();
             long grownMiB = (after - before) / 1024;
             System.out.printf("bridge leak check: RSS %d MiB -> %d MiB over 10,000 iterations%n", before / 1024, after / 1024);
-            assertTrue(grownMiB < 48, "RSS grew by " + grownMiB + " MiB over 10,000 iterations (" + before / 1024
+            // a leak of the 64 KiB tensors adds over 600 MiB; allocator arenas and heap growth have been seen to add
+            // up to 54 MiB on a cold clean-clone run, so the bar sits well between the two
+            assertTrue(grownMiB < 160, "RSS grew by " + grownMiB + " MiB over 10,000 iterations (" + before / 1024
                     + " -> " + after / 1024 + " MiB): handles or cells leak");
         }
     }
