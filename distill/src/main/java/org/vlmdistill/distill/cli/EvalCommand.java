@@ -1,9 +1,5 @@
 package org.vlmdistill.distill.cli;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
 import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.UnsupportedModelException;
@@ -23,7 +19,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -105,13 +100,7 @@ final class EvalCommand implements Callable<Integer> {
         EvalSettings settings = new EvalSettings(modes, limit, circular, maxNewTokens, batchSize,
                 policy.computeDType().name().toLowerCase(Locale.ROOT), policy.device().toString());
         EvalJob.Request request = new EvalJob.Request(models, specs, settings, !noAgreement && models.size() > 1);
-        EvalProgress bar = switch (progress) {
-            case "auto" -> System.console() != null ? bars(System.err) : lines(stdout);
-            case "bar" -> bars(System.err);
-            case "lines" -> lines(stdout);
-            case "none" -> EvalProgress.silent();
-            default -> throw new Vlmd.UsageException("--progress: '" + progress + "' is not auto, bar, lines or none");
-        };
+        EvalProgress bar = EvalProgressViews.of(progress, stdout);
         EvalReport report;
         try {
             report = EvalJob.run(request, policy, ReaderOptions.DEFAULTS, new ImageDecoder(), Vlmd.Version.versions(), bar);
@@ -124,59 +113,5 @@ final class EvalCommand implements Callable<Integer> {
         stdout.println("wrote " + written.stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse(""));
         stdout.flush();
         return Vlmd.EXIT_OK;
-    }
-
-    /** One bar per task with items/s, on the terminal. */
-    private static EvalProgress bars(PrintStream err) {
-        return new EvalProgress() {
-            private ProgressBar bar;
-
-            @Override
-            public void start(String label, long total) {
-                bar = new ProgressBarBuilder().setTaskName(label).setInitialMax(total).setStyle(ProgressBarStyle.ASCII)
-                        .setUpdateIntervalMillis(250).showSpeed().setUnit(" items", 1)
-                        .setConsumer(new ConsoleProgressBarConsumer(err)).build();
-            }
-
-            @Override
-            public void advance(long items) {
-                bar.stepBy(items);
-            }
-
-            @Override
-            public void finish(String summary) {
-                bar.setExtraMessage(" " + summary);
-                bar.close();
-            }
-        };
-    }
-
-    /** A line when each task starts and ends, with its items/s, for logs. */
-    private static EvalProgress lines(PrintWriter out) {
-        return new EvalProgress() {
-            private String label;
-            private long total;
-            private long started;
-
-            @Override
-            public void start(String label, long total) {
-                this.label = label;
-                this.total = total;
-                this.started = System.nanoTime();
-                out.printf(Locale.ROOT, "%s: %d items%n", label, total);
-                out.flush();
-            }
-
-            @Override
-            public void advance(long items) {
-            }
-
-            @Override
-            public void finish(String summary) {
-                double s = (System.nanoTime() - started) / 1e9;
-                out.printf(Locale.ROOT, "%s: %s (%.1f s, %.2f items/s)%n", label, summary, s, total / Math.max(1e-9, s));
-                out.flush();
-            }
-        };
     }
 }

@@ -66,10 +66,16 @@ class VlmdTest {
     }
 
     @Test
-    void demoSaysPlainlyThatItIsNotThereYet() {
-        CliRun r = CliRun.run("demo", "--out", "some/dir");
-        assertEquals(0, r.code());
-        assertTrue(r.out().contains("not there yet"), r.out());
-        assertTrue(r.out().contains("Nothing was trained or written to some/dir"), r.out());
+    void demoRefusesContradictoryFlagsAndAnEarlierRunsDirectory(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws java.io.IOException {
+        CliRun onlyTeacher = CliRun.run("demo", "--teacher-only", "--out", tmp.resolve("a").toString());
+        assertEquals(Vlmd.EXIT_USAGE, onlyTeacher.code());
+        assertTrue(onlyTeacher.err().contains("--teacher-only needs --train-teacher"), onlyTeacher.err());
+        java.nio.file.Files.createDirectories(tmp.resolve("b/runs"));
+        CliRun again = CliRun.run("demo", "--quick", "--out", tmp.resolve("b").toString());
+        assertEquals(Vlmd.EXIT_USAGE, again.code());
+        assertTrue(again.err().contains("already holds a demo run"), again.err());
+        CliRun noSteps = CliRun.run("demo", "--steps", "0", "--out", tmp.resolve("c").toString());
+        assertEquals(Vlmd.EXIT_USAGE, noSteps.code());
     }
 }

@@ -21,14 +21,23 @@ public final class Prompts {
      * questions carry their own "Please answer yes or no.").
      */
     public static String generation(BenchItem item, BenchmarkKind kind) {
-        StringBuilder text = new StringBuilder(imageLines(item)).append(item.question());
         if (kind == BenchmarkKind.MULTIPLE_CHOICE) {
-            for (Choice c : item.choices()) {
-                text.append('\n').append(c.letter()).append(". ").append(c.text());
-            }
-            text.append('\n').append(LETTER_INSTRUCTION);
+            return imageLines(item) + multipleChoice(item.question(), item.choices());
         }
-        return text.toString();
+        return imageLines(item) + item.question();
+    }
+
+    /**
+     * A multiple-choice question as generation shows it, without image lines: the question, one
+     * {@code "A. text"} line per option, then {@link #LETTER_INSTRUCTION}. Training data in this form
+     * (the demo's) meets the evaluation prompt exactly.
+     */
+    public static String multipleChoice(String question, List<Choice> choices) {
+        StringBuilder text = new StringBuilder(question);
+        for (Choice c : choices) {
+            text.append('\n').append(c.letter()).append(". ").append(c.text());
+        }
+        return text.append('\n').append(LETTER_INSTRUCTION).toString();
     }
 
     /**

@@ -168,7 +168,7 @@ public final class HtmlReport {
      * Text and attribute values: the five characters HTML and XML give meaning to, as entities XML knows
      * too; characters XML 1.0 forbids (C0 controls but tab and line breaks, U+FFFE, U+FFFF) as U+FFFD.
      */
-    static String escape(String s) {
+    public static String escape(String s) {
         StringBuilder out = new StringBuilder(s.length() + 16);
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -34,16 +34,26 @@ public final class EvalJob {
 
     /**
      * @param models    model directories; the first is the reference for agreement
+     * @param names     the models' names in the report, one per model, or empty for names made from
+     *                  the directories ({@code run/step-100} for a checkpoint)
      * @param agreement whether to measure agreement with the first model (needs at least two)
      */
-    public record Request(List<Path> models, List<Benchmarks.Spec> benchmarks, EvalSettings settings,
-                          boolean agreement) {
+    public record Request(List<Path> models, List<String> names, List<Benchmarks.Spec> benchmarks,
+                          EvalSettings settings, boolean agreement) {
         public Request {
             models = List.copyOf(models);
+            names = List.copyOf(names);
             benchmarks = List.copyOf(benchmarks);
             if (models.isEmpty() || benchmarks.isEmpty()) {
                 throw new IllegalArgumentException("an evaluation needs at least one model and one benchmark");
             }
+            if (!names.isEmpty() && names.size() != models.size()) {
+                throw new IllegalArgumentException(names.size() + " names for " + models.size() + " models");
+            }
+        }
+
+        public Request(List<Path> models, List<Benchmarks.Spec> benchmarks, EvalSettings settings, boolean agreement) {
+            this(models, List.of(), benchmarks, settings, agreement);
         }
     }
 
@@ -70,7 +80,7 @@ public final class EvalJob {
         try {
             for (int i = 0; i < request.models().size(); i++) {
                 Path dir = request.models().get(i);
-                String name = unique(label(dir), modelNames);
+                String name = unique(request.names().isEmpty() ? label(dir) : request.names().get(i), modelNames);
                 EvalModel model = EvalModel.open(dir, policy);
                 try {
                     models.add(model.info(name));

@@ -12,6 +12,7 @@ import org.vlmdistill.datasets.record.Turn;
 import org.vlmdistill.datasets.shapes.ShapesConfig;
 import org.vlmdistill.datasets.shapes.ShapesDataset;
 import org.vlmdistill.datasets.shapes.ShapesGenerator;
+import org.vlmdistill.eval.bench.Prompts;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,30 +52,43 @@ public final class TinyModels {
      * word list after the specials: models that should share a tokenizer take the same list.
      */
     public record Spec(int textHidden, int textLayers, int vocabPadding, int imageSize, int scaleFactor,
-                       int longestEdge, List<String> words) {
+                       int longestEdge, List<String> words, int visionHidden, int visionLayers) {
         public Spec {
             words = List.copyOf(words);
         }
 
-        /** The model {@link #idefics3(Path, long)} writes: 32 wide, 2 layers, 20 image tokens for a 64x64 image. */
+        /**
+         * The model {@link #idefics3(Path, long)} writes: text 32 wide, 2 layers, a vision tower 32 wide with
+         * 2 layers, 20 image tokens for a 64x64 image.
+         */
         public static Spec defaults() {
-            return new Spec(32, 2, 0, 32, 2, 64, WORDS);
+            return new Spec(32, 2, 0, 32, 2, 64, WORDS, 32, 2);
         }
 
         public Spec withText(int hidden, int layers) {
-            return new Spec(hidden, layers, vocabPadding, imageSize, scaleFactor, longestEdge, words);
+            return new Spec(hidden, layers, vocabPadding, imageSize, scaleFactor, longestEdge, words, visionHidden,
+                    visionLayers);
         }
 
         public Spec withVocabPadding(int rows) {
-            return new Spec(textHidden, textLayers, rows, imageSize, scaleFactor, longestEdge, words);
+            return new Spec(textHidden, textLayers, rows, imageSize, scaleFactor, longestEdge, words, visionHidden,
+                    visionLayers);
         }
 
         public Spec withVision(int tileSize, int scale, int processorLongestEdge) {
-            return new Spec(textHidden, textLayers, vocabPadding, tileSize, scale, processorLongestEdge, words);
+            return new Spec(textHidden, textLayers, vocabPadding, tileSize, scale, processorLongestEdge, words,
+                    visionHidden, visionLayers);
+        }
+
+        /** The vision tower's width and depth (4 heads, MLP twice as wide). */
+        public Spec withVisionTower(int hidden, int layers) {
+            return new Spec(textHidden, textLayers, vocabPadding, imageSize, scaleFactor, longestEdge, words, hidden,
+                    layers);
         }
 
         public Spec withWords(List<String> w) {
-            return new Spec(textHidden, textLayers, vocabPadding, imageSize, scaleFactor, longestEdge, w);
+            return new Spec(textHidden, textLayers, vocabPadding, imageSize, scaleFactor, longestEdge, w, visionHidden,
+                    visionLayers);
         }
 
         /** Ids the tokenizer defines: the specials, then the words. */
@@ -91,8 +105,9 @@ public final class TinyModels {
     /**
      * The template's words plus every word and punctuation run of the Shapes set's conversations, split
      * as the Whitespace pre-tokenizer splits ({@code \w+|[^\w\s]+}), so Shapes records tokenize without
-     * {@code <unk>}: its vocabulary in lower case and capitalized (questions begin with a capital), and
-     * whatever a few thousand generated records hold beyond that.
+     * {@code <unk>}: its vocabulary in lower case and capitalized (questions begin with a capital),
+     * whatever a few thousand generated records hold beyond that, and what a multiple-choice prompt adds
+     * (the option letters and {@link Prompts#LETTER_INSTRUCTION}).
      */
     public static List<String> shapesWords() {
         java.util.Set<String> words = new java.util.TreeSet<>();
@@ -108,6 +123,13 @@ public final class TinyModels {
                     words.add(m.group());
                 }
             }));
+        }
+        for (String letter : List.of("A", "B", "C", "D")) {
+            words.add(letter);
+        }
+        var instruction = split.matcher(Prompts.LETTER_INSTRUCTION);
+        while (instruction.find()) {
+            words.add(instruction.group());
         }
         List<String> all = new ArrayList<>(List.of("User", "Assistant", ":"));
         words.stream().filter(w -> !all.contains(w)).forEach(all::add);
@@ -140,9 +162,9 @@ public final class TinyModels {
         text.put("pad_token_id", 0);
         ObjectNode vision = config.putObject("vision_config");
         vision.put("model_type", "idefics3_vision");
-        vision.put("hidden_size", 32);
-        vision.put("intermediate_size", 64);
-        vision.put("num_hidden_layers", 2);
+        vision.put("hidden_size", spec.visionHidden());
+        vision.put("intermediate_size", 2 * spec.visionHidden());
+        vision.put("num_hidden_layers", spec.visionLayers());
         vision.put("num_attention_heads", 4);
         vision.put("image_size", spec.imageSize());
         vision.put("patch_size", 8);
@@ -164,7 +186,10 @@ public final class TinyModels {
         return dir;
     }
 
-    /** A WordLevel tokenizer.json (Whitespace pre-tokenizer, specials as added tokens) and its config. */
+    /**
+     * A WordLevel tokenizer.json (Whitespace pre-tokenizer, specials as added tokens, a decoder that puts
+     * punctuation back against its word) and its config with a chat template.
+     */
     public static void writeTokenizer(Path dir) throws IOException {
         writeTokenizer(dir, WORDS);
     }
@@ -188,7 +213,9 @@ public final class TinyModels {
         tok.putNull("normalizer");
         tok.putObject("pre_tokenizer").put("type", "Whitespace");
         tok.putNull("post_processor");
-        tok.putNull("decoder");
+        // WordPiece's decoder joins words with spaces and, with cleanup, drops the space before punctuation,
+        // so "a red circle , a blue square ." decodes as "a red circle, a blue square." (as written)
+        tok.putObject("decoder").put("type", "WordPiece").put("prefix", "##").put("cleanup", true);
         ObjectNode model = tok.putObject("model");
         model.put("type", "WordLevel");
         ObjectNode vocab = model.putObject("vocab");
