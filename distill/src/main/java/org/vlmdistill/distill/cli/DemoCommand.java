@@ -51,7 +51,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--teacher-only", description = "With --train-teacher: stop once the teacher is trained.")
     boolean teacherOnly;
 
-    @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default 4000).")
+    @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default 8000).")
     Integer teacherSteps;
 
     @Option(names = "--progress", defaultValue = "auto",

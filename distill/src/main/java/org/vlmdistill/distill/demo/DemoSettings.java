@@ -31,13 +31,13 @@ public record DemoSettings(int trainRecords, int testRecords, long dataSeed, int
 
     /** The full demo: three seeds, so the table can give a mean and a spread. */
     public static DemoSettings full() {
-        return new DemoSettings(4000, 400, 2026, 4000, 1000, 16, 2e-3, 3e-3, List.of(1L, 2L, 3L),
+        return new DemoSettings(4000, 400, 2026, 8000, 1000, 16, 2e-3, 3e-3, List.of(1L, 2L, 3L),
                 List.of("taid", "fkl", "sft"));
     }
 
     /** {@code --quick}: one seed, fewer steps and test items; for a first look and the test suite. */
     public static DemoSettings quick() {
-        return new DemoSettings(4000, 200, 2026, 4000, 300, 16, 2e-3, 3e-3, List.of(1L), List.of("taid", "fkl", "sft"));
+        return new DemoSettings(4000, 200, 2026, 8000, 300, 16, 2e-3, 3e-3, List.of(1L), List.of("taid", "fkl", "sft"));
     }
 
     public DemoSettings withStudentSteps(int steps) {

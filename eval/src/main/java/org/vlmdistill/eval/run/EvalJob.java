@@ -114,7 +114,8 @@ public final class EvalJob {
 
     /**
      * A model's name in tables: its directory's name, or {@code run/step-100} for a checkpoint's
-     * {@code model} directory, whose own name says nothing.
+     * {@code model} directory ({@code run/step-100/model} or {@code run/checkpoints/step-100/model}), whose
+     * own name says nothing.
      */
     static String label(Path dir) {
         Path abs = dir.toAbsolutePath().normalize();
@@ -122,6 +123,9 @@ public final class EvalJob {
         if (name.equals("model") && abs.getParent() != null && abs.getParent().getFileName() != null) {
             Path step = abs.getParent();
             Path run = step.getParent();
+            if (run != null && run.getFileName() != null && run.getFileName().toString().equals("checkpoints")) {
+                run = run.getParent(); // vlmd distill's layout: RUN/checkpoints/step-N/model
+            }
             return (run != null && run.getFileName() != null ? run.getFileName() + "/" : "") + step.getFileName();
         }
         return name;
