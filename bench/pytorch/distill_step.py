@@ -386,6 +386,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--random-init", action="store_true", help="do not load model.safetensors")
     ap.add_argument("--verbose", action="store_true", help="a line per step")
+    ap.add_argument("--split", action="store_true",
+                    help="also time the step's phases (medians) and count the aten ops a step calls")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -420,32 +422,61 @@ def main():
         enc = {r: [encode_sample(x, toks[r], layouts[r], data.parent) for x in recs] for r in ("student", "teacher")}
         batches.append((enc, collate(enc["student"]), collate(enc["teacher"])))
 
-    seconds, tokens, lines = [], [], []
+    seconds, tokens, phases = [], [], []
     for step, (enc, (s_ids, s_mask, s_pix), (t_ids, t_mask, t_pix)) in enumerate(batches):
+        marks = []
+        mark = (lambda: marks.append(time.perf_counter())) if a.split else (lambda: None)
+        prof = None
+        if a.split and step == a.warmup:
+            from torch.profiler import profile
+            prof = profile()
+            prof.__enter__()
         t0 = time.perf_counter()
         si, ti, labels = align(enc["student"], enc["teacher"])
+        mark()
         with torch.no_grad():
             th = teacher.hidden(t_ids, t_mask, t_pix)
             z_t = teacher.lm_head(th.reshape(-1, th.shape[-1])[ti])[:, :vocab]
+        mark()
         sh = student.hidden(s_ids, s_mask, s_pix)
         z_s = student.lm_head(sh.reshape(-1, sh.shape[-1])[si])[:, :vocab]
+        mark()
         rows = torch.ones(len(si))
         loss = taid.loss(z_s, z_t, rows)
         with torch.no_grad():
             lm = F.cross_entropy(z_s.float(), labels).item()
+        mark()
         loss.backward()
+        mark()
         j = loss.item()
         taid.update(j, step)
         norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         dt = time.perf_counter() - t0
+        if prof is not None:
+            prof.__exit__(None, None, None)
+            ev = [e for e in prof.events() if e.name.startswith("aten::")]
+            top = [e for e in ev if e.cpu_parent is None or not e.cpu_parent.name.startswith("aten::")]
+            print(f"aten ops in step {step + 1} (profiled, not in the medians): {len(ev)} in all, "
+                  f"{len(top)} called from Python or the autograd engine (not from inside another aten op)")
+        elif a.split:
+            mark()
+            edges = [t0] + marks
+            phases.append([y - x for x, y in zip(edges, edges[1:])])
         n = int(s_mask.sum())
         seconds.append(dt)
         tokens.append(n)
         if a.verbose:
             print(f"step {step + 1}: loss {j:.4f} lm {lm:.4f} t {taid.t:.4f} grad_norm {float(norm):.4f} "
                   f"tokens {n} rows {len(si)} {dt:.4f} s", flush=True)
+    if a.split:
+        phases, seconds, tokens = phases[a.warmup:], seconds[:a.warmup] + seconds[a.warmup + 1:], \
+            tokens[:a.warmup] + tokens[a.warmup + 1:]
+        names = ("align", "teacher forward", "student forward", "loss (+lm metric)", "backward",
+                 "clip + AdamW + t update")
+        print("phases (median s a step): " + ", ".join(
+            f"{n} {statistics.median(p[i] for p in phases):.4f}" for i, n in enumerate(names)))
     s, tk = seconds[a.warmup:], tokens[a.warmup:]
     rate = [n / x for n, x in zip(tk, s)]
     print(f"student {sum(p.numel() for p in student.parameters()):,} / teacher "
