@@ -298,11 +298,26 @@ final class BenchCommand implements Runnable {
         int steps;
         @Option(names = "--warmup", defaultValue = "5", description = "Steps left out of the medians (default ${DEFAULT-VALUE}).")
         int warmup;
+        @Option(names = "--keep", description = "Work in this directory and keep it: the student/ and teacher/ model "
+                + "directories, the Shapes data (shapes/train.jsonl) and the run's metrics.jsonl, e.g. for "
+                + "bench/pytorch/distill_step.py (default: a temp directory, deleted).")
+        java.nio.file.Path keep;
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
 
         @Override
         public Integer call() throws Exception {
+            if (keep != null && java.nio.file.Files.isDirectory(keep)) {
+                try (var entries = java.nio.file.Files.list(keep)) {
+                    if (entries.findAny().isPresent()) {
+                        throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                                "--keep " + keep + " is not empty: name a new or empty directory");
+                    }
+                }
+            }
             System.out.println("machine: " + Machine.describe());
-            java.nio.file.Path work = java.nio.file.Files.createTempDirectory("vlmd-bench-distill");
+            java.nio.file.Path work = keep != null ? java.nio.file.Files.createDirectories(keep)
+                    : java.nio.file.Files.createTempDirectory("vlmd-bench-distill");
             try {
                 var r = org.vlmdistill.distill.bench.DistillBench.run(work, loss, batch, steps, warmup, 1,
                         new java.io.PrintWriter(System.out, true));
@@ -310,8 +325,14 @@ final class BenchCommand implements Runnable {
                                 + " %.0f tokens a step: %.3f s a step, %.0f tokens/s (medians of %d steps after %d warm-up)%n",
                         r.loss(), r.studentParams(), r.teacherParams(), r.batch(), r.tokensPerStep(), r.stepSeconds(),
                         r.tokensPerSecond(), r.steps(), warmup);
+                System.out.printf(java.util.Locale.ROOT, "peak RSS %.1f MiB (VmHWM of this process)%n",
+                        LossBench.status("VmHWM") / (double) (1 << 20));
             } finally {
-                org.vlmdistill.core.io.AtomicFiles.deleteTree(work);
+                if (keep == null) {
+                    org.vlmdistill.core.io.AtomicFiles.deleteTree(work);
+                } else {
+                    System.out.println("kept " + work.toAbsolutePath());
+                }
             }
             return Vlmd.EXIT_OK;
         }
