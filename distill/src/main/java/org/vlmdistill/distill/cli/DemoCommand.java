@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.cli;
 
+import org.vlmdistill.distill.demo.CapacityGap;
 import org.vlmdistill.distill.demo.Demo;
 import org.vlmdistill.distill.demo.DemoReport;
 import org.vlmdistill.distill.demo.DemoResult;
@@ -54,6 +55,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default 8000).")
     Integer teacherSteps;
 
+    @Option(names = "--experiment", description = "capacity-gap: one student, three teachers of growing size trained "
+            + "here, TAID vs KL vs skew KL over three seeds; a plot of student score against teacher size (about "
+            + "40 minutes on 2 cores). --steps, --seeds, --losses and --teacher-steps apply.")
+    String experiment;
+
     @Option(names = "--progress", defaultValue = "auto",
             description = "auto (a bar on a terminal, lines otherwise), bar, lines or none (default ${DEFAULT-VALUE}).")
     String progress;
@@ -64,7 +70,11 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter stdout = spec.commandLine().getOut();
-        DemoSettings s = quick ? DemoSettings.quick() : DemoSettings.full();
+        if (experiment != null && !experiment.equals("capacity-gap")) {
+            throw new Vlmd.UsageException("--experiment: '" + experiment + "' is not capacity-gap");
+        }
+        DemoSettings s = experiment != null ? CapacityGap.defaultSettings()
+                : quick ? DemoSettings.quick() : DemoSettings.full();
         if (steps != null) {
             if (steps < 1) {
                 throw new Vlmd.UsageException("--steps must be at least 1");
@@ -83,8 +93,18 @@ final class DemoCommand implements Callable<Integer> {
         if (teacherOnly && !trainTeacher) {
             throw new Vlmd.UsageException("--teacher-only needs --train-teacher");
         }
-        if (Files.isDirectory(out.resolve("runs"))) {
+        if (Files.isDirectory(out.resolve("runs")) || Files.exists(out.resolve("capacity_gap.md"))) {
             throw new Vlmd.UsageException(out + " already holds a demo run; remove it or pass another --out");
+        }
+        if (experiment != null) {
+            List<CapacityGap.Point> points = CapacityGap.run(s, CapacityGap.defaultTeachers(), out, stdout,
+                    (name, total) -> progress(name, total, stdout), EvalProgressViews.of(progress, stdout),
+                    Vlmd.Version.versions());
+            stdout.println();
+            stdout.print(CapacityGap.markdown(s, points));
+            stdout.println("report: " + out.resolve("capacity_gap.md") + ", plot: " + out.resolve("capacity_gap.png"));
+            stdout.flush();
+            return Vlmd.EXIT_OK;
         }
         Demo demo = new Demo(s, out, stdout);
         if (teacherOnly) {

@@ -53,11 +53,18 @@ import java.util.function.Function;
 public final class Demo {
     private final DemoSettings settings;
     private final Path out;
+    private final Path dataDir;
     private final PrintWriter log;
 
     public Demo(DemoSettings settings, Path out, PrintWriter log) {
+        this(settings, out, out.resolve("data"), log);
+    }
+
+    /** A demo whose Shapes files are in {@code dataDir} (shared by several demos, e.g. one per teacher). */
+    public Demo(DemoSettings settings, Path out, Path dataDir, PrintWriter log) {
         this.settings = settings;
         this.out = out.toAbsolutePath().normalize();
+        this.dataDir = dataDir.toAbsolutePath().normalize();
         this.log = log;
     }
 
@@ -70,7 +77,7 @@ public final class Demo {
     }
 
     public Path dataDir() {
-        return out.resolve("data");
+        return dataDir;
     }
 
     /**
@@ -178,8 +185,14 @@ public final class Demo {
      * {@code runs/teacher-sft} and the model is copied to {@code dir}.
      */
     public TrainingRun.Result trainTeacher(Path dir, long seed, Progress progress) throws IOException {
+        return trainTeacher(dir, seed, DemoModels.teacher(), progress);
+    }
+
+    /** {@link #trainTeacher(Path, long, Progress)} for a teacher of shape {@code spec}. */
+    public TrainingRun.Result trainTeacher(Path dir, long seed, TinyModels.Spec spec, Progress progress)
+            throws IOException {
         Path init = out.resolve("students").resolve("teacher-init");
-        TinyModels.idefics3(init, seed, DemoModels.teacher());
+        TinyModels.idefics3(init, seed, spec);
         TrainingRun run = new TrainingRun(out.resolve("runs").resolve("teacher-sft"), init, Optional.empty(),
                 trainingFiles(), "sft", Double.NaN, seed, settings.teacherSteps(),
                 settings.batchSize(), settings.teacherLr(), false);
