@@ -233,7 +233,7 @@ public final class DemoReport {
                 + "generated answer. Multiple choice: the letter in the generated answer (VLMEvalKit's rule), or the "
                 + "option whose text the model finds most likely (loglik); chance 25%. Agreement: teacher-forced on "
                 + "the reference answers of the open questions, the share of answer tokens where the model's most "
-                + "likely next token is the teacher's, and the mean KL(teacher || model).";
+                + "likely next token is the teacher's, and the mean KL from the teacher's distribution to the model's.";
     }
 
     private static String files() {

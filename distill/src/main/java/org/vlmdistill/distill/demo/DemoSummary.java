@@ -28,7 +28,7 @@ public record DemoSummary(List<Row> rows, Map<Column, Double> chance) {
         MCQ_GENERATE("multiple choice (generate)", true),
         MCQ_LOGLIK("multiple choice (loglik)", true),
         TOP1_AGREEMENT("top-1 agreement with teacher", true),
-        KL_TO_TEACHER("KL(teacher || model), nats", false);
+        KL_TO_TEACHER("mean KL from teacher, nats", false);
 
         private final String label;
         private final boolean fraction;

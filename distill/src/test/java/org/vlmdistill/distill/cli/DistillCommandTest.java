@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.vlmdistill.eval.tiny.TinyModels;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.distill.train.Checkpoints;
 import org.vlmdistill.distill.train.MetricsLog;
@@ -194,7 +195,8 @@ class DistillCommandTest {
         CliRun r = CliRun.run("distill", "--config", write(config("taid", out, 10), tmp.resolve("dry.json")).toString(),
                 "--dry-run");
         assertEquals(0, r.code(), r.err());
-        for (String needle : List.of("student", "teacher   online", "vocab     89 shared", "data      24 samples",
+        for (String needle : List.of("student", "teacher   online", "tokenizers agree on all " + TinyModels.Spec.defaults().withWords(TinyModels.shapesWords())
+                .tokenizerSize() + " shared ids", "data      24 samples",
                 "10 optimizer steps", "dry run")) {
             assertTrue(r.out().contains(needle), "missing '" + needle + "' in:\n" + r.out());
         }
