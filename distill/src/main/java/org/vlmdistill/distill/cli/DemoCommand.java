@@ -33,7 +33,7 @@ final class DemoCommand implements Callable<Integer> {
             defaultValue = "vlmd-out/demo")
     Path out;
 
-    @Option(names = "--quick", description = "One seed, fewer steps and test items (about 3 minutes on 2 cores).")
+    @Option(names = "--quick", description = "One seed, 300 steps, 200 test items (under 2 minutes on 2 cores).")
     boolean quick;
 
     @Option(names = "--steps", description = "Optimizer steps of every student (default: 1000, or 300 with --quick).")
@@ -56,8 +56,8 @@ final class DemoCommand implements Callable<Integer> {
     Integer teacherSteps;
 
     @Option(names = "--experiment", description = "capacity-gap: one student, three teachers of growing size trained "
-            + "here, TAID vs KL vs skew KL over three seeds; a plot of student score against teacher size (about "
-            + "40 minutes on 2 cores). --steps, --seeds, --losses and --teacher-steps apply.")
+            + "here, TAID vs KL vs skew KL over three seeds; a plot of student score against teacher size. "
+            + "--steps, --seeds, --losses and --teacher-steps apply.")
     String experiment;
 
     @Option(names = "--progress", defaultValue = "auto",
@@ -98,7 +98,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         if (experiment != null) {
             List<CapacityGap.Point> points = CapacityGap.run(s, CapacityGap.defaultTeachers(), out, stdout,
-                    (name, total) -> progress(name, total, stdout), EvalProgressViews.of(progress, stdout),
+                    (name, total) -> progress(name, total, stdout), ProgressViews.evaluation(progress, stdout),
                     Vlmd.Version.versions());
             stdout.println();
             stdout.print(CapacityGap.markdown(s, points));
@@ -120,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
             return Vlmd.EXIT_OK;
         }
         DemoResult result = demo.run(trainTeacher, (name, total) -> progress(name, total, stdout),
-                EvalProgressViews.of(progress, stdout), Vlmd.Version.versions());
+                ProgressViews.evaluation(progress, stdout), Vlmd.Version.versions());
         List<Path> written = DemoReport.write(result, demo.out());
         stdout.println();
         stdout.print(DemoReport.table(result.summary()));
@@ -133,12 +133,6 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Progress progress(String task, long total, PrintWriter stdout) {
-        return switch (progress) {
-            case "auto" -> Progress.auto(task, System.err, stdout, 0, total, 100);
-            case "bar" -> Progress.bar(task, System.err, 0, total);
-            case "lines" -> Progress.lines(stdout, total, 100);
-            case "none" -> Progress.silent();
-            default -> throw new Vlmd.UsageException("--progress: '" + progress + "' is not auto, bar, lines or none");
-        };
+        return ProgressViews.training(progress, task, stdout, 0, total, 100);
     }
 }

@@ -56,13 +56,8 @@ final class DistillCommand implements Callable<Integer> {
         }
         try (Trainer trainer = Trainer.open(run, resume, out)) {
             out.println(trainer.setup().plan());
-            Progress bar = switch (progress) {
-                case "auto" -> Progress.auto("distill", System.err, out, trainer.optimizerStep(), trainer.totalSteps(), 10);
-                case "bar" -> Progress.bar("distill", System.err, trainer.optimizerStep(), trainer.totalSteps());
-                case "lines" -> Progress.lines(out, trainer.totalSteps(), 10);
-                case "none" -> Progress.silent();
-                default -> throw new Vlmd.UsageException("--progress: '" + progress + "' is not auto, bar, lines or none");
-            };
+            Progress bar = ProgressViews.training(progress, "distill", out, trainer.optimizerStep(),
+                    trainer.totalSteps(), 10);
             Trainer.RunSummary s = trainer.run(bar);
             out.printf(Locale.ROOT, "done: %d steps, %d tokens, %d skipped, %.1f s (%.0f tokens/s); last checkpoint %s%n",
                     s.steps(), s.tokens(), s.skippedSteps(), s.seconds(), s.tokens() / Math.max(1e-9, s.seconds()),

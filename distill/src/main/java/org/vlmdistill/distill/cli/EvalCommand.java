@@ -100,7 +100,7 @@ final class EvalCommand implements Callable<Integer> {
         EvalSettings settings = new EvalSettings(modes, limit, circular, maxNewTokens, batchSize,
                 policy.computeDType().name().toLowerCase(Locale.ROOT), policy.device().toString());
         EvalJob.Request request = new EvalJob.Request(models, specs, settings, !noAgreement && models.size() > 1);
-        EvalProgress bar = EvalProgressViews.of(progress, stdout);
+        EvalProgress bar = ProgressViews.evaluation(progress, stdout);
         EvalReport report;
         try {
             report = EvalJob.run(request, policy, ReaderOptions.DEFAULTS, new ImageDecoder(), Vlmd.Version.versions(), bar);

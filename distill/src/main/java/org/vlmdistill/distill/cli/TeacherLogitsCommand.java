@@ -53,13 +53,8 @@ final class TeacherLogitsCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) { // RunConfigException included
             throw new Vlmd.UsageException(e.getMessage());
         }
-        CacheSummary s = TeacherLogitsJob.run(run, out, truncation, total -> switch (progress) {
-            case "auto" -> Progress.auto("teacher-logits", System.err, console, 0, total, 10);
-            case "bar" -> Progress.bar("teacher-logits", System.err, 0, total);
-            case "lines" -> Progress.lines(console, total, 10);
-            case "none" -> Progress.silent();
-            default -> throw new Vlmd.UsageException("--progress: '" + progress + "' is not auto, bar, lines or none");
-        });
+        CacheSummary s = TeacherLogitsJob.run(run, out, truncation, total -> ProgressViews.training(progress,
+                "teacher-logits", console, 0, total, 10));
         console.println("wrote " + out + ": " + s.describe());
         console.flush();
         return Vlmd.EXIT_OK;

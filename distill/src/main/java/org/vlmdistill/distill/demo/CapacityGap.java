@@ -51,7 +51,7 @@ public final class CapacityGap {
     private CapacityGap() {
     }
 
-    /** Three teachers, about 0.2M, 0.76M (the demo teacher's shape) and 2.7M parameters; the demo's student. */
+    /** Three teachers, 149K, 765K (the demo teacher's shape) and 2.76M parameters; the demo's student. */
     public static List<Teacher> defaultTeachers() {
         TinyModels.Spec base = DemoModels.student().withVision(64, 2, 64);
         return List.of(new Teacher("teacher-s", base.withText(64, 2).withVisionTower(48, 2)),

@@ -71,14 +71,19 @@ public final class DemoReport {
         t.append("| ").append(String.join(" | ", header)).append(" |\n");
         t.append("|---|---:|---:|").append("---:|".repeat(Column.values().length)).append('\n');
         for (Row r : s.rows()) {
-            List<String> cells = new ArrayList<>(List.of(display(r.method()), compact(r.parameters()),
-                    r.seeds().isEmpty() ? "—" : Integer.toString(r.seeds().size())));
-            for (Column c : Column.values()) {
-                cells.add(r.cell(c).map(x -> cell(c, x)).orElse("—"));
-            }
-            t.append("| ").append(String.join(" | ", cells)).append(" |\n");
+            t.append("| ").append(String.join(" | ", cells(r))).append(" |\n");
         }
         return t.toString();
+    }
+
+    /** A row as the tables show it: model, parameters, seeds, then each column's mean ± sd. */
+    private static List<String> cells(Row r) {
+        List<String> cells = new ArrayList<>(List.of(display(r.method()), compact(r.parameters()),
+                r.seeds().isEmpty() ? "—" : Integer.toString(r.seeds().size())));
+        for (Column c : Column.values()) {
+            cells.add(r.cell(c).map(x -> cell(c, x)).orElse("—"));
+        }
+        return cells;
     }
 
     /**
@@ -126,12 +131,16 @@ public final class DemoReport {
         List<Path> written = new ArrayList<>();
         Path plots = out.resolve("plots");
         Files.createDirectories(plots);
+        Map<TrainingRun.Result, List<JsonNode>> metrics = new LinkedHashMap<>();
+        for (TrainingRun.Result s : r.students()) {
+            metrics.put(s, MetricsLog.read(s.metrics()));
+        }
         Map<String, byte[]> charts = new LinkedHashMap<>();
         charts.put("scores.png", scoreBars(r.summary()));
-        lossCurves(r, "lm", "cross-entropy on the reference answers (every method logs it)")
+        lossCurves(r.settings(), metrics, "lm", "cross-entropy on the reference answers (every method logs it)")
                 .ifPresent(p -> charts.put("lm_loss.png", p));
-        lossCurves(r, "loss", "each method's own training objective").ifPresent(p -> charts.put("objective.png", p));
-        tCurves(r).ifPresent(p -> charts.put("taid_t.png", p));
+        lossCurves(r.settings(), metrics, "loss", "each method's own training objective").ifPresent(p -> charts.put("objective.png", p));
+        tCurves(metrics).ifPresent(p -> charts.put("taid_t.png", p));
         for (Map.Entry<String, byte[]> c : charts.entrySet()) {
             Path f = plots.resolve(c.getKey());
             AtomicFiles.write(f, c.getValue(), AtomicFiles.Durability.NO_SYNC);
@@ -183,12 +192,10 @@ public final class DemoReport {
         }
         h.append("</tr>\n");
         for (Row row : r.summary().rows()) {
-            h.append("<tr><td>").append(HtmlReport.escape(display(row.method()))).append("</td><td class=\"r\">")
-                    .append(compact(row.parameters())).append("</td><td class=\"r\">")
-                    .append(row.seeds().isEmpty() ? "—" : row.seeds().size()).append("</td>");
-            for (Column c : Column.values()) {
-                h.append("<td class=\"r\">").append(HtmlReport.escape(row.cell(c).map(x -> cell(c, x)).orElse("—")))
-                        .append("</td>");
+            List<String> cells = cells(row);
+            h.append("<tr><td>").append(HtmlReport.escape(cells.getFirst())).append("</td>");
+            for (String c : cells.subList(1, cells.size())) {
+                h.append("<td class=\"r\">").append(HtmlReport.escape(c)).append("</td>");
             }
             h.append("</tr>\n");
         }
@@ -214,7 +221,7 @@ public final class DemoReport {
                 "Shapes (seed %d): %d training records (and %d multiple-choice forms of them), %d held-out questions. "
                         + "Teacher: %s. Students: %s, %d steps of %d samples each, seeds %s; every loss starts from the "
                         + "same weights per seed and sees the same batches.",
-                s.dataSeed(), s.trainRecords(), mcqCount(r), s.testRecords(), r.teacherOrigin(),
+                s.dataSeed(), s.trainRecords(), r.trainMultipleChoice(), s.testRecords(), r.teacherOrigin(),
                 String.join(", ", s.losses().stream().map(l -> LOSS_NAMES.getOrDefault(l, l)).toList()),
                 s.studentSteps(), s.batchSize(), s.seeds()));
         t.append(" Wall time: ");
@@ -222,10 +229,6 @@ public final class DemoReport {
         r.seconds().forEach((k, v) -> phases.add(String.format(Locale.ROOT, "%s %.0f s", k, v)));
         t.append(String.join(", ", phases)).append('.');
         return t.toString();
-    }
-
-    private static int mcqCount(DemoResult r) {
-        return r.trainMultipleChoice();
     }
 
     private static String notes() {
@@ -286,19 +289,16 @@ public final class DemoReport {
     }
 
     /** One line per loss: {@code key} per step, averaged over seeds, then a moving average over 2% of the run. */
-    private static Optional<byte[]> lossCurves(DemoResult r, String key, String subtitle) throws IOException {
+    private static Optional<byte[]> lossCurves(DemoSettings settings, Map<TrainingRun.Result, List<JsonNode>> metrics,
+                                               String key, String subtitle) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(450).title("Students' training loss: " + subtitle)
                 .xAxisTitle("optimizer step").yAxisTitle(key).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         boolean any = false;
-        for (String loss : r.settings().losses()) {
-            List<List<JsonNode>> runs = new ArrayList<>();
-            for (TrainingRun.Result s : r.students()) {
-                if (s.run().loss().equals(loss)) {
-                    runs.add(MetricsLog.read(s.metrics()));
-                }
-            }
+        for (String loss : settings.losses()) {
+            List<List<JsonNode>> runs = metrics.entrySet().stream().filter(e -> e.getKey().run().loss().equals(loss))
+                    .map(Map.Entry::getValue).toList();
             double[] mean = meanOverRuns(runs, key);
             if (mean.length == 0) {
                 continue;
@@ -320,17 +320,18 @@ public final class DemoReport {
         return any ? Optional.of(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG)) : Optional.empty();
     }
 
-    private static Optional<byte[]> tCurves(DemoResult r) throws IOException {
+    private static Optional<byte[]> tCurves(Map<TrainingRun.Result, List<JsonNode>> metrics) throws IOException {
         XYChart chart = new XYChartBuilder().width(900).height(400)
                 .title("TAID's interpolation t (linear floor from t_start to 1, pushed up by the adaptive update)")
                 .xAxisTitle("optimizer step").yAxisTitle("t").build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
         boolean any = false;
-        for (TrainingRun.Result s : r.students()) {
+        for (Map.Entry<TrainingRun.Result, List<JsonNode>> run : metrics.entrySet()) {
+            TrainingRun.Result s = run.getKey();
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
-            for (JsonNode m : MetricsLog.read(s.metrics())) {
+            for (JsonNode m : run.getValue()) {
                 if (m.path("t").isNumber()) {
                     x.add(m.path("step").asDouble());
                     y.add(m.path("t").asDouble());

@@ -4,25 +4,45 @@ import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.eval.run.EvalProgress;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.Locale;
 
-/** How evaluation shows its progress on the command line ({@code --progress auto|bar|lines|none}). */
-final class EvalProgressViews {
-    private EvalProgressViews() {
+/**
+ * What {@code --progress auto|bar|lines|none} means for each command: a bar on the terminal (auto when
+ * there is a console), plain lines for logs, or nothing.
+ */
+final class ProgressViews {
+    private ProgressViews() {
     }
 
-    static EvalProgress of(String progress, PrintWriter stdout) {
+    /** A training run's steps: {@code task} names the bar; lines come every {@code every} steps. */
+    static Progress training(String progress, String task, PrintWriter stdout, long start, long total, int every) {
+        return switch (progress) {
+            case "auto" -> Progress.auto(task, System.err, stdout, start, total, every);
+            case "bar" -> Progress.bar(task, System.err, start, total);
+            case "lines" -> Progress.lines(stdout, total, every);
+            case "none" -> Progress.silent();
+            default -> throw unknown(progress);
+        };
+    }
+
+    /** Evaluation tasks: a bar per task with items/s, or a line when each starts and ends. */
+    static EvalProgress evaluation(String progress, PrintWriter stdout) {
         return switch (progress) {
             case "auto" -> System.console() != null ? bars(System.err) : lines(stdout);
             case "bar" -> bars(System.err);
             case "lines" -> lines(stdout);
             case "none" -> EvalProgress.silent();
-            default -> throw new Vlmd.UsageException("--progress: '" + progress + "' is not auto, bar, lines or none");
+            default -> throw unknown(progress);
         };
+    }
+
+    private static Vlmd.UsageException unknown(String progress) {
+        return new Vlmd.UsageException("--progress: '" + progress + "' is not auto, bar, lines or none");
     }
 
     /** One bar per task with items/s, on the terminal. */
