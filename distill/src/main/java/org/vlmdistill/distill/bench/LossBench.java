@@ -8,32 +8,40 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.vlmdistill.distill.loss.ChunkedLoss;
+import org.vlmdistill.distill.loss.DistillationLoss;
+import org.vlmdistill.distill.loss.LossConfig;
 import org.vlmdistill.distill.loss.LossContext;
 import org.vlmdistill.distill.loss.NaiveLoss;
 import org.vlmdistill.distill.loss.StudentRows;
-import org.vlmdistill.distill.loss.Taid;
 import org.vlmdistill.distill.schedule.Schedule;
 
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 
 /**
- * TAID's forward and backward on random fp32 inputs, one variant per process so that the peak RSS
- * (VmHWM) is the variant's own: {@code chunked} (logits given, {@link ChunkedLoss}), {@code hidden}
- * (hidden states and lm_head weight given, logits projected chunk by chunk, teacher rows made chunk
- * by chunk, so no {@code [N, V]} array exists), {@code naive} (autograd through {@link NaiveLoss}).
+ * A loss's forward and backward on random fp32 inputs (every row labelled, distillation ratio 1), one
+ * variant per process so that the peak RSS (VmHWM) is the variant's own:
+ * <ul>
+ * <li>{@code fused}: logits given, {@link ChunkedLoss} with the loss's fused CPU kernel;</li>
+ * <li>{@code composed}: the same with the loss's DJL-composed closed form per chunk;</li>
+ * <li>{@code hidden} / {@code hidden-composed}: hidden states and lm_head weight given, logits
+ * projected chunk by chunk, teacher rows made chunk by chunk, so no {@code [N, V]} array exists;</li>
+ * <li>{@code naive}: autograd through {@link NaiveLoss} on the whole logits.</li>
+ * </ul>
  */
-public record LossBench(int tokens, int vocab, int chunk, String variant, int reps, int hidden) {
+public record LossBench(String loss, int tokens, int vocab, int chunk, String variant, int reps, int hidden) {
+    public static final List<String> VARIANTS = List.of("fused", "composed", "hidden", "hidden-composed", "naive");
 
     public record Result(Timing timing, long peakRssBytes, long rssBeforeBytes) {
     }
 
     public Result run(PrintStream out) throws Exception {
-        if (!variant.equals("chunked") && !variant.equals("hidden") && !variant.equals("naive")) {
-            throw new IllegalArgumentException("variant must be chunked, hidden or naive, was " + variant);
+        if (!VARIANTS.contains(variant)) {
+            throw new IllegalArgumentException("variant must be one of " + VARIANTS + ", was " + variant);
         }
         double[] seconds = new double[reps];
         Random random = new Random(1);
@@ -58,20 +66,22 @@ public record LossBench(int tokens, int vocab, int chunk, String variant, int re
     }
 
     private double once(NDManager m, long[] labels, LossContext context) throws Exception {
-        Taid taid = new Taid();
+        DistillationLoss distillation = LossConfig.defaults(loss).create(m);
+        boolean fused = !variant.endsWith("composed");
         Shape rows = new Shape(tokens, vocab);
-        if (variant.equals("hidden")) {
+        if (variant.startsWith("hidden")) {
             NDArray h = m.randomNormal(new Shape(tokens, hidden));
             NDArray w = m.randomNormal(0, 0.05f, new Shape(vocab, hidden), DataType.FLOAT32);
-            ChunkedLoss loss = new ChunkedLoss(taid, new Schedule.Constant(1.0), chunk);
+            ChunkedLoss chunked = new ChunkedLoss(distillation, new Schedule.Constant(1.0), chunk, fused);
+            requireKernel(chunked, fused);
             return Timing.seconds(() -> {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     h.setRequiresGradient(true);
                     w.setRequiresGradient(true);
-                    var r = loss.compute(new StudentRows.Hidden(h, w),
+                    var r = chunked.compute(new StudentRows.Hidden(h, w),
                             (from, to) -> m.randomNormal(0, 2, new Shape(to - from, vocab), DataType.FLOAT32),
                             labels, vocab, context);
-                    gc.backward(r.surrogate());
+                    r.backward().run(1.0);
                 }
             });
         }
@@ -82,19 +92,27 @@ public record LossBench(int tokens, int vocab, int chunk, String variant, int re
             return Timing.seconds(() -> {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     logits.setRequiresGradient(true);
-                    gc.backward(NaiveLoss.total(taid, logits, teacher, labelArray, 1.0, context));
+                    gc.backward(NaiveLoss.total(distillation, logits, teacher, labelArray, 1.0, context));
                 }
             });
         }
-        ChunkedLoss loss = new ChunkedLoss(taid, new Schedule.Constant(1.0), chunk);
+        ChunkedLoss chunked = new ChunkedLoss(distillation, new Schedule.Constant(1.0), chunk, fused);
+        requireKernel(chunked, fused);
         return Timing.seconds(() -> {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 logits.setRequiresGradient(true);
-                var r = loss.compute(new StudentRows.Logits(logits),
+                var r = chunked.compute(new StudentRows.Logits(logits),
                         (from, to) -> teacher.get(new NDIndex("{}:{}", from, to)), labels, vocab, context);
-                gc.backward(r.surrogate());
+                r.backward().run(1.0);
             }
         });
+    }
+
+    private void requireKernel(ChunkedLoss chunked, boolean fused) {
+        if (fused && !chunked.fused()) {
+            throw new IllegalStateException(loss + " has no fused kernel here (Vector API module or libtorch bridge "
+                    + "missing, or no kernel for the loss); use --variant composed");
+        }
     }
 
     /** Writing 5 to clear_refs resets VmHWM to the current RSS (Linux). */

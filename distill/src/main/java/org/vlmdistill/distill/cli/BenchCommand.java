@@ -258,7 +258,7 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "loss", mixinStandardHelpOptions = true,
-            description = "TAID forward+backward on random fp32 logits: time and peak RSS of one variant "
+            description = "A loss's forward+backward on random fp32 logits: time and peak RSS of one variant "
                     + "(run each variant in its own process).")
     static final class Loss implements Callable<Integer> {
         @Option(names = "--tokens", defaultValue = "4096", description = "Token rows (default ${DEFAULT-VALUE}).")
@@ -267,8 +267,11 @@ final class BenchCommand implements Runnable {
         int vocab;
         @Option(names = "--chunk", defaultValue = "256", description = "Rows per chunk (default ${DEFAULT-VALUE}).")
         int chunk;
-        @Option(names = "--variant", defaultValue = "chunked", description = "chunked, hidden or naive (default ${DEFAULT-VALUE}).")
+        @Option(names = "--variant", defaultValue = "fused",
+                description = "fused, composed, hidden, hidden-composed or naive (default ${DEFAULT-VALUE}).")
         String variant;
+        @Option(names = "--loss", defaultValue = "taid", description = "Loss config name, with its defaults (default ${DEFAULT-VALUE}).")
+        String loss;
         @Option(names = "--reps", defaultValue = "3", description = "Timed runs (default ${DEFAULT-VALUE}).")
         int reps;
         @Option(names = "--hidden", defaultValue = "576", description = "Hidden size for --variant hidden (default ${DEFAULT-VALUE}).")
@@ -277,11 +280,11 @@ final class BenchCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             System.out.println("machine: " + Machine.describe());
-            var r = new LossBench(tokens, vocab, chunk, variant, reps, hidden).run(System.out);
+            var r = new LossBench(loss, tokens, vocab, chunk, variant, reps, hidden).run(System.out);
             double gib = 1L << 30;
-            System.out.printf("loss taid %s, %d x %d fp32%s: %.3f s forward+backward, peak RSS %.2f GiB "
-                            + "(RSS %.2f GiB before the inputs) (medians of %d runs)%n", variant, tokens, vocab,
-                    variant.equals("naive") ? "" : ", chunk " + chunk + (variant.equals("hidden") ? ", hidden " + hidden : ""),
+            System.out.printf("loss %s %s, %d x %d fp32%s: %.3f s forward+backward, peak RSS %.2f GiB "
+                            + "(RSS %.2f GiB before the inputs) (medians of %d runs)%n", loss, variant, tokens, vocab,
+                    variant.equals("naive") ? "" : ", chunk " + chunk + (variant.startsWith("hidden") ? ", hidden " + hidden : ""),
                     r.timing().median(), r.peakRssBytes() / gib, r.rssBeforeBytes() / gib, reps);
             return Vlmd.EXIT_OK;
         }

@@ -7,17 +7,22 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import org.vlmdistill.core.bridge.BridgeOps;
+import org.vlmdistill.core.bridge.FloatRows;
 import org.vlmdistill.core.bridge.ComposedOps;
 import org.vlmdistill.core.bridge.LibTorchDispatcher;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.core.tensor.Scalars;
+import org.vlmdistill.distill.loss.fused.FusedKernels;
 import org.vlmdistill.distill.schedule.Schedule;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The loss of one micro-batch, chunk by chunk: for each run of {@code chunkSize} rows, the student's
@@ -31,33 +36,74 @@ import java.util.List;
  * weight is 0 contributes no gradient (the LM value is always computed: it is cheap and logged), and
  * the teacher is not read when r is 0. SFT needs no teacher: its total is the LM loss, distil NaN.
  *
- * <p>Autograd: the result's surrogate is {@code sum(x * stopgrad(dTotal/dx))} over the student's
- * inputs x (logits, or hidden states and lm_head weight) plus the loss's own parameters, so
- * {@code backward(surrogate)} leaves exactly {@code d total / d theta} in every parameter's gradient.
+ * <p>Kernels: on the CPU, with the libtorch bridge and the Vector API, each chunk goes through the
+ * loss's fused kernel ({@link FusedKernels}: two or three passes over each row's memory in place, no
+ * intermediate {@code [chunk, V]} array), else through the loss's DJL-composed closed form.
+ *
+ * <p>Autograd: on the logits path the result's backward hands the precomputed {@code [N, V]} gradient
+ * to libtorch's backward from the logits, so autograd receives it as the logits' gradient with no
+ * further copy. On the hidden path it back-propagates the surrogate
+ * {@code sum(x * stopgrad(dTotal/dx))} over the hidden states and lm_head weight. The loss's own
+ * parameters get {@code sum(p * stopgrad(dTotal/dp))}. Either way every parameter's gradient ends up
+ * holding exactly {@code d total / d theta}.
  */
 public final class ChunkedLoss {
     private final DistillationLoss loss;
     private final Schedule distilRatio;
     private final int chunkSize;
     private final TorchOps ops;
+    private final LibTorchDispatcher memory;
+    private final FusedKernels kernels;
 
     /**
-     * @param ops casts between the model's dtype and fp32; bf16 models need the libtorch bridge
+     * @param ops     casts between the model's dtype and fp32; bf16 models need the libtorch bridge
+     * @param memory  the bridge through which fused kernels reach the tensors' memory, or null
+     * @param kernels the fused CPU kernels, or null for the DJL-composed closed forms only
      */
-    public ChunkedLoss(DistillationLoss loss, Schedule distilRatio, int chunkSize, TorchOps ops) {
+    public ChunkedLoss(DistillationLoss loss, Schedule distilRatio, int chunkSize, TorchOps ops,
+                       LibTorchDispatcher memory, FusedKernels kernels) {
         if (chunkSize < 1) {
             throw new IllegalArgumentException("chunk size must be >= 1, was " + chunkSize);
+        }
+        if (kernels != null && memory == null) {
+            throw new IllegalArgumentException("fused kernels need the libtorch bridge to reach the tensors' memory");
         }
         this.loss = loss;
         this.distilRatio = distilRatio;
         this.chunkSize = chunkSize;
         this.ops = ops;
+        this.memory = memory;
+        this.kernels = kernels;
     }
 
-    /** With the libtorch bridge when the loaded libtorch has one, else DJL-composed ops (no bf16). */
+    /** Composed ops only, no fused kernels. */
+    public ChunkedLoss(DistillationLoss loss, Schedule distilRatio, int chunkSize, TorchOps ops) {
+        this(loss, distilRatio, chunkSize, ops, null, null);
+    }
+
+    /**
+     * With the libtorch bridge when the loaded libtorch has one, else DJL-composed ops (no bf16); with
+     * the loss's fused CPU kernel when {@code fused} and this JVM and libtorch allow it.
+     */
+    public ChunkedLoss(DistillationLoss loss, Schedule distilRatio, int chunkSize, boolean fused) {
+        this(loss, distilRatio, chunkSize, LibTorchDispatcher.load(), fused);
+    }
+
+    /** As {@link #ChunkedLoss(DistillationLoss, Schedule, int, boolean)} with the fused kernels on where they exist. */
     public ChunkedLoss(DistillationLoss loss, Schedule distilRatio, int chunkSize) {
-        this(loss, distilRatio, chunkSize,
-                LibTorchDispatcher.load().<TorchOps>map(BridgeOps::new).orElseGet(ComposedOps::new));
+        this(loss, distilRatio, chunkSize, true);
+    }
+
+    private ChunkedLoss(DistillationLoss loss, Schedule distilRatio, int chunkSize, Optional<LibTorchDispatcher> bridge,
+                        boolean fused) {
+        this(loss, distilRatio, chunkSize, bridge.<TorchOps>map(BridgeOps::new).orElseGet(ComposedOps::new),
+                bridge.orElse(null), fused && bridge.isPresent() && FusedKernels.supports(loss)
+                        ? new FusedKernels(FusedKernels.defaultThreads()) : null);
+    }
+
+    /** Whether chunks on the CPU go through the fused kernel. */
+    public boolean fused() {
+        return kernels != null;
     }
 
     public DistillationLoss loss() {
@@ -73,7 +119,7 @@ public final class ChunkedLoss {
      * @param teacher the teacher's rows, or null when the loss needs none (SFT) or the ratio is 0
      * @param labels  each row's label (the next token id), all {@code < vocab}
      * @param vocab   the shared vocabulary size V; both sides are cut to it
-     * @return the means; with no rows, total 0, distil and lm NaN and a null surrogate
+     * @return the means; with no rows, total 0, distil and lm NaN and a null backward
      */
     public LossResult compute(StudentRows student, TeacherLogits teacher, long[] labels, int vocab,
                               LossContext context) {
@@ -105,22 +151,57 @@ public final class ChunkedLoss {
         Mix mix = new Mix(ratio, readTeacher, 1.0 / n, new double[loss.parameters().size()]);
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            NDArray surrogate = switch (student) {
+            // a root of autograd and the gradient to start it with (null: a scalar surrogate, gradient 1)
+            NDArray[] root = switch (student) {
                 case StudentRows.Logits l -> logitsPath(l.logits(), teacher, labels, vocab, context, mix);
-                case StudentRows.Hidden h -> hiddenPath(h, teacher, labels, vocab, context, mix);
+                case StudentRows.Hidden h -> new NDArray[]{hiddenPath(h, teacher, labels, vocab, context, mix), null};
             };
             List<Parameter> params = loss.parameters();
+            NDArray paramSurrogate = null;
             for (int i = 0; i < params.size(); i++) {
                 NDArray p = params.get(i).array();
                 // not p.mul(float): autograd keeps the factor, see Scalars; like(p, ..) keeps it fp32
-                surrogate = surrogate.add(p.mul(Scalars.like(p, mix.parameterGrads[i])).sum());
+                NDArray term = p.mul(Scalars.like(p, mix.parameterGrads[i])).sum();
+                paramSurrogate = paramSurrogate == null ? term : paramSurrogate.add(term);
             }
-            NDScope.unregister(surrogate);
+            NDScope.unregister(root[0]);
+            if (root[1] != null) {
+                NDScope.unregister(root[1]);
+            }
+            if (paramSurrogate != null) {
+                NDScope.unregister(paramSurrogate);
+            }
+            NDArray lossParams = paramSurrogate;
+            LossResult.Backward backward = scale -> {
+                backprop(root[0], root[1], scale);
+                if (lossParams != null) {
+                    backprop(lossParams, null, scale);
+                }
+            };
             double lm = mix.lmSum / n;
             double distil = readTeacher ? mix.distilSum / n : Double.NaN;
             double total = readTeacher ? (1 - ratio) * lm + ratio * distil : lm;
-            return new LossResult(total, distils ? distil : Double.NaN, lm, ratio, n, surrogate);
+            return new LossResult(total, distils ? distil : Double.NaN, lm, ratio, n, backward);
         }
+    }
+
+    /**
+     * libtorch's backward from {@code root} with {@code gradient} (a scalar root: gradient 1), times
+     * {@code scale}. The gradient is scaled in place: it is ours, made for this one call.
+     */
+    private static void backprop(NDArray root, NDArray gradient, double scale) {
+        NDArray g = gradient;
+        if (g == null) {
+            NDArray r = scale == 1.0 ? root : root.mul(Scalars.like(root, scale));
+            g = r.onesLike();
+            JniUtils.backward((PtNDArray) r, (PtNDArray) g, false, false);
+            g.close();
+            return;
+        }
+        if (scale != 1.0) {
+            g.muli(Scalars.like(g, scale));
+        }
+        JniUtils.backward((PtNDArray) root, (PtNDArray) g, false, false);
     }
 
     /** Per-call accumulators and weights; the gradient of a row is {@code scale * ((1-r) dLM + r dD)}. */
@@ -140,9 +221,16 @@ public final class ChunkedLoss {
         }
     }
 
-    /** {@code d total / d logits} of one chunk, fp32 {@code [to - from, V]}, in the caller's scope. */
+    /**
+     * {@code d total / d logits} of one chunk, fp32 {@code [to - from, V]}, in the caller's scope: by
+     * the fused kernel on the CPU when there is one (written into {@code into}, fp32 rows of the right
+     * shape, when given), else by the loss's composed closed form.
+     */
     private NDArray chunkGradient(NDArray s, TeacherLogits teacher, long[] labels, int from, int to,
-                                  LossContext context, Mix mix) {
+                                  LossContext context, Mix mix, NDArray into) {
+        if (kernels != null && !s.getDevice().isGpu()) {
+            return fusedChunkGradient(s, teacher, labels, from, to, context, mix, into);
+        }
         NDArray labelRows = s.getManager().create(Arrays.copyOfRange(labels, from, to));
         NDArray logQ = s.logSoftmax(1);
         mix.lmSum -= LossMath.total(LossMath.pick(logQ, labelRows));
@@ -151,11 +239,7 @@ public final class ChunkedLoss {
                 : logQ.exp().sub(LossMath.oneHot(labelRows, s)).mul(LossMath.like(s, lmWeight * mix.scale));
         if (mix.distil) {
             long vocab = s.getShape().get(1);
-            NDArray z = teacher.rows(from, to);
-            if (z.getShape().get(0) != to - from || z.getShape().get(1) < vocab) {
-                throw new IllegalArgumentException("teacher rows " + from + ".." + to + " came as " + z.getShape()
-                        + ", expected (" + (to - from) + ", " + vocab + ")");
-            }
+            NDArray z = teacherRows(teacher, from, to, vocab);
             ChunkGradient d = loss.forwardBackward(new LossChunk(s, cut(z, z.getShape().get(1) == vocab ? -1 : vocab),
                     labelRows), context);
             mix.distilSum += d.lossSum();
@@ -166,6 +250,41 @@ public final class ChunkedLoss {
             grad = grad == null ? dg : grad.add(dg);
         }
         return grad;
+    }
+
+    private static NDArray teacherRows(TeacherLogits teacher, int from, int to, long vocab) {
+        NDArray z = teacher.rows(from, to);
+        if (z.getShape().dimension() != 2 || z.getShape().get(0) != to - from || z.getShape().get(1) < vocab) {
+            throw new IllegalArgumentException("teacher rows " + from + ".." + to + " came as " + z.getShape()
+                    + ", expected (" + (to - from) + ", " + vocab + ")");
+        }
+        return z;
+    }
+
+    /** The fused kernel over one chunk: s is fp32 on the CPU; the gradient goes to {@code into} or a new array. */
+    private NDArray fusedChunkGradient(NDArray s, TeacherLogits teacher, long[] labels, int from, int to,
+                                       LossContext context, Mix mix, NDArray into) {
+        long vocab = s.getShape().get(1);
+        NDArray g = into != null ? into : s.getManager().create(new Shape(to - from, vocab), DataType.FLOAT32);
+        FloatRows target = null;
+        SparseTargetRows sparse = null;
+        if (mix.distil) {
+            sparse = teacher.sparseRows(from, to);
+            if (sparse == null) {
+                target = memory.floatRows(teacherRows(teacher, from, to, vocab));
+            }
+        }
+        double lmWeight = mix.distil ? 1 - mix.ratio : 1;
+        FusedKernels.Sums sums = kernels.run(loss, context, mix.distil, memory.floatRows(s), target, sparse, labels, from,
+                memory.floatRows(g), (float) (lmWeight * mix.scale), mix.distil ? (float) (mix.ratio * mix.scale) : 0f);
+        mix.lmSum += sums.lm();
+        if (mix.distil) {
+            mix.distilSum += sums.distil();
+            for (int i = 0; i < mix.parameterGrads.length; i++) {
+                mix.parameterGrads[i] += sums.parameterGrads()[i] * mix.ratio * mix.scale;
+            }
+        }
+        return g;
     }
 
     /** The first {@code vocab} columns, or x itself for -1. */
@@ -179,21 +298,29 @@ public final class ChunkedLoss {
         return dtype == DType.F32 ? detached : ops.cast(detached, DType.F32);
     }
 
-    private NDArray logitsPath(NDArray logits, TeacherLogits teacher, long[] labels, int vocab,
-                               LossContext context, Mix mix) {
+    /** The autograd root (the logits cut to V) and its gradient {@code d total / d root}. */
+    private NDArray[] logitsPath(NDArray logits, TeacherLogits teacher, long[] labels, int vocab,
+                                 LossContext context, Mix mix) {
         int n = Math.toIntExact(logits.getShape().get(0));
         DType dtype = ops.dtypeOf(logits);
         NDArray cutLogits = cut(logits, logits.getShape().get(1) == vocab ? -1 : vocab);
-        // the one full gradient: filled in place where DJL can hold the dtype, else chunks joined once
+        // the one full gradient: filled in place where DJL can hold the dtype, else chunks joined once;
+        // the fused kernel writes an fp32 one directly, so it need not be zeroed first
         DataType djlType = dtype.djl().orElse(null);
-        NDArray full = djlType == null ? null : logits.getManager().zeros(new Shape(n, vocab), djlType);
+        boolean writeInPlace = kernels != null && dtype == DType.F32 && !logits.getDevice().isGpu();
+        NDArray full = djlType == null ? null : writeInPlace ? logits.getManager().create(new Shape(n, vocab), DataType.FLOAT32)
+                : logits.getManager().zeros(new Shape(n, vocab), djlType);
         NDList parts = new NDList();
         for (int from = 0; from < n; from += chunkSize) {
             int to = Math.min(n, from + chunkSize);
             try (NDScope chunkScope = new NDScope()) {
                 chunkScope.suppressNotUsedWarning();
                 NDArray s = fp32Detached(cutLogits.get(new NDIndex("{}:{}", from, to)), dtype);
-                NDArray g = chunkGradient(s, teacher, labels, from, to, context, mix);
+                NDArray rows = writeInPlace ? full.get(new NDIndex("{}:{}", from, to)) : null;
+                NDArray g = chunkGradient(s, teacher, labels, from, to, context, mix, rows);
+                if (writeInPlace) {
+                    continue; // written through the view
+                }
                 if (full != null) {
                     full.set(new NDIndex("{}:{}", from, to), dtype == DType.F32 ? g : g.toType(djlType, false));
                 } else {
@@ -213,10 +340,10 @@ public final class ChunkedLoss {
                 }
             }
         }
-        if (dtype == DType.F32 && cutLogits == logits) {
-            return logits.reshape(-1).dot(gradient.reshape(-1)); // no [N, V] product
-        }
-        return toF32(cutLogits.mul(gradient).sum(), dtype);
+        // a view even when nothing is cut: a leaf's AccumulateGrad then takes our gradient's memory
+        // as it is (a fresh view has one owner) instead of cloning it
+        NDArray root = cutLogits == logits ? logits.reshape(n, vocab) : cutLogits;
+        return new NDArray[]{root, gradient};
     }
 
     private NDArray hiddenPath(StudentRows.Hidden h, TeacherLogits teacher, long[] labels, int vocab,
@@ -237,7 +364,7 @@ public final class ChunkedLoss {
                 chunkScope.suppressNotUsedWarning();
                 NDArray h32 = fp32Detached(hidden.get(new NDIndex("{}:{}", from, to)), hiddenType);
                 NDArray s = h32.matMul(w32.transpose()); // [c, V], this chunk's logits
-                NDArray g = chunkGradient(s, teacher, labels, from, to, context, mix);
+                NDArray g = chunkGradient(s, teacher, labels, from, to, context, mix, null);
                 dHidden.set(new NDIndex("{}:{}", from, to), g.matMul(w32));
                 dWeight.addi(g.transpose().matMul(h32));
             }

@@ -15,7 +15,7 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * <p>Per row, with s the student's logits and z the teacher's (logits or log-probabilities, {@code -inf}
  * outside a truncated support):
  * <pre>
- * p_t  = softmax((1 - t) * stopgrad(s) + t * z)
+ * p_t  = softmax((1 - t) * stopgrad(s) + t * z)    (softmax(s) at t = 0, softmax(z) at t = 1)
  * L    = -sum_v p_t(v) * log_softmax(s)(v)          (0 where s(v) is infinite)
  * dL/ds = softmax(s) - p_t                          (p_t is a constant)
  * </pre>
@@ -81,7 +81,10 @@ public final class Taid implements DistillationLoss {
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
         NDArray s = chunk.student();
-        NDArray pt = s.mul(LossMath.like(chunk.student(), 1 - t)).add(chunk.teacher().mul(LossMath.like(s, t))).softmax(1);
+        // at t = 0 and t = 1 one side drops out entirely, so 0 * (-inf) of a truncated teacher never happens
+        NDArray target = t == 0 ? s : t == 1 ? chunk.teacher()
+                : s.mul(LossMath.like(s, 1 - t)).add(chunk.teacher().mul(LossMath.like(s, t)));
+        NDArray pt = target.softmax(1);
         NDArray finite = s.isInfinite().logicalNot();
         double loss = -total(keep(finite, pt.mul(s.logSoftmax(1))));
         NDArray grad = keep(finite, s.softmax(1).sub(pt));

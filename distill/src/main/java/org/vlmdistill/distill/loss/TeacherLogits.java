@@ -14,4 +14,13 @@ public interface TeacherLogits {
      * The caller closes the array (or its scope) when the chunk is done.
      */
     NDArray rows(int from, int to);
+
+    /**
+     * The same rows as the sparse target they are, when the source keeps one (the top-k cache), so
+     * that a fused kernel reads the k kept entries instead of a dense {@code -inf} row; null when the
+     * rows are dense (the online teacher).
+     */
+    default SparseTargetRows sparseRows(int from, int to) {
+        return null;
+    }
 }

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.distill.align.AlignedRows;
 import org.vlmdistill.distill.data.StepBatch;
+import org.vlmdistill.distill.loss.SparseTargetRows;
 import org.vlmdistill.distill.loss.TeacherLogits;
 
 import java.io.IOException;
@@ -91,7 +92,9 @@ public final class CachedTeacher implements TeacherSource {
             sampleOf[r] = sample;
             positionOf[r] = p;
         }
-        return (from, to) -> {
+        return new TeacherLogits() {
+            @Override
+            public NDArray rows(int from, int to) {
             if (from < 0 || to > n || from > to) {
                 throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + n);
             }
@@ -111,6 +114,30 @@ public final class CachedTeacher implements TeacherSource {
                 floats.put(row);
             }
             return manager.create(bytes, new Shape(m, vocab), DataType.FLOAT32);
+            }
+
+            /** The kept entries as they are: the fused kernels read k values a row, not V. */
+            @Override
+            public SparseTargetRows sparseRows(int from, int to) {
+                if (from < 0 || to > n || from > to) {
+                    throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + n);
+                }
+                int[] offsets = new int[to - from + 1];
+                for (int r = from; r < to; r++) {
+                    offsets[r - from + 1] = offsets[r - from] + sampleOf[r].count(positionOf[r]);
+                }
+                int[] ids = new int[offsets[to - from]];
+                float[] logProbs = new float[ids.length];
+                for (int r = from; r < to; r++) {
+                    CachedSample s = sampleOf[r];
+                    int p = positionOf[r];
+                    for (int i = 0; i < s.count(p); i++) {
+                        ids[offsets[r - from] + i] = s.id(p, i);
+                        logProbs[offsets[r - from] + i] = s.logProb(p, i);
+                    }
+                }
+                return new SparseTargetRows(offsets, ids, logProbs);
+            }
         };
     }
 

@@ -274,13 +274,12 @@ public final class Trainer implements AutoCloseable {
             // the teacher runs before the collector opens, so nothing of it is recorded
             TeacherLogits teacher = wantsTeacher
                     ? setup.teacher().orElseThrow().forStep(batch, rows, setup.vocab(), manager) : null;
-            try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            try (GradientCollector _ = Engine.getEngine("PyTorch").newGradientCollector()) { // grad mode on
                 NDArray rowsHidden = BatchForward.lastHiddenAt(student, batch.student(), rows.studentIndex(), manager);
                 LossResult result = loss.compute(new StudentRows.Hidden(rowsHidden,
                         student.textDecoder().lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
-                if (result.surrogate() != null && Double.isFinite(result.total())) {
-                    gc.backward(scale == 1.0 ? result.surrogate()
-                            : result.surrogate().mul(Scalars.like(result.surrogate(), scale)));
+                if (result.backward() != null && Double.isFinite(result.total())) {
+                    result.backward().run(scale);
                 }
                 return new MicroResult(result);
             }

@@ -24,7 +24,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The chunked loss against the naive one on fresh random inputs: the total and the gradients that
- * back-propagating the surrogate leaves in the logits, or in the hidden states and lm_head weight,
+ * back-propagation leaves in the logits, or in the hidden states and lm_head weight,
  * for chunk sizes 1, 3, N and more than N, and distillation ratios 0, 0.5 and 1.
  */
 class ChunkedLossTest {
@@ -87,7 +87,7 @@ class ChunkedLossTest {
                 }
                 StudentRows rows = hidden ? new StudentRows.Hidden(in[0], in[1]) : new StudentRows.Logits(in[2]);
                 r = chunked.compute(rows, (from, to) -> teacher.get(new NDIndex("{}:{}", from, to)), labels, v, context);
-                gc.backward(r.surrogate());
+                r.backward().run(1.0);
                 gLogits = hidden ? null : in[2].getGradient().toFloatArray();
                 gHidden = hidden ? in[0].getGradient().toFloatArray() : null;
                 gWeight = hidden ? in[1].getGradient().toFloatArray() : null;
@@ -125,11 +125,11 @@ class ChunkedLossTest {
     }
 
     @Test
-    void noRowsGiveNoSurrogateAndSftHasNoDistillationValue() {
+    void noRowsGiveNoBackwardAndSftHasNoDistillationValue() {
         ChunkedLoss c = new ChunkedLoss(new Taid(), new Schedule.Constant(1), 4);
         LossResult r = c.compute(new StudentRows.Logits(manager.zeros(new Shape(0, 5))), (a, b) -> null, new long[0], 5,
                 new LossContext(0, 1));
-        assertNull(r.surrogate());
+        assertNull(r.backward());
         assertEquals(0, r.rows());
         NDArray logits = manager.randomNormal(new Shape(3, 5));
         LossResult sft = new ChunkedLoss(new Sft(), new Schedule.Constant(0.7), 2)
@@ -158,8 +158,8 @@ class ChunkedLossTest {
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray x = rounded.duplicate();
             x.setRequiresGradient(true);
-            gc.backward(loss.compute(new StudentRows.Logits(x), (a, b) -> teacher.get(new NDIndex("{}:{}", a, b)),
-                    labels, v, context).surrogate());
+            loss.compute(new StudentRows.Logits(x), (a, b) -> teacher.get(new NDIndex("{}:{}", a, b)),
+                    labels, v, context).backward().run(1.0);
             expected = x.getGradient().toFloatArray();
         }
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
@@ -167,7 +167,7 @@ class ChunkedLossTest {
             x.setRequiresGradient(true);
             LossResult r = loss.compute(new StudentRows.Logits(x), (a, b) -> teacher.get(new NDIndex("{}:{}", a, b)),
                     labels, v, context);
-            gc.backward(r.surrogate());
+            r.backward().run(1.0);
             assertEquals(DType.BF16, ops.dtypeOf(x.getGradient()));
             float[] got = ops.cast(x.getGradient(), DType.F32).toFloatArray();
             for (int i = 0; i < got.length; i++) {

@@ -49,6 +49,13 @@ public final class LibTorchDispatcher {
     private final MethodHandle newTensorHandle;
     private final MethodHandle deleteTensorObject;
     private final MethodHandle getDtype;
+    private final MethodHandle getDataPtr;
+    private final MethodHandle getDim;
+    private final MethodHandle getSize;
+    private final MethodHandle getStride;
+    private final MethodHandle getDeviceType;
+    private final int float32Code;
+    private final int cpuDeviceType;
     private final MethodHandle cxxNew;
     private final MethodHandle cxxDelete;
     private final String libtorchVersion;
@@ -65,7 +72,19 @@ public final class LibTorchDispatcher {
                 FunctionDescriptor.of(JAVA_INT, ADDRESS));
         this.getDtype = linker.downcallHandle(find(lookup, "aoti_torch_get_dtype"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        this.getDataPtr = linker.downcallHandle(find(lookup, "aoti_torch_get_data_ptr"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        this.getDim = linker.downcallHandle(find(lookup, "aoti_torch_get_dim"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+        this.getSize = linker.downcallHandle(find(lookup, "aoti_torch_get_size"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+        this.getStride = linker.downcallHandle(find(lookup, "aoti_torch_get_stride"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+        this.getDeviceType = linker.downcallHandle(find(lookup, "aoti_torch_get_device_type"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         this.libtorchVersion = libtorchVersion;
+        this.float32Code = constant("aoti_torch_dtype_float32");
+        this.cpuDeviceType = constant("aoti_torch_device_type_cpu");
         SymbolLookup cxx = SymbolLookup.libraryLookup("libstdc++.so.6", Arena.global()).or(lookup);
         this.cxxNew = linker.downcallHandle(find(cxx, "_Znwm"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
         this.cxxDelete = linker.downcallHandle(find(cxx, "_ZdlPv"), FunctionDescriptor.ofVoid(ADDRESS));
@@ -86,7 +105,8 @@ public final class LibTorchDispatcher {
             lookup = SymbolLookup.libraryLookup(lib, Arena.global());
         }
         for (String symbol : List.of("aoti_torch_call_dispatcher", "aoti_torch_new_tensor_handle",
-                "aoti_torch_delete_tensor_object", "aoti_torch_get_dtype")) {
+                "aoti_torch_delete_tensor_object", "aoti_torch_get_dtype", "aoti_torch_get_data_ptr",
+                "aoti_torch_get_dim", "aoti_torch_get_size", "aoti_torch_get_stride", "aoti_torch_get_device_type")) {
             if (lookup.find(symbol).isEmpty()) {
                 return Optional.empty();
             }
@@ -116,15 +136,7 @@ public final class LibTorchDispatcher {
      * to check the project's dtype table against the library at hand.
      */
     public int atenDtypeCode(String name) {
-        String symbol = "aoti_torch_dtype_" + name;
-        MemorySegment fn = lookup.find(symbol).orElseThrow(() -> new TorchOpException(symbol, "not exported"));
-        try {
-            return (int) Linker.nativeLinker().downcallHandle(fn, FunctionDescriptor.of(JAVA_INT)).invokeExact();
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new TorchOpException(symbol, t.toString());
-        }
+        return constant("aoti_torch_dtype_" + name);
     }
 
     /** The real dtype code ({@code c10::ScalarType}) of a tensor, also for those DJL calls UNKNOWN. */
@@ -140,6 +152,77 @@ public final class LibTorchDispatcher {
             throw e;
         } catch (Throwable t) {
             throw new TorchOpException("aoti_torch_get_dtype", t.toString());
+        }
+    }
+
+    /**
+     * The memory of a 2-d fp32 CPU tensor whose rows are each contiguous (a row slice, or a column
+     * prefix of a contiguous matrix, qualifies), read and written in place with no copy. The segment
+     * is valid only while {@code array} is open, and spans {@code (rows - 1) * rowStride + cols}
+     * floats from the tensor's first element.
+     *
+     * @throws IllegalArgumentException naming what disqualifies the tensor (dtype, device, rank, strides)
+     */
+    public FloatRows floatRows(NDArray array) {
+        MemorySegment handle = handleOf(array);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment intOut = arena.allocate(JAVA_INT);
+            MemorySegment longOut = arena.allocate(JAVA_LONG);
+            check((int) getDtype.invokeExact(handle, intOut), "aoti_torch_get_dtype");
+            int dtype = intOut.get(JAVA_INT, 0);
+            if (dtype != float32Code) {
+                throw new IllegalArgumentException("need an fp32 tensor, got dtype code " + dtype + " (" + array.getShape() + ")");
+            }
+            check((int) getDeviceType.invokeExact(handle, intOut), "aoti_torch_get_device_type");
+            if (intOut.get(JAVA_INT, 0) != cpuDeviceType) {
+                throw new IllegalArgumentException("need a CPU tensor, got " + array.getDevice());
+            }
+            check((int) getDim.invokeExact(handle, longOut), "aoti_torch_get_dim");
+            long dim = longOut.get(JAVA_LONG, 0);
+            if (dim != 2) {
+                throw new IllegalArgumentException("need a 2-d tensor, got " + dim + "-d " + array.getShape());
+            }
+            long[] sizes = new long[2];
+            long[] strides = new long[2];
+            for (int d = 0; d < 2; d++) {
+                check((int) getSize.invokeExact(handle, (long) d, longOut), "aoti_torch_get_size");
+                sizes[d] = longOut.get(JAVA_LONG, 0);
+                check((int) getStride.invokeExact(handle, (long) d, longOut), "aoti_torch_get_stride");
+                strides[d] = longOut.get(JAVA_LONG, 0);
+            }
+            boolean rowsContiguous = (sizes[1] <= 1 || strides[1] == 1) && (sizes[0] <= 1 || strides[0] >= sizes[1]);
+            if (!rowsContiguous) {
+                throw new IllegalArgumentException("need contiguous rows, got sizes " + sizes[0] + "x" + sizes[1]
+                        + " strides " + strides[0] + "," + strides[1]);
+            }
+            long rowStride = sizes[0] <= 1 ? sizes[1] : strides[0];
+            MemorySegment ptrOut = arena.allocate(ADDRESS);
+            check((int) getDataPtr.invokeExact(handle, ptrOut), "aoti_torch_get_data_ptr");
+            long floats = sizes[0] == 0 || sizes[1] == 0 ? 0 : (sizes[0] - 1) * rowStride + sizes[1];
+            MemorySegment data = ptrOut.get(ADDRESS, 0).reinterpret(floats * Float.BYTES);
+            return new FloatRows(data, Math.toIntExact(sizes[0]), Math.toIntExact(sizes[1]), rowStride);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new TorchOpException("floatRows", t.toString());
+        }
+    }
+
+    /** An {@code int32_t f(void)} constant of the C ABI (a dtype or device-type code). */
+    private int constant(String symbol) {
+        MemorySegment fn = lookup.find(symbol).orElseThrow(() -> new TorchOpException(symbol, "not exported"));
+        try {
+            return (int) Linker.nativeLinker().downcallHandle(fn, FunctionDescriptor.of(JAVA_INT)).invokeExact();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new TorchOpException(symbol, t.toString());
+        }
+    }
+
+    private static void check(int rc, String function) {
+        if (rc != 0) {
+            throw new TorchOpException(function, "failed with code " + rc);
         }
     }
 

@@ -1,0 +1,46 @@
+package org.vlmdistill.distill.loss.fused;
+
+import jdk.incubator.vector.FloatVector;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.vlmdistill.distill.loss.fused.VectorMath.F;
+import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
+import static org.vlmdistill.distill.loss.fused.VectorMath.get;
+import static org.vlmdistill.distill.loss.fused.VectorMath.load;
+import static org.vlmdistill.distill.loss.fused.VectorMath.set;
+import static org.vlmdistill.distill.loss.fused.VectorMath.store;
+
+/**
+ * The LM loss alone (SFT, or any loss at a distillation ratio of 0): {@code lm = lse(s) - s_y},
+ * {@code g = wLm (softmax(s) - onehot(y))}. Two reads of the student row, one exp an element each.
+ */
+final class CrossEntropyKernel implements RowKernel {
+
+    @Override
+    public boolean readsTarget() {
+        return false;
+    }
+
+    @Override
+    public void row(MemorySegment s, long sb, MemorySegment z, long zb, int n, int y,
+                    MemorySegment g, long gb, float wLm, float wD, double[] out, Workspace ws) {
+        double lse = Streams.logSumExp(s, sb, n, 1f);
+        int bound = VectorMath.bound(n);
+        block(s, sb, g, gb, bound, (float) lse, wLm);
+        for (int i = bound; i < n; i++) {
+            set(g, gb, i, (float) Math.exp(get(s, sb, i) - (float) lse) * wLm);
+        }
+        set(g, gb, y, get(g, gb, y) - wLm);
+        out[0] = lse - get(s, sb, y);
+        out[1] = 0;
+    }
+
+    private static void block(MemorySegment s, long sb, MemorySegment g, long gb, int bound, float lse, float wLm) {
+        FloatVector shift = FloatVector.broadcast(F, lse);
+        for (int i = 0; i < bound; i += LANES) {
+            store(exp(load(s, sb, i).sub(shift)).mul(wLm), g, gb, i);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+package org.vlmdistill.distill.loss.fused;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+
+import static org.vlmdistill.distill.loss.fused.VectorMath.F;
+import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
+import static org.vlmdistill.distill.loss.fused.VectorMath.get;
+import static org.vlmdistill.distill.loss.fused.VectorMath.load;
+import static org.vlmdistill.distill.loss.fused.VectorMath.set;
+import static org.vlmdistill.distill.loss.fused.VectorMath.store;
+
+/**
+ * Forward KL at temperature T ({@link org.vlmdistill.distill.loss.ForwardKl}): with
+ * {@code q_T = softmax(s / T)}, {@code p_T = softmax(z / T)},
+ * <pre>
+ * D     = T^2 sum_v p_T (log p_T - log q_T)     (terms where p_T = 0 count 0)
+ * dD/ds = T (q_T - p_T)
+ * </pre>
+ * Pass 1 reads s and z for {@code lse(s / T)} and {@code lse(z / T)} (and, at T != 1, once more for
+ * {@code lse(s)}, which the LM term needs); pass 2 writes g.
+ */
+final class ForwardKlKernel implements RowKernel {
+    private final float temperature;
+
+    ForwardKlKernel(double temperature) {
+        this.temperature = (float) temperature;
+    }
+
+    @Override
+    public void row(MemorySegment s, long sb, MemorySegment z, long zb, int n, int y,
+                    MemorySegment g, long gb, float wLm, float wD, double[] out, Workspace ws) {
+        float inv = 1f / temperature;
+        boolean unit = temperature == 1f;
+        double[] lse = ws.stats;
+        Streams.logSumExp2(s, sb, z, zb, n, inv, 0f, 0f, inv, lse);
+        double lseS = unit ? lse[0] : Streams.logSumExp(s, sb, n, 1f);
+        float lseX = (float) lse[0];
+        float lseA = (float) lse[1];
+        float wDT = wD * temperature;
+        int bound = VectorMath.bound(n);
+        double kl = 0;
+        for (int b = 0; b < bound; b += Streams.BLOCK) {
+            kl += block(s, sb, z, zb, g, gb, b, Math.min(bound, b + Streams.BLOCK), inv, lseX, lseA, (float) lseS, wLm, wDT);
+        }
+        for (int i = bound; i < n; i++) {
+            float sv = get(s, sb, i);
+            float logQ = sv * inv - lseX;
+            float logP = get(z, zb, i) * inv - lseA;
+            float q = (float) Math.exp(logQ);
+            float p = (float) Math.exp(logP);
+            kl += p == 0 ? 0 : p * (logP - logQ);
+            float q1 = unit ? q : (float) Math.exp(sv - (float) lseS);
+            set(g, gb, i, q1 * wLm + (q - p) * wDT);
+        }
+        set(g, gb, y, get(g, gb, y) - wLm);
+        out[0] = lseS - get(s, sb, y);
+        out[1] = (double) temperature * temperature * kl;
+    }
+
+    /** Pass 2 over full vectors {@code [b, e)}: writes g, returns {@code sum p_T (log p_T - log q_T)}. */
+    private static float block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
+                               float inv, float lseX, float lseA, float lseS, float wLm, float wDT) {
+        boolean unit = inv == 1f;
+        FloatVector shiftX = FloatVector.broadcast(F, lseX);
+        FloatVector shiftA = FloatVector.broadcast(F, lseA);
+        FloatVector shiftS = FloatVector.broadcast(F, lseS);
+        FloatVector acc = FloatVector.zero(F);
+        for (int i = b; i < e; i += LANES) {
+            FloatVector sv = load(s, sb, i);
+            FloatVector logQ = sv.mul(inv).sub(shiftX);
+            FloatVector logP = load(z, zb, i).mul(inv).sub(shiftA);
+            FloatVector q = exp(logQ);
+            FloatVector p = exp(logP);
+            VectorMask<Float> zero = p.compare(VectorOperators.EQ, 0f);
+            acc = acc.add(p.mul(logP.sub(logQ)).blend(0f, zero));
+            FloatVector q1 = unit ? q : exp(sv.sub(shiftS));
+            store(q1.mul(wLm).add(q.sub(p).mul(wDT)), g, gb, i);
+        }
+        return acc.reduceLanes(VectorOperators.ADD);
+    }
+}
