@@ -63,7 +63,7 @@ final class ForwardKlKernel implements RowKernel {
     }
 
     /** Pass 2 over full vectors {@code [b, e)}: writes g, returns {@code sum p_T (log p_T - log q_T)}. */
-    private static float block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
+    private static double block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
                                float inv, float lseX, float lseA, float lseS, float wLm, float wDT) {
         boolean unit = inv == 1f;
         FloatVector shiftX = FloatVector.broadcast(F, lseX);
@@ -81,6 +81,6 @@ final class ForwardKlKernel implements RowKernel {
             FloatVector q1 = unit ? q : exp(sv.sub(shiftS));
             store(q1.mul(wLm).add(q.sub(p).mul(wDT)), g, gb, i);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 }

@@ -129,7 +129,7 @@ final class Streams {
             FloatVector sv = load(s, sBase, i);
             acc = acc.add(exp(combine(sv, readZ ? load(z, zBase, i) : sv, cs, cz).sub(shift)));
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 
     /** The log-sum-exp of {@code scale * x} over elements {@code [0, n)} of one row. */

@@ -60,7 +60,7 @@ final class TaidKernel implements RowKernel {
     }
 
     /** Pass 2 over full vectors {@code [b, e)}: writes g, returns {@code sum p_t log q}. */
-    private float block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
+    private double block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
                         float lseS, float lseA, float wLm, float wD) {
         boolean readZ = cz != 0;
         FloatVector shiftS = FloatVector.broadcast(F, lseS);
@@ -76,6 +76,6 @@ final class TaidKernel implements RowKernel {
             acc = acc.add(p.mul(logQ).blend(0f, infinite));
             store(q.mul(wLm).add(q.sub(p).mul(wD).blend(0f, infinite)), g, gb, i);
         }
-        return acc.reduceLanes(VectorOperators.ADD);
+        return VectorMath.sum(acc);
     }
 }

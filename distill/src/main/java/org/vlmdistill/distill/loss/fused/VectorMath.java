@@ -93,6 +93,19 @@ final class VectorMath {
         v.intoMemorySegment(m, base + (long) i * Float.BYTES, ORDER);
     }
 
+    /**
+     * The lanes' sum, in lane order, in double: the same bits whether the vector code runs compiled or
+     * not ({@code reduceLanes} adds in a different order in each, and a resumed run must repeat the
+     * uninterrupted one bit for bit).
+     */
+    static double sum(FloatVector v) {
+        double s = 0;
+        for (float x : v.toArray()) {
+            s += x;
+        }
+        return s;
+    }
+
     static float get(MemorySegment m, long base, int i) {
         return m.get(java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, base + (long) i * Float.BYTES);
     }
