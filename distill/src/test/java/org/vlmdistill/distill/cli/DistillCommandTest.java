@@ -12,8 +12,10 @@ import org.vlmdistill.distill.train.MetricsLog;
 import org.vlmdistill.distill.data.TinyPair;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -126,9 +128,14 @@ class DistillCommandTest {
         String javaBin = ProcessHandle.current().info().command().orElse("java");
         int killedMidRun = 0;
         for (int attempt = 0; attempt < 4; attempt++) {
-            Process p = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "--add-modules", "jdk.incubator.vector", "-XX:CompileCommand=quiet", "-XX:CompileCommand=inline,org.vlmdistill.distill.loss.fused.VectorMath::*", "-Dai.djl.offline=true", "-Xmx1g",
-                    "-cp", System.getProperty("java.class.path"), Vlmd.class.getName(), "distill", "--config",
-                    file.toString(), "--resume", "--progress", "none")
+            // the child JVM gets this one's flags (the pom's vlmd.jvm.flags: native access, the Vector API,
+            // the kernels' inlining), so the run and its resumption compute exactly as the test JVM does
+            List<String> command = new ArrayList<>(List.of(javaBin));
+            command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                    .filter(flag -> !flag.startsWith("-Xmx") && !flag.startsWith("-javaagent")).toList());
+            command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), Vlmd.class.getName(),
+                    "distill", "--config", file.toString(), "--resume", "--progress", "none"));
+            Process p = new ProcessBuilder(command)
                     .redirectErrorStream(true).redirectOutput(tmp.resolve("killed-" + attempt + ".log").toFile()).start();
             // kill once the run has logged a random step past where it resumed, a random moment later:
             // mid-step, mid-checkpoint or mid-metrics line, wherever it falls

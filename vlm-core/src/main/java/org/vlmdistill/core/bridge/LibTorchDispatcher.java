@@ -143,10 +143,7 @@ public final class LibTorchDispatcher {
     public int dtypeCode(NDArray array) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(JAVA_INT);
-            int rc = (int) getDtype.invokeExact(handleOf(array), out);
-            if (rc != 0) {
-                throw new TorchOpException("aoti_torch_get_dtype", "failed with code " + rc);
-            }
+            check((int) getDtype.invokeExact(handleOf(array), out), "aoti_torch_get_dtype");
             return out.get(JAVA_INT, 0);
         } catch (RuntimeException | Error e) {
             throw e;

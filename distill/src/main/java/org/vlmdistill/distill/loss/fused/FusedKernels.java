@@ -152,7 +152,13 @@ public final class FusedKernels {
 
     /** Row r of the sparse target as a dense row of n floats: {@code -inf} but at the kept ids. */
     private static void densify(SparseTargetRows sparse, int r, MemorySegment row, int n) {
-        for (int i = 0; i < n; i++) {
+        jdk.incubator.vector.FloatVector minusInf = jdk.incubator.vector.FloatVector.broadcast(VectorMath.F,
+                Float.NEGATIVE_INFINITY);
+        int bound = VectorMath.bound(n);
+        for (int i = 0; i < bound; i += VectorMath.LANES) {
+            VectorMath.store(minusInf, row, 0, i);
+        }
+        for (int i = bound; i < n; i++) {
             VectorMath.set(row, 0, i, Float.NEGATIVE_INFINITY);
         }
         for (int k = sparse.offsets()[r]; k < sparse.offsets()[r + 1]; k++) {
