@@ -32,11 +32,28 @@ import java.util.Random;
  * projected chunk by chunk, teacher rows made chunk by chunk, so no {@code [N, V]} array exists;</li>
  * <li>{@code naive}: autograd through {@link NaiveLoss} on the whole logits.</li>
  * </ul>
+ * Memory: VmHWM is reset (Linux {@code clear_refs}) after each run's inputs exist, so each run gives
+ * the loss's own peak above the RSS it started from (inputs included there), besides the process's
+ * peak.
  */
 public record LossBench(String loss, int tokens, int vocab, int chunk, String variant, int reps, int hidden) {
     public static final List<String> VARIANTS = List.of("fused", "composed", "hidden", "hidden-composed", "naive");
 
-    public record Result(Timing timing, long peakRssBytes, long rssBeforeBytes) {
+    /**
+     * @param peakRssBytes the process's highest VmHWM right after a run (baseline, inputs and the loss's own)
+     * @param aboveInputsBytes per run, the peak during the loss minus the RSS just before it
+     * @param rssBeforeBytes RSS with the engine loaded, before any input
+     * @param peakReset whether VmHWM could be reset; if not, the peaks include the inputs' creation
+     */
+    public record Result(Timing timing, long peakRssBytes, double[] aboveInputsBytes, long rssBeforeBytes, boolean peakReset) {
+        /** The median over runs of the loss's own peak above its inputs. */
+        public double medianAboveInputsBytes() {
+            return org.vlmdistill.core.bench.Median.of(aboveInputsBytes);
+        }
+    }
+
+    /** One run: seconds, RSS just before the timed body, VmHWM right after it. */
+    private record Run(double seconds, long rssBefore, long peak) {
     }
 
     public Result run(PrintStream out) throws Exception {
@@ -44,28 +61,43 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
             throw new IllegalArgumentException("variant must be one of " + VARIANTS + ", was " + variant);
         }
         double[] seconds = new double[reps];
+        double[] above = new double[reps];
+        long peak = 0;
         Random random = new Random(1);
         LossContext context = new LossContext(0, 1);
+        double gib = 1L << 30;
         try (NDManager root = NDManager.newBaseManager()) {
             root.randomNormal(new Shape(4, 4)).close(); // the engine loaded before the baseline
-            boolean reset = resetPeak();
             long before = status("VmRSS");
+            boolean reset = true;
             for (int i = 0; i < reps; i++) {
                 try (NDManager m = root.newSubManager()) {
                     long[] labels = random.longs(tokens, 0, vocab).toArray();
-                    seconds[i] = once(m, labels, context);
-                    out.printf("  run %d: %.3f s, RSS high-water %.2f GiB%n", i + 1, seconds[i],
-                            status("VmHWM") / (double) (1L << 30));
+                    Run run = once(m, labels, context);
+                    reset &= run.peak() >= 0;
+                    seconds[i] = run.seconds();
+                    above[i] = run.peak() - run.rssBefore();
+                    peak = Math.max(peak, run.peak());
+                    out.printf("  run %d: %.3f s, RSS %.2f GiB before the loss, %.2f GiB above it at the peak%n", i + 1,
+                            seconds[i], run.rssBefore() / gib, above[i] / gib);
                 }
             }
             if (!reset) {
-                out.println("  (could not reset VmHWM; the peak includes anything before the benchmark)");
+                out.println("  (could not reset VmHWM: the peaks include the inputs' creation)");
             }
-            return new Result(new Timing(variant, seconds), status("VmHWM"), before);
+            return new Result(new Timing(variant, seconds), peak, above, before, reset);
         }
     }
 
-    private double once(NDManager m, long[] labels, LossContext context) throws Exception {
+    /** Times {@code body} with VmHWM reset just before it; the peak is -1 when it could not be reset. */
+    private static Run measure(Timing.ThrowingRunnable body) throws Exception {
+        long rss = status("VmRSS");
+        boolean reset = resetPeak();
+        double seconds = Timing.seconds(body);
+        return new Run(seconds, rss, reset ? status("VmHWM") : -1);
+    }
+
+    private Run once(NDManager m, long[] labels, LossContext context) throws Exception {
         DistillationLoss distillation = LossConfig.defaults(loss).create(m);
         boolean fused = !variant.endsWith("composed");
         Shape rows = new Shape(tokens, vocab);
@@ -74,7 +106,7 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
             NDArray w = m.randomNormal(0, 0.05f, new Shape(vocab, hidden), DataType.FLOAT32);
             ChunkedLoss chunked = new ChunkedLoss(distillation, new Schedule.Constant(1.0), chunk, fused);
             requireKernel(chunked, fused);
-            return Timing.seconds(() -> {
+            return measure(() -> {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     h.setRequiresGradient(true);
                     w.setRequiresGradient(true);
@@ -89,7 +121,7 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
         NDArray teacher = m.randomNormal(0, 2, rows, DataType.FLOAT32);
         if (variant.equals("naive")) {
             NDArray labelArray = m.create(labels);
-            return Timing.seconds(() -> {
+            return measure(() -> {
                 try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     logits.setRequiresGradient(true);
                     gc.backward(NaiveLoss.total(distillation, logits, teacher, labelArray, 1.0, context));
@@ -98,7 +130,7 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
         }
         ChunkedLoss chunked = new ChunkedLoss(distillation, new Schedule.Constant(1.0), chunk, fused);
         requireKernel(chunked, fused);
-        return Timing.seconds(() -> {
+        return measure(() -> {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 logits.setRequiresGradient(true);
                 var r = chunked.compute(new StudentRows.Logits(logits),

@@ -282,10 +282,12 @@ final class BenchCommand implements Runnable {
             System.out.println("machine: " + Machine.describe());
             var r = new LossBench(loss, tokens, vocab, chunk, variant, reps, hidden).run(System.out);
             double gib = 1L << 30;
-            System.out.printf("loss %s %s, %d x %d fp32%s: %.3f s forward+backward, peak RSS %.2f GiB "
-                            + "(RSS %.2f GiB before the inputs) (medians of %d runs)%n", loss, variant, tokens, vocab,
+            System.out.printf("loss %s %s, %d x %d fp32%s: %.3f s forward+backward, peak RSS %.2f GiB, "
+                            + "the loss's own peak %.2f GiB above its inputs (RSS %.2f GiB before the inputs) "
+                            + "(medians of %d runs)%n", loss, variant, tokens, vocab,
                     variant.equals("naive") ? "" : ", chunk " + chunk + (variant.startsWith("hidden") ? ", hidden " + hidden : ""),
-                    r.timing().median(), r.peakRssBytes() / gib, r.rssBeforeBytes() / gib, reps);
+                    r.timing().median(), r.peakRssBytes() / gib, r.medianAboveInputsBytes() / gib,
+                    r.rssBeforeBytes() / gib, reps);
             return Vlmd.EXIT_OK;
         }
     }

@@ -22,7 +22,9 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * dD/ds = T (q_T - p_T)
  * </pre>
  * Pass 1 reads s and z for {@code lse(s / T)} and {@code lse(z / T)} (and, at T != 1, once more for
- * {@code lse(s)}, which the LM term needs); pass 2 writes g.
+ * {@code lse(s)}, which the LM term needs); pass 2 writes g. At T != 1 the LM term's
+ * {@code softmax(s)} is added by a loop of its own over the block (still in L1): a third exp in
+ * pass 2's loop would exceed C2's inlining budget.
  */
 final class ForwardKlKernel implements RowKernel {
     private final float temperature;
@@ -42,10 +44,16 @@ final class ForwardKlKernel implements RowKernel {
         float lseX = (float) lse[0];
         float lseA = (float) lse[1];
         float wDT = wD * temperature;
+        float wQ = unit ? wLm : 0f; // at T = 1, q_T is softmax(s): the LM term rides along
+        boolean separateLm = !unit && wLm != 0;
         int bound = VectorMath.bound(n);
         double kl = 0;
         for (int b = 0; b < bound; b += Streams.BLOCK) {
-            kl += block(s, sb, z, zb, g, gb, b, Math.min(bound, b + Streams.BLOCK), inv, lseX, lseA, (float) lseS, wLm, wDT);
+            int e = Math.min(bound, b + Streams.BLOCK);
+            kl += block(s, sb, z, zb, g, gb, b, e, inv, lseX, lseA, wQ, wDT);
+            if (separateLm) {
+                addSoftmax(s, sb, g, gb, b, e, (float) lseS, wLm);
+            }
         }
         for (int i = bound; i < n; i++) {
             float sv = get(s, sb, i);
@@ -62,25 +70,34 @@ final class ForwardKlKernel implements RowKernel {
         out[1] = (double) temperature * temperature * kl;
     }
 
-    /** Pass 2 over full vectors {@code [b, e)}: writes g, returns {@code sum p_T (log p_T - log q_T)}. */
+    /**
+     * Pass 2 over full vectors {@code [b, e)}: writes {@code g = wQ q_T + wDT (q_T - p_T)}, returns
+     * {@code sum p_T (log p_T - log q_T)}.
+     */
     private static double block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
-                               float inv, float lseX, float lseA, float lseS, float wLm, float wDT) {
-        boolean unit = inv == 1f;
-        FloatVector shiftX = FloatVector.broadcast(F, lseX);
-        FloatVector shiftA = FloatVector.broadcast(F, lseA);
-        FloatVector shiftS = FloatVector.broadcast(F, lseS);
+                               float inv, float lseX, float lseA, float wQ, float wDT) {
+        FloatVector scale = FloatVector.broadcast(F, inv);
+        FloatVector minusX = FloatVector.broadcast(F, -lseX);
+        FloatVector minusA = FloatVector.broadcast(F, -lseA);
         FloatVector acc = FloatVector.zero(F);
         for (int i = b; i < e; i += LANES) {
-            FloatVector sv = load(s, sb, i);
-            FloatVector logQ = sv.mul(inv).sub(shiftX);
-            FloatVector logP = load(z, zb, i).mul(inv).sub(shiftA);
+            FloatVector logQ = load(s, sb, i).fma(scale, minusX);
+            FloatVector logP = load(z, zb, i).fma(scale, minusA);
             FloatVector q = exp(logQ);
             FloatVector p = exp(logP);
             VectorMask<Float> zero = p.compare(VectorOperators.EQ, 0f);
             acc = acc.add(p.mul(logP.sub(logQ)).blend(0f, zero));
-            FloatVector q1 = unit ? q : exp(sv.sub(shiftS));
-            store(q1.mul(wLm).add(q.sub(p).mul(wDT)), g, gb, i);
+            store(q.mul(wQ).add(q.sub(p).mul(wDT)), g, gb, i);
         }
         return VectorMath.sum(acc);
+    }
+
+    /** {@code g += wLm softmax(s)} over full vectors {@code [b, e)}. */
+    private static void addSoftmax(MemorySegment s, long sb, MemorySegment g, long gb, int b, int e, float lseS, float wLm) {
+        FloatVector shift = FloatVector.broadcast(F, lseS);
+        FloatVector weight = FloatVector.broadcast(F, wLm);
+        for (int i = b; i < e; i += LANES) {
+            store(exp(load(s, sb, i).sub(shift)).fma(weight, load(g, gb, i)), g, gb, i);
+        }
     }
 }

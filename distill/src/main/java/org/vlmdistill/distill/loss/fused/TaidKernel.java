@@ -27,10 +27,22 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 final class TaidKernel implements RowKernel {
     private final float cs;
     private final float cz;
+    /** Pass 2 reads {@code a = c1 u + c2 w}: rows (s, z) in between, (s, s) at t = 0, (z, z) at t = 1. */
+    private final float c1;
+    private final float c2;
+    private final boolean uIsZ;
+    private final boolean wIsZ;
 
     TaidKernel(double t) {
         this.cs = t == 1 ? 0f : (float) (1 - t);
         this.cz = t == 0 ? 0f : (float) t;
+        // at the ends a = s/2 + s/2 (or z/2 + z/2), exact for normal floats and -inf, never 0 * -inf:
+        // one branch-free loop for every t (see Streams on branches in vector loops)
+        boolean end = t == 0 || t == 1;
+        this.c1 = end ? 0.5f : cs;
+        this.c2 = end ? 0.5f : cz;
+        this.uIsZ = t == 1;
+        this.wIsZ = t != 0;
     }
 
     @Override
@@ -40,16 +52,20 @@ final class TaidKernel implements RowKernel {
         Streams.logSumExp2(s, sb, z, zb, n, 1f, 0f, cs, cz, lse);
         float lseS = (float) lse[0];
         float lseA = (float) lse[1];
+        MemorySegment u = uIsZ ? z : s;
+        long ub = uIsZ ? zb : sb;
+        MemorySegment w = wIsZ ? z : s;
+        long wb = wIsZ ? zb : sb;
         int bound = VectorMath.bound(n);
         double loss = 0;
         for (int b = 0; b < bound; b += Streams.BLOCK) {
-            loss += block(s, sb, z, zb, g, gb, b, Math.min(bound, b + Streams.BLOCK), lseS, lseA, wLm, wD);
+            loss += block(s, sb, u, ub, w, wb, g, gb, b, Math.min(bound, b + Streams.BLOCK), lseS, lseA, wLm, wD);
         }
         for (int i = bound; i < n; i++) { // the last n % LANES elements, one by one
             float sv = get(s, sb, i);
             float logQ = sv - lseS;
             float q = (float) Math.exp(logQ);
-            float p = (float) Math.exp(Streams.combine(sv, cz != 0 ? get(z, zb, i) : sv, cs, cz) - lseA);
+            float p = (float) Math.exp(get(u, ub, i) * c1 + get(w, wb, i) * c2 - lseA);
             boolean infinite = sv == Float.NEGATIVE_INFINITY;
             loss += infinite ? 0 : p * logQ;
             set(g, gb, i, q * wLm + (infinite ? 0 : (q - p) * wD));
@@ -60,15 +76,14 @@ final class TaidKernel implements RowKernel {
     }
 
     /** Pass 2 over full vectors {@code [b, e)}: writes g, returns {@code sum p_t log q}. */
-    private double block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
-                        float lseS, float lseA, float wLm, float wD) {
-        boolean readZ = cz != 0;
+    private double block(MemorySegment s, long sb, MemorySegment u, long ub, MemorySegment w, long wb,
+                         MemorySegment g, long gb, int b, int e, float lseS, float lseA, float wLm, float wD) {
         FloatVector shiftS = FloatVector.broadcast(F, lseS);
         FloatVector shiftA = FloatVector.broadcast(F, lseA);
         FloatVector acc = FloatVector.zero(F);
         for (int i = b; i < e; i += LANES) {
             FloatVector sv = load(s, sb, i);
-            FloatVector a = Streams.combine(sv, readZ ? load(z, zb, i) : sv, cs, cz);
+            FloatVector a = load(u, ub, i).mul(c1).add(load(w, wb, i).mul(c2));
             FloatVector logQ = sv.sub(shiftS);
             FloatVector q = exp(logQ);
             FloatVector p = exp(a.sub(shiftA));
