@@ -2,6 +2,7 @@ package org.vlmdistill.distill.loss.fused;
 
 import org.vlmdistill.core.bridge.FloatRows;
 import org.vlmdistill.distill.loss.DistillationLoss;
+import org.vlmdistill.distill.loss.Dkd;
 import org.vlmdistill.distill.loss.ForwardKl;
 import org.vlmdistill.distill.loss.GeneralizedJsd;
 import org.vlmdistill.distill.loss.LossContext;
@@ -179,6 +180,7 @@ public final class FusedKernels {
             case Taid taid -> new TaidKernel(taid.t());
             case ForwardKl f -> new ForwardKlKernel(f.temperature());
             case GeneralizedJsd j when j.beta() == 0 -> new ForwardKlKernel(1);
+            case Dkd d -> new DkdKernel(d.alpha(), d.beta(), d.temperature());
             default -> null;
         };
     }

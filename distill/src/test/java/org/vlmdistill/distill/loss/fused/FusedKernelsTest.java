@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vlmdistill.distill.loss.ChunkedLoss;
 import org.vlmdistill.distill.loss.DistillationLoss;
+import org.vlmdistill.distill.loss.Dkd;
 import org.vlmdistill.distill.loss.ForwardKl;
 import org.vlmdistill.distill.loss.LossContext;
 import org.vlmdistill.distill.loss.LossResult;
@@ -33,14 +34,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The fused CPU kernels against the DJL-composed closed forms ({@link ChunkedLoss} with and without
  * kernels), on fresh random inputs: loss values and the gradients of logits, hidden states and
  * lm_head; truncated teachers ({@code -inf} outside a support) given dense or sparse; {@code -inf}
- * student logits; t = 0 and t = 1; one row and many; vocabularies that are not a multiple of the
- * vector width and ones that cross a block.
+ * student logits; t = 0 and t = 1; random DKD weights and temperatures; one row and many;
+ * vocabularies that are not a multiple of the vector width and ones that cross a block.
  */
 class FusedKernelsTest {
     private final long seed = System.nanoTime();
     private final Random random = new Random(seed);
     private NDManager manager;
     private double worst;
+    private String worstWhere = "";
 
     @BeforeEach
     void open() {
@@ -55,7 +57,8 @@ class FusedKernelsTest {
     @Test
     void everyLossWithAKernelHasOneHere() {
         assertTrue(FusedKernels.available(), "run with --add-modules jdk.incubator.vector");
-        for (DistillationLoss loss : List.of(new Taid(), new ForwardKl(1), new ForwardKl(2), new Sft())) {
+        for (DistillationLoss loss : List.of(new Taid(), new ForwardKl(1), new ForwardKl(2), new Dkd(1, 8, 4),
+                new Sft())) {
             assertTrue(new ChunkedLoss(loss, new Schedule.Constant(1), 4).fused(), loss.name());
         }
     }
@@ -65,8 +68,10 @@ class FusedKernelsTest {
         for (int round = 0; round < 6; round++) {
             for (DistillationLoss loss : losses()) {
                 int n = round == 0 ? 1 : 2 + random.nextInt(20);
+                // the composed DKD's gradient is NaN at V = 1 (q^ over no token: log_softmax of all -inf)
+                int least = loss instanceof Dkd ? 2 : 1;
                 int v = switch (round % 3) {
-                    case 0 -> 1 + random.nextInt(40);           // below one vector, and ragged
+                    case 0 -> least + random.nextInt(40);       // below one vector, and ragged
                     case 1 -> 17 + random.nextInt(300);
                     default -> 2048 + 1 + random.nextInt(700);  // past one block
                 };
@@ -77,7 +82,7 @@ class FusedKernelsTest {
                 compare(loss, n, v, 1 + random.nextInt(n + 2), ratio, truncated, sparse, studentInf, random.nextBoolean());
             }
         }
-        System.out.printf("fused vs composed: max relative difference %.2e, seed %d%n", worst, seed);
+        System.out.printf("fused vs composed: max relative difference %.2e (%s), seed %d%n", worst, worstWhere, seed);
     }
 
     private List<DistillationLoss> losses() {
@@ -88,13 +93,15 @@ class FusedKernelsTest {
         }
         out.add(new ForwardKl(1));
         out.add(new ForwardKl(0.5 + 3 * random.nextDouble()));
+        out.add(new Dkd(1, 0.5, 1)); // T = 1: the LM softmax from q^, no third pass
+        out.add(new Dkd(2 * random.nextDouble(), 8 * random.nextDouble(), 0.5 + 3 * random.nextDouble()));
         out.add(new Sft());
         return out;
     }
 
     private void compare(DistillationLoss loss, int n, int v, int chunk, double ratio, boolean truncated, boolean sparse,
                          boolean studentInf, boolean hidden) {
-        String where = loss.name() + (loss instanceof Taid t ? " t=" + t.t() : "") + " n=" + n + " v=" + v
+        String where = describe(loss) + " n=" + n + " v=" + v
                 + " chunk=" + chunk + " ratio=" + ratio + (truncated ? " truncated" : "") + (sparse ? " sparse" : "")
                 + (studentInf ? " -inf student" : "") + (hidden ? " hidden" : " logits") + ", seed " + seed;
         try (NDManager m = manager.newSubManager()) {
@@ -154,10 +161,11 @@ class FusedKernelsTest {
                     weight, target, labels, v, context, m);
             Run composed = run(new ChunkedLoss(loss, new Schedule.Constant(ratio), chunk, false), hidden, logits,
                     hiddenStates, weight, dense, labels, v, context, m);
-            close(fused.total, composed.total, where + " total");
+            double floor = distilFloor(loss);
+            close(fused.total, composed.total, Math.max(Math.abs(composed.total), ratio * floor), where + " total");
             close(fused.lm, composed.lm, where + " lm");
             if (!Double.isNaN(composed.distil)) {
-                close(fused.distil, composed.distil, where + " distil");
+                close(fused.distil, composed.distil, Math.max(Math.abs(composed.distil), floor), where + " distil");
             }
             for (int k = 0; k < fused.grads.size(); k++) {
                 float[] a = fused.grads.get(k);
@@ -168,13 +176,38 @@ class FusedKernelsTest {
                 }
                 for (int i = 0; i < a.length; i++) {
                     assertEquals(b[i], a[i], 2e-5 * scale + 1e-7, where + " gradient " + k + " element " + i);
-                    worst = Math.max(worst, Math.abs(a[i] - b[i]) / (scale + 1e-30));
+                    // as the tolerance: 2e-5 * scale + 1e-7 = 2e-5 * (scale + 0.005)
+                    note(Math.abs(a[i] - b[i]) / (scale + 0.005), where + " gradient " + k);
                 }
             }
         }
     }
 
+    /**
+     * The least scale D and the total are compared at (the test's 2e-5 of it is an absolute
+     * tolerance): DKD is an fp32 sum of {@code p (log p - log q)} whose log-probabilities both forms
+     * round around lse (up to ulp(8) ~ 1e-6), so D is off by up to a few 1e-6 T^2 per unit of weight
+     * however small it is. Measured against fp64 on single rows of 2 to 100 tokens: the composed DKD up
+     * to 3e-5 of D (1.5e-6 absolute at T = 1); relative comparison of a D near 0 would fail on rounding
+     * alone.
+     */
+    private static double distilFloor(DistillationLoss loss) {
+        return switch (loss) {
+            case Dkd d -> 0.25 * d.temperature() * d.temperature() * (d.alpha() + d.beta());
+            default -> 0;
+        };
+    }
+
     private record Run(double total, double lm, double distil, List<float[]> grads) {
+    }
+
+    private static String describe(DistillationLoss loss) {
+        return loss.name() + switch (loss) {
+            case Taid t -> " t=" + t.t();
+            case ForwardKl f -> " T=" + f.temperature();
+            case Dkd d -> " alpha=" + d.alpha() + " beta=" + d.beta() + " T=" + d.temperature();
+            default -> "";
+        };
     }
 
     private static Run run(ChunkedLoss loss, boolean hidden, NDArray logits, NDArray hiddenStates, NDArray weight,
@@ -194,9 +227,21 @@ class FusedKernelsTest {
     }
 
     private void close(double a, double b, String what) {
-        double d = Math.abs(a - b) / Math.max(1e-6, Math.abs(b));
-        assertTrue(d < 2e-5, what + ": fused " + a + ", composed " + b);
-        worst = Math.max(worst, d);
+        close(a, b, Math.abs(b), what);
+    }
+
+    /** {@code |a - b| < 2e-5 scale} (scale at least 1e-6). */
+    private void close(double a, double b, double scale, String what) {
+        double d = Math.abs(a - b) / Math.max(1e-6, scale);
+        assertTrue(d < 2e-5, what + ": fused " + a + ", composed " + b + " (relative to " + scale + ")");
+        note(d, what);
+    }
+
+    private void note(double d, String what) {
+        if (d > worst) {
+            worst = d;
+            worstWhere = what.replaceAll(", seed \\d+", "");
+        }
     }
 
     private float[] randomRow(int size, double sd) {
