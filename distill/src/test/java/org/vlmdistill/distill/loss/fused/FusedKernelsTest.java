@@ -10,7 +10,9 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.distill.loss.ChunkedLoss;
+import org.vlmdistill.distill.loss.Ctkd;
 import org.vlmdistill.distill.loss.DistillationLoss;
 import org.vlmdistill.distill.loss.Dkd;
 import org.vlmdistill.distill.loss.ForwardKl;
@@ -32,10 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The fused CPU kernels against the DJL-composed closed forms ({@link ChunkedLoss} with and without
- * kernels), on fresh random inputs: loss values and the gradients of logits, hidden states and
- * lm_head; truncated teachers ({@code -inf} outside a support) given dense or sparse; {@code -inf}
- * student logits; t = 0 and t = 1; random DKD weights and temperatures; one row and many;
- * vocabularies that are not a multiple of the vector width and ones that cross a block.
+ * kernels), on fresh random inputs: loss values and the gradients of logits, hidden states, lm_head
+ * and the loss's own parameters (CTKD's theta); truncated teachers ({@code -inf} outside a support)
+ * given dense or sparse; {@code -inf} student logits; t = 0 and t = 1; random DKD weights and
+ * temperatures and CTKD thetas; one row and many; vocabularies that are not a multiple of the vector
+ * width and ones that cross a block.
  */
 class FusedKernelsTest {
     private final long seed = System.nanoTime();
@@ -58,7 +61,7 @@ class FusedKernelsTest {
     void everyLossWithAKernelHasOneHere() {
         assertTrue(FusedKernels.available(), "run with --add-modules jdk.incubator.vector");
         for (DistillationLoss loss : List.of(new Taid(), new ForwardKl(1), new ForwardKl(2), new Dkd(1, 8, 4),
-                new Sft())) {
+                new Ctkd(manager, 1), new Sft())) {
             assertTrue(new ChunkedLoss(loss, new Schedule.Constant(1), 4).fused(), loss.name());
         }
     }
@@ -95,6 +98,9 @@ class FusedKernelsTest {
         out.add(new ForwardKl(0.5 + 3 * random.nextDouble()));
         out.add(new Dkd(1, 0.5, 1)); // T = 1: the LM softmax from q^, no third pass
         out.add(new Dkd(2 * random.nextDouble(), 8 * random.nextDouble(), 0.5 + 3 * random.nextDouble()));
+        Ctkd ctkd = new Ctkd(manager, 0.5 + random.nextDouble());
+        ctkd.parameters().getFirst().array().set(new float[]{(float) (4 * random.nextDouble() - 2)});
+        out.add(ctkd);
         out.add(new Sft());
         return out;
     }
@@ -169,6 +175,20 @@ class FusedKernelsTest {
             if (!Double.isNaN(composed.distil)) {
                 close(fused.distil, composed.distil, Math.max(Math.abs(composed.distil), floor), where + " distil");
             }
+            for (int k = 0; k < composed.parameterGrads.length; k++) {
+                double scale = Math.abs(composed.parameterGrads[k]);
+                if (loss instanceof Ctkd c && ratio != 0) {
+                    // dD/dT = 2TK + (E_p s - E_q s) - T cov is a difference of terms up to thousands of times
+                    // larger than itself (about 2TK, -TK and TK at the temperatures here), which both forms add
+                    // in fp32 (the composed one is up to 3e-3 off its fp64 value): compared relative to those
+                    // terms, 4 D / T per row in all, plus 0.1 T for the error of 2TK above, in dtheta's units
+                    double t = c.temperature();
+                    double sig = (t - 1) / 20;
+                    scale = Math.max(scale, Math.abs(c.lambda(context) * 20 * sig * (1 - sig) * ratio)
+                            * (4 * composed.distil / t + 0.1 * t));
+                }
+                close(fused.parameterGrads[k], composed.parameterGrads[k], scale, where + " parameter " + k + " gradient");
+            }
             for (int k = 0; k < fused.grads.size(); k++) {
                 float[] a = fused.grads.get(k);
                 float[] b = composed.grads.get(k);
@@ -187,20 +207,21 @@ class FusedKernelsTest {
 
     /**
      * The least scale D and the total are compared at (the test's 2e-5 of it is an absolute
-     * tolerance): DKD is an fp32 sum of {@code p (log p - log q)} whose log-probabilities both forms
-     * round around lse (up to ulp(8) ~ 1e-6), so D is off by up to a few 1e-6 T^2 per unit of weight
-     * however small it is. Measured against fp64 on single rows of 2 to 100 tokens: the composed DKD up
-     * to 3e-5 of D (1.5e-6 absolute at T = 1); relative comparison of a D near 0 would fail on rounding
-     * alone.
+     * tolerance): DKD and CTKD are fp32 sums of {@code p (log p - log q)} whose log-probabilities both
+     * forms round around lse (up to ulp(8) ~ 1e-6), so D is off by up to a few 1e-6 T^2 per unit of
+     * weight however small it is. Measured against fp64 on single rows of 2 to 100 tokens: the composed
+     * DKD up to 3e-5 of D (1.5e-6 absolute at T = 1), the composed CTKD up to 8e-4 of D at T ~ 18 (its
+     * T reaches 18.6 here); relative comparison of a D near 0 would fail on rounding alone.
      */
     private static double distilFloor(DistillationLoss loss) {
         return switch (loss) {
             case Dkd d -> 0.25 * d.temperature() * d.temperature() * (d.alpha() + d.beta());
+            case Ctkd c -> 0.25 * c.temperature() * c.temperature();
             default -> 0;
         };
     }
 
-    private record Run(double total, double lm, double distil, List<float[]> grads) {
+    private record Run(double total, double lm, double distil, List<float[]> grads, double[] parameterGrads) {
     }
 
     private static String describe(DistillationLoss loss) {
@@ -208,13 +229,26 @@ class FusedKernelsTest {
             case Taid t -> " t=" + t.t();
             case ForwardKl f -> " T=" + f.temperature();
             case Dkd d -> " alpha=" + d.alpha() + " beta=" + d.beta() + " T=" + d.temperature();
+            case Ctkd c -> " T=" + c.temperature() + " lambda_max=" + c.lambdaMax();
             default -> "";
         };
+    }
+
+    /** A parameter's accumulated gradient, 0 before its first backward. */
+    private static double gradient(Parameter p) {
+        try {
+            return p.array().getGradient().toFloatArray()[0];
+        } catch (RuntimeException e) {
+            return 0;
+        }
     }
 
     private static Run run(ChunkedLoss loss, boolean hidden, NDArray logits, NDArray hiddenStates, NDArray weight,
                            TeacherLogits teacher, long[] labels, int v, LossContext context, NDManager m) {
         NDArray[] in = {logits.duplicate(), hiddenStates.duplicate(), weight.duplicate()};
+        List<Parameter> params = loss.loss().parameters();
+        // the parameters' gradients accumulate across runs: each run's is the difference
+        double[] before = params.stream().mapToDouble(FusedKernelsTest::gradient).toArray();
         try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             for (NDArray x : in) {
                 x.setRequiresGradient(true);
@@ -224,7 +258,11 @@ class FusedKernelsTest {
             r.backward().run(1.0);
             List<float[]> grads = hidden ? List.of(in[1].getGradient().toFloatArray(), in[2].getGradient().toFloatArray())
                     : List.of(in[0].getGradient().toFloatArray());
-            return new Run(r.total(), r.lm(), r.distil(), grads);
+            double[] parameterGrads = new double[params.size()];
+            for (int k = 0; k < parameterGrads.length; k++) {
+                parameterGrads[k] = gradient(params.get(k)) - before[k];
+            }
+            return new Run(r.total(), r.lm(), r.distil(), grads, parameterGrads);
         }
     }
 
