@@ -1,6 +1,7 @@
 package org.vlmdistill.distill.loss.fused;
 
 import org.vlmdistill.core.bridge.FloatRows;
+import org.vlmdistill.distill.loss.AdaptiveKl;
 import org.vlmdistill.distill.loss.Ctkd;
 import org.vlmdistill.distill.loss.DistillationLoss;
 import org.vlmdistill.distill.loss.Dkd;
@@ -187,6 +188,7 @@ public final class FusedKernels {
             case Dkd d -> new DkdKernel(d.alpha(), d.beta(), d.temperature());
             case Ctkd c -> new CtkdKernel(1 / (1 + Math.exp(-c.parameters().getFirst().array().getFloat())),
                     c.lambda(context));
+            case AdaptiveKl a -> new AdaptiveKlKernel(a.mu());
             default -> null;
         };
     }

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.vlmdistill.core.model.Parameter;
+import org.vlmdistill.distill.loss.AdaptiveKl;
 import org.vlmdistill.distill.loss.ChunkedLoss;
 import org.vlmdistill.distill.loss.Ctkd;
 import org.vlmdistill.distill.loss.DistillationLoss;
@@ -36,9 +37,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The fused CPU kernels against the DJL-composed closed forms ({@link ChunkedLoss} with and without
  * kernels), on fresh random inputs: loss values and the gradients of logits, hidden states, lm_head
  * and the loss's own parameters (CTKD's theta); truncated teachers ({@code -inf} outside a support)
- * given dense or sparse; {@code -inf} student logits; t = 0 and t = 1; random DKD weights and
- * temperatures and CTKD thetas; one row and many; vocabularies that are not a multiple of the vector
- * width and ones that cross a block.
+ * given dense or sparse, for the losses that accept one; {@code -inf} student logits; t = 0 and t = 1;
+ * random DKD weights and temperatures, CTKD thetas and Adaptive KL mus; one row and many;
+ * vocabularies that are not a multiple of the vector width and ones that cross a block.
  */
 class FusedKernelsTest {
     private final long seed = System.nanoTime();
@@ -61,7 +62,7 @@ class FusedKernelsTest {
     void everyLossWithAKernelHasOneHere() {
         assertTrue(FusedKernels.available(), "run with --add-modules jdk.incubator.vector");
         for (DistillationLoss loss : List.of(new Taid(), new ForwardKl(1), new ForwardKl(2), new Dkd(1, 8, 4),
-                new Ctkd(manager, 1), new Sft())) {
+                new Ctkd(manager, 1), new AdaptiveKl(0.5), new Sft())) {
             assertTrue(new ChunkedLoss(loss, new Schedule.Constant(1), 4).fused(), loss.name());
         }
     }
@@ -79,13 +80,79 @@ class FusedKernelsTest {
                     default -> 2048 + 1 + random.nextInt(700);  // past one block
                 };
                 double ratio = new double[]{1, 0.5, 0}[random.nextInt(3)];
-                boolean truncated = random.nextBoolean();
+                boolean truncated = loss.acceptsTruncatedTeacher() && random.nextBoolean();
                 boolean sparse = truncated && random.nextBoolean();
                 boolean studentInf = loss instanceof Taid && random.nextBoolean();
-                compare(loss, n, v, 1 + random.nextInt(n + 2), ratio, truncated, sparse, studentInf, random.nextBoolean());
+                boolean tied = loss instanceof AdaptiveKl && random.nextBoolean();
+                compare(loss, n, v, 1 + random.nextInt(n + 2), ratio, truncated, sparse, studentInf, tied,
+                        random.nextBoolean());
             }
         }
         System.out.printf("fused vs composed: max relative difference %.2e (%s), seed %d%n", worst, worstWhere, seed);
+    }
+
+    /**
+     * Adaptive KL's head by selection against the definition: the longest prefix of p sorted
+     * descending (equal p by id) whose cumulative sum, in double rounded to fp32, is {@code <= mu},
+     * at least the top token. Rows with many ties, all equal, peaked and flat; mu at 0, 1, random,
+     * and exactly at a cumulative sum.
+     */
+    @Test
+    void adaptiveKlHeadIsTheSortedPrefixWithinMu() {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            for (int round = 0; round < 400; round++) {
+                int n = 1 + random.nextInt(round % 4 == 0 ? 6000 : 60);
+                float[] p = new float[n];
+                int kind = random.nextInt(4);
+                double sd = new double[]{0.1, 2, 8}[random.nextInt(3)];
+                double total = 0;
+                for (int i = 0; i < n; i++) {
+                    double w = switch (kind) {
+                        case 0 -> Math.exp(random.nextGaussian() * sd);
+                        case 1 -> 1 + random.nextInt(4);  // few distinct values: ties everywhere
+                        case 2 -> 1;                      // all equal
+                        default -> i == 0 ? n : Math.exp(random.nextGaussian() * sd); // one dominant
+                    };
+                    p[i] = (float) w;
+                    total += w;
+                }
+                for (int i = 0; i < n; i++) {
+                    p[i] = (float) (p[i] / total);
+                }
+                Integer[] order = java.util.stream.IntStream.range(0, n).boxed()
+                        .sorted((a, b) -> p[a] != p[b] ? Float.compare(p[b], p[a]) : Integer.compare(a, b))
+                        .toArray(Integer[]::new);
+                float[] cum = new float[n];
+                double acc = 0;
+                for (int k = 0; k < n; k++) {
+                    acc += p[order[k]];
+                    cum[k] = (float) acc;
+                }
+                float mu = switch (random.nextInt(4)) {
+                    case 0 -> random.nextBoolean() ? 0f : 1f;
+                    case 1 -> cum[random.nextInt(n)];  // a cumulative sum exactly
+                    default -> random.nextFloat();
+                };
+                boolean[] expected = new boolean[n];
+                for (int k = 0; k < n; k++) {
+                    expected[order[k]] = k == 0 || cum[k] <= mu;
+                }
+                java.lang.foreign.MemorySegment probs = arena.allocate((long) n * Float.BYTES, 64);
+                float max = 0;
+                for (int i = 0; i < n; i++) {
+                    VectorMath.set(probs, 0, i, p[i]);
+                    max = Math.max(max, p[i]);
+                }
+                AdaptiveKlKernel.Head head = AdaptiveKlKernel.head(probs, n, mu, max, new float[n]);
+                int taken = 0;
+                for (int i = 0; i < n; i++) {
+                    boolean in = p[i] > head.threshold() || p[i] == head.threshold()
+                            && (head.ties() < 0 || taken++ < head.ties());
+                    assertEquals(expected[i], in, "token " + i + " of " + n + " (p " + p[i] + ", kind " + kind
+                            + ", mu " + mu + ", head " + head + "), seed " + seed);
+                }
+            }
+        }
     }
 
     private List<DistillationLoss> losses() {
@@ -101,15 +168,17 @@ class FusedKernelsTest {
         Ctkd ctkd = new Ctkd(manager, 0.5 + random.nextDouble());
         ctkd.parameters().getFirst().array().set(new float[]{(float) (4 * random.nextDouble() - 2)});
         out.add(ctkd);
+        out.add(new AdaptiveKl(random.nextDouble()));
+        out.add(new AdaptiveKl(0.5));
         out.add(new Sft());
         return out;
     }
 
     private void compare(DistillationLoss loss, int n, int v, int chunk, double ratio, boolean truncated, boolean sparse,
-                         boolean studentInf, boolean hidden) {
+                         boolean studentInf, boolean tied, boolean hidden) {
         String where = describe(loss) + " n=" + n + " v=" + v
                 + " chunk=" + chunk + " ratio=" + ratio + (truncated ? " truncated" : "") + (sparse ? " sparse" : "")
-                + (studentInf ? " -inf student" : "") + (hidden ? " hidden" : " logits") + ", seed " + seed;
+                + (studentInf ? " -inf student" : "") + (tied ? " tied" : "") + (hidden ? " hidden" : " logits") + ", seed " + seed;
         try (NDManager m = manager.newSubManager()) {
             int h = 3 + random.nextInt(6);
             NDArray hiddenStates = m.randomNormal(new Shape(n, h));
@@ -117,6 +186,21 @@ class FusedKernelsTest {
             float[] s = randomRow(n * v, 2);
             float[] z = randomRow(n * v, 2);
             long[] labels = random.longs(n, 0, v).toArray();
+            if (tied) {
+                // token j repeats token j % d (its logits, teacher logits and lm_head row): equal p and q, so
+                // equal |p - q| whichever of a tie group Adaptive KL's head takes, and both forms agree
+                // where the head's boundary splits a group
+                int d = 1 + random.nextInt(Math.max(1, v / 2));
+                float[] w = weight.toFloatArray();
+                for (int j = d; j < v; j++) {
+                    System.arraycopy(w, (j % d) * h, w, j * h, h);
+                    for (int r = 0; r < n; r++) {
+                        s[r * v + j] = s[r * v + j % d];
+                        z[r * v + j] = z[r * v + j % d];
+                    }
+                }
+                weight = m.create(w, new Shape(v, h));
+            }
             List<int[]> kept = new ArrayList<>();
             for (int r = 0; r < n; r++) {
                 int[] ids = truncated ? random.ints(0, v).distinct().limit(1 + random.nextInt(Math.min(v, 20))).toArray()
@@ -230,6 +314,7 @@ class FusedKernelsTest {
             case ForwardKl f -> " T=" + f.temperature();
             case Dkd d -> " alpha=" + d.alpha() + " beta=" + d.beta() + " T=" + d.temperature();
             case Ctkd c -> " T=" + c.temperature() + " lambda_max=" + c.lambdaMax();
+            case AdaptiveKl a -> " mu=" + a.mu();
             default -> "";
         };
     }
