@@ -144,8 +144,10 @@ final class AdaptiveKlKernel implements RowKernel {
             forward = forward.add(p.mul(ratio).blend(0f, p.compare(VectorOperators.EQ, 0f)));
             reverse = reverse.sub(q.mul(ratio));
             max = max.max(p);
-            store(p, probs, 0, i);
-            store(p.sub(q).abs(), errors, 0, i);
+            // the JDK's store: C2 late-inlines it (@ForceInline) where, past two inlined exps, it refuses
+            // VectorMath.store (NodeCountInliningCutoff) and would box the vector for the call
+            p.intoMemorySegment(probs, (long) i * Float.BYTES, VectorMath.ORDER);
+            p.sub(q).abs().intoMemorySegment(errors, (long) i * Float.BYTES, VectorMath.ORDER);
         }
         sums[0] += VectorMath.sum(forward);
         sums[1] += VectorMath.sum(reverse);

@@ -12,7 +12,6 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
 import static org.vlmdistill.distill.loss.fused.VectorMath.set;
-import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * Curriculum temperature KD ({@link org.vlmdistill.distill.loss.Ctkd}) at the temperature
@@ -130,7 +129,9 @@ final class CtkdKernel implements RowKernel {
             meanA = meanA.add(p.mul(a).blend(0f, zero));
             FloatVector d = q.sub(p);
             shift = shift.sub(d.mul(sv));
-            store(d.mul(wDT), g, gb, i);
+            // the JDK's store: C2 late-inlines it (@ForceInline) where, past two inlined exps, it refuses
+            // VectorMath.store (NodeCountInliningCutoff) and would box the vector for the call
+            d.mul(wDT).intoMemorySegment(g, gb + (long) i * Float.BYTES, VectorMath.ORDER);
         }
         sums[0] += VectorMath.sum(kl);
         sums[1] += VectorMath.sum(meanA);
@@ -150,12 +151,17 @@ final class CtkdKernel implements RowKernel {
         FloatVector mean = FloatVector.broadcast(F, meanA);
         FloatVector acc = FloatVector.zero(F);
         for (int i = b; i < e; i += LANES) {
+            // every load before the exps: after two inlined exps C2 inlines no more VectorMath helpers
             FloatVector sv = load(s, sb, i);
-            FloatVector x = sv.mul(inv);
-            FloatVector a = load(z, zb, i).mul(inv);
+            FloatVector zv = load(z, zb, i);
+            FloatVector gv = load(g, gb, i);
+            FloatVector q1 = exp(sv.sub(shiftS));
+            FloatVector a = zv.mul(inv);
             FloatVector p = exp(a.sub(shiftA));
-            acc = acc.add(p.mul(a.sub(mean)).mul(a.sub(x).sub(vGap)).blend(0f, p.compare(VectorOperators.EQ, 0f)));
-            store(exp(sv.sub(shiftS)).mul(wLm).add(load(g, gb, i)), g, gb, i);
+            acc = acc.add(p.mul(a.sub(mean)).mul(a.sub(sv.mul(inv)).sub(vGap)).blend(0f, p.compare(VectorOperators.EQ, 0f)));
+            // the JDK's store: C2 late-inlines it (@ForceInline) where, past two inlined exps, it refuses
+            // VectorMath.store (NodeCountInliningCutoff) and would box the vector for the call
+            q1.mul(wLm).add(gv).intoMemorySegment(g, gb + (long) i * Float.BYTES, VectorMath.ORDER);
         }
         return VectorMath.sum(acc);
     }

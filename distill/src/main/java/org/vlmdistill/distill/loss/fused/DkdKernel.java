@@ -104,7 +104,13 @@ final class DkdKernel implements RowKernel {
         double lseS = lseX;
         if (!unit) {
             lseS = Streams.logSumExp(s, sb, n, 1f);
-            addSoftmax(s, sb, g, gb, n, (float) lseS, wLm);
+            float shiftS = (float) lseS;
+            for (int b = 0; b < bound; b += Streams.BLOCK) {
+                addSoftmax(s, sb, g, gb, b, Math.min(bound, b + Streams.BLOCK), shiftS, wLm);
+            }
+            for (int i = bound; i < n; i++) {
+                set(g, gb, i, (float) Math.exp(get(s, sb, i) - shiftS) * wLm + get(g, gb, i));
+            }
         }
         set(g, gb, y, get(g, gb, y) - wLm);
         out[0] = lseS - get(s, sb, y);
@@ -124,7 +130,9 @@ final class DkdKernel implements RowKernel {
             FloatVector q = exp(x.sub(vx));
             FloatVector p = exp(a.sub(va));
             acc = acc.add(p.mul(a.sub(x).sub(vg)).blend(0f, p.compare(VectorOperators.EQ, 0f)));
-            store(q.mul(cQ).sub(p.mul(cP)), g, gb, i);
+            // the JDK's store: C2 late-inlines it (@ForceInline) where, past two inlined exps, it refuses
+            // VectorMath.store (NodeCountInliningCutoff) and would box the vector for the call
+            q.mul(cQ).sub(p.mul(cP)).intoMemorySegment(g, gb + (long) i * Float.BYTES, VectorMath.ORDER);
         }
         return VectorMath.sum(acc);
     }
@@ -140,15 +148,15 @@ final class DkdKernel implements RowKernel {
         return p == 0 ? 0 : p * ((a - x) - gap);
     }
 
-    /** Pass 3 at T != 1: {@code g += wLm softmax(s)}. */
-    private static void addSoftmax(MemorySegment s, long sb, MemorySegment g, long gb, int n, float lseS, float wLm) {
-        int bound = VectorMath.bound(n);
+    /**
+     * Pass 3 at T != 1 over full vectors {@code [b, e)}: {@code g += wLm softmax(s)}. A block method of
+     * its own, as every pass: inlined into {@link #row}, its loop would come past C2's inlining budget.
+     */
+    private static void addSoftmax(MemorySegment s, long sb, MemorySegment g, long gb, int b, int e, float lseS,
+                                   float wLm) {
         FloatVector shift = FloatVector.broadcast(F, lseS);
-        for (int i = 0; i < bound; i += LANES) {
+        for (int i = b; i < e; i += LANES) {
             store(exp(load(s, sb, i).sub(shift)).mul(wLm).add(load(g, gb, i)), g, gb, i);
-        }
-        for (int i = bound; i < n; i++) {
-            set(g, gb, i, (float) Math.exp(get(s, sb, i) - lseS) * wLm + get(g, gb, i));
         }
     }
 }
