@@ -37,7 +37,7 @@ import java.util.Optional;
  * the teacher is not read when r is 0. SFT needs no teacher: its total is the LM loss, distil NaN.
  *
  * <p>Kernels: on the CPU, with the libtorch bridge and the Vector API, each chunk goes through the
- * loss's fused kernel ({@link FusedKernels}: two or three passes over each row's memory in place, no
+ * loss's fused kernel ({@link FusedKernels}: two to four passes over each row's memory in place, no
  * intermediate {@code [chunk, V]} array), else through the loss's DJL-composed closed form.
  *
  * <p>Autograd: on the logits path the result's backward hands the precomputed {@code [N, V]} gradient

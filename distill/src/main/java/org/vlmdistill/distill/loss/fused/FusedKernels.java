@@ -1,7 +1,10 @@
 package org.vlmdistill.distill.loss.fused;
 
 import org.vlmdistill.core.bridge.FloatRows;
+import org.vlmdistill.distill.loss.AdaptiveKl;
+import org.vlmdistill.distill.loss.Ctkd;
 import org.vlmdistill.distill.loss.DistillationLoss;
+import org.vlmdistill.distill.loss.Dkd;
 import org.vlmdistill.distill.loss.ForwardKl;
 import org.vlmdistill.distill.loss.GeneralizedJsd;
 import org.vlmdistill.distill.loss.LossContext;
@@ -170,7 +173,10 @@ public final class FusedKernels {
         }
     }
 
-    /** The kernel of {@code loss} at this point of training; null when it has none. */
+    /**
+     * The kernel of {@code loss} at this point of training; null when it has none. CTKD's temperature
+     * is read from theta here, once per chunk, as its composed form reads it once per chunk.
+     */
     static RowKernel kernel(DistillationLoss loss, LossContext context, boolean distil) {
         if (!distil || !loss.needsTeacher()) {
             return new CrossEntropyKernel();
@@ -179,6 +185,10 @@ public final class FusedKernels {
             case Taid taid -> new TaidKernel(taid.t());
             case ForwardKl f -> new ForwardKlKernel(f.temperature());
             case GeneralizedJsd j when j.beta() == 0 -> new ForwardKlKernel(1);
+            case Dkd d -> new DkdKernel(d.alpha(), d.beta(), d.temperature());
+            case Ctkd c -> new CtkdKernel(1 / (1 + Math.exp(-c.parameters().getFirst().array().getFloat())),
+                    c.lambda(context));
+            case AdaptiveKl a -> new AdaptiveKlKernel(a.mu());
             default -> null;
         };
     }

@@ -163,6 +163,18 @@ final class Streams {
         return VectorMath.sum(acc);
     }
 
+    /** {@code log(e^a + e^b)}; either may be {@code -inf} (both: {@code -inf}). */
+    static double logAddExp(double a, double b) {
+        if (a == Double.NEGATIVE_INFINITY) {
+            return b;
+        }
+        if (b == Double.NEGATIVE_INFINITY) {
+            return a;
+        }
+        double m = Math.max(a, b);
+        return m + Math.log1p(Math.exp(-Math.abs(a - b)));
+    }
+
     /** The log-sum-exp of {@code scale * x} over elements {@code [0, n)} of one row. */
     static double logSumExp(MemorySegment x, long base, int n, float scale) {
         double[] out = new double[2];

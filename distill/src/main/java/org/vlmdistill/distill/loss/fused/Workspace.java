@@ -5,13 +5,19 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * Scratch memory of one worker thread for one call: a dense row for a sparse target (off-heap, so
- * every kernel reads segments of one kind) and room for a row's log-sum-exps; freed when the call ends.
+ * every kernel reads segments of one kind), room for a row's log-sum-exps and sums, and Adaptive
+ * KL's rows of p and |p - q| and the copy of p its selection reorders; freed when the call ends.
  */
 final class Workspace implements AutoCloseable {
     private final Arena arena = Arena.ofConfined();
     private final int n;
     private MemorySegment targetRow;
+    private MemorySegment probs;
+    private MemorySegment errors;
+    private float[] order;
     final double[] stats = new double[2];
+    /** A row's running sums, for kernels whose passes add up more than one. */
+    final double[] sums = new double[3];
 
     Workspace(int n) {
         this.n = n;
@@ -23,6 +29,30 @@ final class Workspace implements AutoCloseable {
             targetRow = arena.allocate((long) n * Float.BYTES, 64);
         }
         return targetRow;
+    }
+
+    /** A row of {@code n} floats: Adaptive KL's teacher probabilities p. */
+    MemorySegment probs() {
+        if (probs == null) {
+            probs = arena.allocate((long) n * Float.BYTES, 64);
+        }
+        return probs;
+    }
+
+    /** A row of {@code n} floats: Adaptive KL's {@code |p - q|}. */
+    MemorySegment errors() {
+        if (errors == null) {
+            errors = arena.allocate((long) n * Float.BYTES, 64);
+        }
+        return errors;
+    }
+
+    /** {@code n} floats on the heap that a selection may reorder (scalar code reads arrays fastest). */
+    float[] order() {
+        if (order == null) {
+            order = new float[n];
+        }
+        return order;
     }
 
     @Override
