@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 
 import static org.vlmdistill.distill.loss.fused.VectorMath.F;
 import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.ORDER;
 import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
@@ -87,7 +88,8 @@ final class ForwardKlKernel implements RowKernel {
             FloatVector p = exp(logP);
             VectorMask<Float> zero = p.compare(VectorOperators.EQ, 0f);
             acc = acc.add(p.mul(logP.sub(logQ)).blend(0f, zero));
-            store(q.mul(wQ).add(q.sub(p).mul(wDT)), g, gb, i);
+            // not VectorMath.store: after two exps C2 is past its inlining node budget and would box
+            q.mul(wQ).add(q.sub(p).mul(wDT)).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
         }
         return VectorMath.sum(acc);
     }

@@ -8,11 +8,11 @@ import java.lang.foreign.MemorySegment;
 
 import static org.vlmdistill.distill.loss.fused.VectorMath.F;
 import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.ORDER;
 import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
 import static org.vlmdistill.distill.loss.fused.VectorMath.set;
-import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * TAID at interpolation t ({@link org.vlmdistill.distill.loss.Taid}): with
@@ -89,7 +89,8 @@ final class TaidKernel implements RowKernel {
             FloatVector p = exp(a.sub(shiftA));
             VectorMask<Float> infinite = sv.compare(VectorOperators.EQ, Float.NEGATIVE_INFINITY);
             acc = acc.add(p.mul(logQ).blend(0f, infinite));
-            store(q.mul(wLm).add(q.sub(p).mul(wD).blend(0f, infinite)), g, gb, i);
+            // not VectorMath.store: after two exps C2 is past its inlining node budget and would box
+            q.mul(wLm).add(q.sub(p).mul(wD).blend(0f, infinite)).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
         }
         return VectorMath.sum(acc);
     }

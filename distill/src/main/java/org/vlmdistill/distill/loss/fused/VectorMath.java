@@ -89,6 +89,12 @@ final class VectorMath {
         return FloatVector.fromMemorySegment(F, m, base + (long) i * Float.BYTES, ORDER);
     }
 
+    /**
+     * Stores elements {@code [i, i + LANES)}. In a loop that already holds two exps, call
+     * {@code intoMemorySegment} directly instead: C2 is then past its inlining node budget
+     * (NodeCountInliningCutoff, which no product flag raises), refuses this helper despite the
+     * inline command, and boxes the vector; the JDK's own method is still inlined late.
+     */
     static void store(FloatVector v, MemorySegment m, long base, int i) {
         v.intoMemorySegment(m, base + (long) i * Float.BYTES, ORDER);
     }
