@@ -28,19 +28,23 @@ final class CrossEntropyKernel implements RowKernel {
                     MemorySegment g, long gb, float wLm, float wD, double[] out, Workspace ws) {
         double lse = Streams.logSumExp(s, sb, n, 1f);
         int bound = VectorMath.bound(n);
-        block(s, sb, g, gb, bound, (float) lse, wLm);
+        // q wLm = exp(s - hi) (exp(hi - lse) wLm): lse rounded to fp32 would scale every q by up to
+        // 1 + 2^-24 lse, and g_y = q_y - 1 cancels where the label is nearly certain
+        float hi = (float) lse;
+        float c = (float) (Math.exp(hi - lse) * wLm);
+        block(s, sb, g, gb, bound, hi, c);
         for (int i = bound; i < n; i++) {
-            set(g, gb, i, (float) Math.exp(get(s, sb, i) - (float) lse) * wLm);
+            set(g, gb, i, (float) Math.exp(get(s, sb, i) - hi) * c);
         }
         set(g, gb, y, get(g, gb, y) - wLm);
         out[0] = lse - get(s, sb, y);
         out[1] = 0;
     }
 
-    private static void block(MemorySegment s, long sb, MemorySegment g, long gb, int bound, float lse, float wLm) {
-        FloatVector shift = FloatVector.broadcast(F, lse);
+    private static void block(MemorySegment s, long sb, MemorySegment g, long gb, int bound, float hi, float c) {
+        FloatVector shift = FloatVector.broadcast(F, hi);
         for (int i = 0; i < bound; i += LANES) {
-            store(exp(load(s, sb, i).sub(shift)).mul(wLm), g, gb, i);
+            store(exp(load(s, sb, i).sub(shift)).mul(c), g, gb, i);
         }
     }
 }

@@ -8,8 +8,12 @@ import org.vlmdistill.distill.loss.Dkd;
 import org.vlmdistill.distill.loss.ForwardKl;
 import org.vlmdistill.distill.loss.GeneralizedJsd;
 import org.vlmdistill.distill.loss.LossContext;
+import org.vlmdistill.distill.loss.ReverseKl;
+import org.vlmdistill.distill.loss.SkewKl;
+import org.vlmdistill.distill.loss.SkewReverseKl;
 import org.vlmdistill.distill.loss.SparseTargetRows;
 import org.vlmdistill.distill.loss.Taid;
+import org.vlmdistill.distill.loss.TotalVariation;
 
 import java.lang.foreign.MemorySegment;
 import java.util.stream.IntStream;
@@ -184,7 +188,13 @@ public final class FusedKernels {
         return switch (loss) {
             case Taid taid -> new TaidKernel(taid.t());
             case ForwardKl f -> new ForwardKlKernel(f.temperature());
+            case ReverseKl r -> new ReverseKlKernel();
+            case TotalVariation tv -> new TotalVariationKernel();
+            case SkewKl k -> new SkewKlKernel(k.alpha());
+            case SkewReverseKl k -> new SkewReverseKlKernel(k.alpha());
             case GeneralizedJsd j when j.beta() == 0 -> new ForwardKlKernel(1);
+            case GeneralizedJsd j when j.beta() == 1 -> new ReverseKlKernel();
+            case GeneralizedJsd j -> new JsdKernel(j.beta());
             case Dkd d -> new DkdKernel(d.alpha(), d.beta(), d.temperature());
             case Ctkd c -> new CtkdKernel(1 / (1 + Math.exp(-c.parameters().getFirst().array().getFloat())),
                     c.lambda(context));
