@@ -8,12 +8,12 @@ import java.lang.foreign.MemorySegment;
 
 import static org.vlmdistill.distill.loss.fused.VectorMath.F;
 import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.ORDER;
 import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
 import static org.vlmdistill.distill.loss.fused.VectorMath.logNormal;
 import static org.vlmdistill.distill.loss.fused.VectorMath.set;
-import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * Generalized JSD at 0 < beta < 1 ({@link org.vlmdistill.distill.loss.GeneralizedJsd}; beta 0 and 1 are
@@ -38,6 +38,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * tile of the row: the first (two exps an element) leaves t in g and q in the workspace's first tile,
  * the second (an exp and a log) p in its second tile and {@code log(1 + t)} in g, the third sums both
  * KL terms and writes u into g. Pass 3 ({@link SoftmaxBackward}) writes g.
+ *
+ * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
 final class JsdKernel implements RowKernel {
     private final double beta;
@@ -128,8 +130,8 @@ final class JsdKernel implements RowKernel {
         FloatVector scaleS = FloatVector.broadcast(F, c.scaleS);
         for (int i = b; i < e; i += LANES) {
             FloatVector sv = load(s, sb, i);
-            store(exp(load(z, zb, i).sub(shiftA).sub(sv.sub(shiftB)).abs().neg()), g, gb, i);
-            store(exp(sv.sub(hiS)).mul(scaleS), tiles, 0, i - b);
+            exp(load(z, zb, i).sub(shiftA).sub(sv.sub(shiftB)).abs().neg()).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
+            exp(sv.sub(hiS)).mul(scaleS).intoMemorySegment(tiles, (long) (i - b) * Float.BYTES, ORDER);
         }
     }
 
@@ -140,8 +142,8 @@ final class JsdKernel implements RowKernel {
         FloatVector scaleZ = FloatVector.broadcast(F, c.scaleZ);
         FloatVector one = FloatVector.broadcast(F, 1f);
         for (int i = b; i < e; i += LANES) {
-            store(exp(load(z, zb, i).sub(hiZ)).mul(scaleZ), tiles, Workspace.TILE_BYTES, i - b);
-            store(logNormal(load(g, gb, i).add(one)), g, gb, i);
+            exp(load(z, zb, i).sub(hiZ)).mul(scaleZ).intoMemorySegment(tiles, Workspace.TILE_BYTES + (long) (i - b) * Float.BYTES, ORDER);
+            logNormal(load(g, gb, i).add(one)).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
         }
     }
 
@@ -173,7 +175,7 @@ final class JsdKernel implements RowKernel {
             FloatVector student = q.mul(zs.neg().sub(kA).blend(minusLog1mB, bLarger).sub(lw))
                     .blend(0f, q.compare(VectorOperators.EQ, 0f));
             accQ = accQ.add(student);
-            store(student.mul(studentWeight), g, gb, i);
+            student.mul(studentWeight).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
         }
         sums[0] += VectorMath.sum(accP);
         sums[1] += VectorMath.sum(accQ);

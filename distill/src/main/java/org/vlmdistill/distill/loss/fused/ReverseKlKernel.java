@@ -7,11 +7,11 @@ import java.lang.foreign.MemorySegment;
 
 import static org.vlmdistill.distill.loss.fused.VectorMath.F;
 import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.ORDER;
 import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
 import static org.vlmdistill.distill.loss.fused.VectorMath.set;
-import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * Reverse KL ({@link org.vlmdistill.distill.loss.ReverseKl}, and
@@ -28,6 +28,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * which is D; pass 3 ({@link SoftmaxBackward}) writes g. One exp an element in passes 2 and 3.
  * {@code log q - log p = (s - z) - (lse(s) - lse(z))}: one rounding of a difference of logits, not two
  * of numbers the size of lse.
+ *
+ * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
 final class ReverseKlKernel implements RowKernel {
 
@@ -67,7 +69,7 @@ final class ReverseKlKernel implements RowKernel {
             FloatVector sv = load(s, sb, i);
             FloatVector q = exp(sv.sub(vHi)).mul(vScale);
             FloatVector u = q.mul(sv.sub(load(z, zb, i)).sub(vDLse)).blend(0f, q.compare(VectorOperators.EQ, 0f));
-            store(u, g, gb, i);
+            u.intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
             acc = acc.add(u);
         }
         return VectorMath.sum(acc);

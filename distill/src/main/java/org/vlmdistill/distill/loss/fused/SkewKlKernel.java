@@ -8,12 +8,12 @@ import java.lang.foreign.MemorySegment;
 
 import static org.vlmdistill.distill.loss.fused.VectorMath.F;
 import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.ORDER;
 import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
 import static org.vlmdistill.distill.loss.fused.VectorMath.logNormal;
 import static org.vlmdistill.distill.loss.fused.VectorMath.set;
-import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * Skew KL at a ({@link org.vlmdistill.distill.loss.SkewKl}): with q = softmax(s), p = softmax(z),
@@ -32,6 +32,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * tile of the row: the first (two exps an element) leaves t in g and p in the workspace's first
  * tile, the second (one log) sums {@code p log m} and u and writes u into g. Pass 3
  * ({@link SoftmaxBackward}) writes g.
+ *
+ * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
 final class SkewKlKernel implements RowKernel {
     private final double logA;
@@ -95,8 +97,8 @@ final class SkewKlKernel implements RowKernel {
         for (int i = b; i < e; i += LANES) {
             FloatVector zv = load(z, zb, i);
             FloatVector a = zv.sub(vShiftA);
-            store(exp(a.sub(load(s, sb, i).sub(vShiftB)).abs().neg()), g, gb, i);
-            store(exp(zv.sub(vHiZ)).mul(vScaleZ), tiles, 0, i - b);
+            exp(a.sub(load(s, sb, i).sub(vShiftB)).abs().neg()).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
+            exp(zv.sub(vHiZ)).mul(vScaleZ).intoMemorySegment(tiles, (long) (i - b) * Float.BYTES, ORDER);
         }
     }
 
@@ -117,7 +119,7 @@ final class SkewKlKernel implements RowKernel {
             VectorMask<Float> zero = p.compare(VectorOperators.EQ, 0f);
             accD = accD.add(p.mul(a.blend(bq, bLarger).add(logNormal(w))).blend(0f, zero));
             FloatVector u = p.neg().mul(t.blend(1f, bLarger)).div(w).blend(0f, zero);
-            store(u, g, gb, i);
+            u.intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
             accU = accU.add(u);
         }
         sums[0] += VectorMath.sum(accD);

@@ -8,12 +8,12 @@ import java.lang.foreign.MemorySegment;
 
 import static org.vlmdistill.distill.loss.fused.VectorMath.F;
 import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.ORDER;
 import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
 import static org.vlmdistill.distill.loss.fused.VectorMath.logNormal;
 import static org.vlmdistill.distill.loss.fused.VectorMath.set;
-import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * Skew reverse KL at a ({@link org.vlmdistill.distill.loss.SkewReverseKl}): with q = softmax(s),
@@ -38,6 +38,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * tile of the row: the first (two exps an element) leaves t in g and q in the workspace's first
  * tile, the second (one log) sums the terms of D and u and writes u into g. Pass 3
  * ({@link SoftmaxBackward}) writes g.
+ *
+ * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
 final class SkewReverseKlKernel implements RowKernel {
     private final double logA;
@@ -103,8 +105,8 @@ final class SkewReverseKlKernel implements RowKernel {
         FloatVector vScale = FloatVector.broadcast(F, scale);
         for (int i = b; i < e; i += LANES) {
             FloatVector sv = load(s, sb, i);
-            store(exp(load(z, zb, i).sub(vShiftA).sub(sv.sub(vShiftB)).abs().neg()), g, gb, i);
-            store(exp(sv.sub(vHi)).mul(vScale), tiles, 0, i - b);
+            exp(load(z, zb, i).sub(vShiftA).sub(sv.sub(vShiftB)).abs().neg()).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
+            exp(sv.sub(vHi)).mul(vScale).intoMemorySegment(tiles, (long) (i - b) * Float.BYTES, ORDER);
         }
     }
 
@@ -131,7 +133,7 @@ final class SkewReverseKlKernel implements RowKernel {
             FloatVector logRatio = sv.sub(zv).sub(vKA).blend(minusLogA, bLarger).sub(logNormal(w));
             accD = accD.add(q.mul(logRatio).blend(0f, zero));
             FloatVector u = q.mul(logRatio.add(one).sub(t.blend(1f, bLarger).div(w))).blend(0f, zero);
-            store(u, g, gb, i);
+            u.intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
             accU = accU.add(u);
         }
         sums[0] += VectorMath.sum(accD);

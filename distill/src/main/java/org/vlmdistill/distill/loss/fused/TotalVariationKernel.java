@@ -7,11 +7,11 @@ import java.lang.foreign.MemorySegment;
 
 import static org.vlmdistill.distill.loss.fused.VectorMath.F;
 import static org.vlmdistill.distill.loss.fused.VectorMath.LANES;
+import static org.vlmdistill.distill.loss.fused.VectorMath.ORDER;
 import static org.vlmdistill.distill.loss.fused.VectorMath.exp;
 import static org.vlmdistill.distill.loss.fused.VectorMath.get;
 import static org.vlmdistill.distill.loss.fused.VectorMath.load;
 import static org.vlmdistill.distill.loss.fused.VectorMath.set;
-import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * Total variation distance ({@link org.vlmdistill.distill.loss.TotalVariation}): with q = softmax(s),
@@ -25,6 +25,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * {@code |p - q|} and u and writes u into g; pass 3 ({@link SoftmaxBackward}) writes g. Between nearly
  * disjoint distributions {@code sum u} is nearly 1/2 and g nearly 0: q and p are normalized as
  * {@link SoftmaxBackward} says.
+ *
+ * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
 final class TotalVariationKernel implements RowKernel {
 
@@ -71,7 +73,7 @@ final class TotalVariationKernel implements RowKernel {
             FloatVector d = q.sub(exp(load(z, zb, i).sub(vHiZ)).mul(vScaleZ));
             FloatVector h = q.mul(0.5f);
             FloatVector u = h.blend(h.neg(), d.compare(VectorOperators.LT, 0f)).blend(0f, d.compare(VectorOperators.EQ, 0f));
-            store(u, g, gb, i);
+            u.intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
             accD = accD.add(d.abs());
             accU = accU.add(u);
         }
