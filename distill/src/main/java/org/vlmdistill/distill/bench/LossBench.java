@@ -78,8 +78,8 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
                     seconds[i] = run.seconds();
                     above[i] = run.peak() - run.rssBefore();
                     peak = Math.max(peak, run.peak());
-                    out.printf("  run %d: %.3f s, RSS %.2f GiB before the loss, %.2f GiB above it at the peak%n", i + 1,
-                            seconds[i], run.rssBefore() / gib, above[i] / gib);
+                    out.printf("  run %d: %.3f s, RSS %.2f GiB before the loss, %.0f MiB above it at the peak%n", i + 1,
+                            seconds[i], run.rssBefore() / gib, above[i] / (1 << 20));
                 }
             }
             if (!reset) {
