@@ -40,7 +40,7 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * the sum is over the same values in another order, which changes its double rounding (about
  * {@code 1e-16} relative), never its fp32 rounding in practice. A boundary can still fall elsewhere
  * than the composed form's where a cumulative sum lies within an ulp of mu, since this kernel's p
- * (the vector exp, within 1 ulp) may differ from libtorch's in the last bit.
+ * (the vector exp, within 1.01 ulp) may differ from libtorch's in the last bit.
  *
  * <p>Ties: among tokens of equal p at the boundary, where only some fit, the head takes the lowest
  * ids first. The composed form takes whichever libtorch's (unstable) descending argsort puts first.
