@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import org.vlmdistill.core.bench.Median;
 import org.vlmdistill.distill.loss.ChunkedLoss;
 import org.vlmdistill.distill.loss.DistillationLoss;
 import org.vlmdistill.distill.loss.LossConfig;
@@ -48,12 +49,12 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
     public record Result(Timing timing, long peakRssBytes, double[] aboveInputsBytes, long rssBeforeBytes, boolean peakReset) {
         /** The median over runs of the loss's own peak above its inputs. */
         public double medianAboveInputsBytes() {
-            return org.vlmdistill.core.bench.Median.of(aboveInputsBytes);
+            return Median.of(aboveInputsBytes);
         }
     }
 
-    /** One run: seconds, RSS just before the timed body, VmHWM right after it. */
-    private record Run(double seconds, long rssBefore, long peak) {
+    /** One run: seconds, RSS just before the timed body, VmHWM right after it, whether VmHWM was reset first. */
+    private record Run(double seconds, long rssBefore, long peak, boolean reset) {
     }
 
     public Result run(PrintStream out) throws Exception {
@@ -74,7 +75,7 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
                 try (NDManager m = root.newSubManager()) {
                     long[] labels = random.longs(tokens, 0, vocab).toArray();
                     Run run = once(m, labels, context);
-                    reset &= run.peak() >= 0;
+                    reset &= run.reset();
                     seconds[i] = run.seconds();
                     above[i] = run.peak() - run.rssBefore();
                     peak = Math.max(peak, run.peak());
@@ -89,12 +90,12 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
         }
     }
 
-    /** Times {@code body} with VmHWM reset just before it; the peak is -1 when it could not be reset. */
+    /** Times {@code body} with VmHWM reset just before it (where Linux allows). */
     private static Run measure(Timing.ThrowingRunnable body) throws Exception {
         long rss = status("VmRSS");
         boolean reset = resetPeak();
         double seconds = Timing.seconds(body);
-        return new Run(seconds, rss, reset ? status("VmHWM") : -1);
+        return new Run(seconds, rss, status("VmHWM"), reset);
     }
 
     private Run once(NDManager m, long[] labels, LossContext context) throws Exception {

@@ -47,9 +47,14 @@ public final class Ctkd implements DistillationLoss {
         return lambdaMax;
     }
 
+    /** {@code sigmoid(theta)} now; the temperature is {@code 1 + 20 sigmoid(theta)}. */
+    public double sigmoidTheta() {
+        return sigmoid(theta.array().getFloat());
+    }
+
     /** The current temperature {@code 1 + 20 sigmoid(theta)}. */
     public double temperature() {
-        return 1 + 20 * sigmoid(theta.array().getFloat());
+        return 1 + 20 * sigmoidTheta();
     }
 
     /** The gradient-reversal factor at this point of training. */
@@ -70,7 +75,7 @@ public final class Ctkd implements DistillationLoss {
     @Override
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
         LossMath.requireTeacher(chunk, name());
-        double sig = sigmoid(theta.array().getFloat());
+        double sig = sigmoidTheta();
         double tt = 1 + 20 * sig;
         NDArray s = chunk.student();
         NDArray logQ = s.div(LossMath.like(chunk.student(), tt)).logSoftmax(1);

@@ -93,27 +93,24 @@ public final class CachedTeacher implements TeacherSource {
             positionOf[r] = p;
         }
         return new TeacherLogits() {
+            /** The sparse rows written out densely: {@code -inf} but at the kept ids. */
             @Override
             public NDArray rows(int from, int to) {
-            if (from < 0 || to > n || from > to) {
-                throw new IndexOutOfBoundsException("rows [" + from + ", " + to + ") of " + n);
-            }
-            int m = to - from;
-            // a fresh direct buffer: on the CPU, DJL's array may keep using this memory
-            ByteBuffer bytes = ByteBuffer.allocateDirect(Math.multiplyExact(Math.multiplyExact(m, vocab), 4))
-                    .order(ByteOrder.nativeOrder());
-            FloatBuffer floats = bytes.asFloatBuffer();
-            float[] row = new float[vocab];
-            for (int r = from; r < to; r++) {
-                Arrays.fill(row, Float.NEGATIVE_INFINITY);
-                CachedSample s = sampleOf[r];
-                int p = positionOf[r];
-                for (int i = 0; i < s.count(p); i++) {
-                    row[s.id(p, i)] = s.logProb(p, i);
+                SparseTargetRows sparse = sparseRows(from, to);
+                int m = to - from;
+                // a fresh direct buffer: on the CPU, DJL's array may keep using this memory
+                ByteBuffer bytes = ByteBuffer.allocateDirect(Math.multiplyExact(Math.multiplyExact(m, vocab), 4))
+                        .order(ByteOrder.nativeOrder());
+                FloatBuffer floats = bytes.asFloatBuffer();
+                float[] row = new float[vocab];
+                for (int r = 0; r < m; r++) {
+                    Arrays.fill(row, Float.NEGATIVE_INFINITY);
+                    for (int k = sparse.offsets()[r]; k < sparse.offsets()[r + 1]; k++) {
+                        row[sparse.ids()[k]] = sparse.logProbs()[k];
+                    }
+                    floats.put(row);
                 }
-                floats.put(row);
-            }
-            return manager.create(bytes, new Shape(m, vocab), DataType.FLOAT32);
+                return manager.create(bytes, new Shape(m, vocab), DataType.FLOAT32);
             }
 
             /** The kept entries as they are: the fused kernels read k values a row, not V. */

@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.loss.fused;
 
+import jdk.incubator.vector.FloatVector;
 import org.vlmdistill.core.bridge.FloatRows;
 import org.vlmdistill.distill.loss.AdaptiveKl;
 import org.vlmdistill.distill.loss.Ctkd;
@@ -16,6 +17,7 @@ import org.vlmdistill.distill.loss.Taid;
 import org.vlmdistill.distill.loss.TotalVariation;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 import java.util.stream.IntStream;
 
 
@@ -149,7 +151,7 @@ public final class FusedKernels {
                         zb = target.rowOffset(r);
                     }
                 }
-                java.util.Arrays.fill(out, 0);
+                Arrays.fill(out, 0);
                 kernel.row(student.data(), student.rowOffset(r), z, zb, n, (int) y,
                         gradient.data(), gradient.rowOffset(r), wLm, wD, out, ws);
                 System.arraycopy(out, 0, perRow, r * width, width);
@@ -159,8 +161,7 @@ public final class FusedKernels {
 
     /** Row r of the sparse target as a dense row of n floats: {@code -inf} but at the kept ids. */
     private static void densify(SparseTargetRows sparse, int r, MemorySegment row, int n) {
-        jdk.incubator.vector.FloatVector minusInf = jdk.incubator.vector.FloatVector.broadcast(VectorMath.F,
-                Float.NEGATIVE_INFINITY);
+        FloatVector minusInf = FloatVector.broadcast(VectorMath.F, Float.NEGATIVE_INFINITY);
         int bound = VectorMath.bound(n);
         for (int i = 0; i < bound; i += VectorMath.LANES) {
             VectorMath.store(minusInf, row, 0, i);
@@ -196,8 +197,7 @@ public final class FusedKernels {
             case GeneralizedJsd j when j.beta() == 1 -> new ReverseKlKernel();
             case GeneralizedJsd j -> new JsdKernel(j.beta());
             case Dkd d -> new DkdKernel(d.alpha(), d.beta(), d.temperature());
-            case Ctkd c -> new CtkdKernel(1 / (1 + Math.exp(-c.parameters().getFirst().array().getFloat())),
-                    c.lambda(context));
+            case Ctkd c -> new CtkdKernel(c.sigmoidTheta(), c.lambda(context));
             case AdaptiveKl a -> new AdaptiveKlKernel(a.mu());
             default -> null;
         };

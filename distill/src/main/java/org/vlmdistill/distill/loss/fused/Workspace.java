@@ -20,10 +20,9 @@ final class Workspace implements AutoCloseable {
 
     private final Arena arena = Arena.ofConfined();
     private final int n;
-    private MemorySegment targetRow;
+    /** Rows of n floats, made on first use: the densified sparse target, Adaptive KL's p and |p - q|. */
+    private final MemorySegment[] rows = new MemorySegment[3];
     private MemorySegment tiles;
-    private MemorySegment probs;
-    private MemorySegment errors;
     private float[] order;
     final double[] stats = new double[2];
     /** A row's running sums, for kernels whose passes add up more than one. */
@@ -35,10 +34,7 @@ final class Workspace implements AutoCloseable {
 
     /** A row of {@code n} floats for the densified sparse target. */
     MemorySegment targetRow() {
-        if (targetRow == null) {
-            targetRow = arena.allocate((long) n * Float.BYTES, 64);
-        }
-        return targetRow;
+        return row(0);
     }
 
     /** Two tiles of {@link #TILE} floats, at byte offsets 0 and {@link #TILE_BYTES}. */
@@ -51,18 +47,19 @@ final class Workspace implements AutoCloseable {
 
     /** A row of {@code n} floats: Adaptive KL's teacher probabilities p. */
     MemorySegment probs() {
-        if (probs == null) {
-            probs = arena.allocate((long) n * Float.BYTES, 64);
-        }
-        return probs;
+        return row(1);
     }
 
     /** A row of {@code n} floats: Adaptive KL's {@code |p - q|}. */
     MemorySegment errors() {
-        if (errors == null) {
-            errors = arena.allocate((long) n * Float.BYTES, 64);
+        return row(2);
+    }
+
+    private MemorySegment row(int slot) {
+        if (rows[slot] == null) {
+            rows[slot] = arena.allocate((long) n * Float.BYTES, 64);
         }
-        return errors;
+        return rows[slot];
     }
 
     /** {@code n} floats on the heap that a selection may reorder (scalar code reads arrays fastest). */
