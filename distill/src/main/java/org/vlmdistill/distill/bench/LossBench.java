@@ -28,6 +28,8 @@ import java.util.Random;
  * variant per process so that the peak RSS (VmHWM) is the variant's own:
  * <ul>
  * <li>{@code fused}: logits given, {@link ChunkedLoss} with the loss's fused CPU kernel;</li>
+ * <li>{@code in-place}: the same, the gradient written over the logits
+ * ({@link ChunkedLoss#overwritingLogits()}), as for logits nothing reads after the loss;</li>
  * <li>{@code composed}: the same with the loss's DJL-composed closed form per chunk;</li>
  * <li>{@code hidden} / {@code hidden-composed}: hidden states and lm_head weight given, logits
  * projected chunk by chunk, teacher rows made chunk by chunk, so no {@code [N, V]} array exists;</li>
@@ -38,7 +40,7 @@ import java.util.Random;
  * peak.
  */
 public record LossBench(String loss, int tokens, int vocab, int chunk, String variant, int reps, int hidden) {
-    public static final List<String> VARIANTS = List.of("fused", "composed", "hidden", "hidden-composed", "naive");
+    public static final List<String> VARIANTS = List.of("fused", "in-place", "composed", "hidden", "hidden-composed", "naive");
 
     /**
      * @param peakRssBytes the process's highest VmHWM right after a run (baseline, inputs and the loss's own)
@@ -131,10 +133,14 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
         }
         ChunkedLoss chunked = new ChunkedLoss(distillation, new Schedule.Constant(1.0), chunk, fused);
         requireKernel(chunked, fused);
+        if (variant.equals("in-place")) {
+            chunked = chunked.overwritingLogits();
+        }
+        ChunkedLoss timed = chunked;
         return measure(() -> {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 logits.setRequiresGradient(true);
-                var r = chunked.compute(new StudentRows.Logits(logits),
+                var r = timed.compute(new StudentRows.Logits(logits),
                         (from, to) -> teacher.get(new NDIndex("{}:{}", from, to)), labels, vocab, context);
                 r.backward().run(1.0);
             }

@@ -268,7 +268,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--chunk", defaultValue = "256", description = "Rows per chunk (default ${DEFAULT-VALUE}).")
         int chunk;
         @Option(names = "--variant", defaultValue = "fused",
-                description = "fused, composed, hidden, hidden-composed or naive (default ${DEFAULT-VALUE}).")
+                description = "fused, in-place (fused, the gradient written over the logits), composed, hidden, "
+                        + "hidden-composed or naive (default ${DEFAULT-VALUE}).")
         String variant;
         @Option(names = "--loss", defaultValue = "taid", description = "Loss config name, with its defaults (default ${DEFAULT-VALUE}).")
         String loss;

@@ -23,10 +23,17 @@ final class CrossEntropyKernel implements RowKernel {
         return false;
     }
 
+    /** The one pass that writes g reads {@code s_i} just before {@code g_i}. */
+    @Override
+    public boolean inPlace() {
+        return true;
+    }
+
     @Override
     public void row(MemorySegment s, long sb, MemorySegment z, long zb, int n, int y,
                     MemorySegment g, long gb, float wLm, float wD, double[] out, Workspace ws) {
         double lse = Streams.logSumExp(s, sb, n, 1f);
+        float sy = get(s, sb, y); // before the pass that may write g over s
         int bound = VectorMath.bound(n);
         // q wLm = exp(s - hi) (exp(hi - lse) wLm): lse rounded to fp32 would scale every q by up to
         // 1 + 2^-24 lse, and g_y = q_y - 1 cancels where the label is nearly certain
@@ -37,7 +44,7 @@ final class CrossEntropyKernel implements RowKernel {
             set(g, gb, i, (float) Math.exp(get(s, sb, i) - hi) * c);
         }
         set(g, gb, y, get(g, gb, y) - wLm);
-        out[0] = lse - get(s, sb, y);
+        out[0] = lse - sy;
         out[1] = 0;
     }
 

@@ -30,6 +30,11 @@ import java.util.stream.IntStream;
  *
  * <p>A sparse target (the top-k cache) is written into a per-thread dense row of {@code -inf} and the
  * k kept log-probabilities, then goes through the same kernel: O(threads x V) extra memory.
+ *
+ * <p>In place: the gradient may be the student's rows themselves (the same memory, as Liger-Kernel's
+ * cross entropy writes its gradient over the logits), so a loss needs no {@code [rows, V]} array of
+ * its own. Kernels that read s after writing g ({@link RowKernel#inPlace()} false) then read a
+ * per-thread copy of each row, taken just before the row is overwritten: O(threads x V) again.
  */
 public final class FusedKernels {
     private final int threads;
@@ -102,6 +107,14 @@ public final class FusedKernels {
         if (reads && sparse != null && sparse.rows() != rows) {
             throw new IllegalArgumentException("sparse target has " + sparse.rows() + " rows for " + rows);
         }
+        // the same first element and row stride: a gradient written in place over the student's rows
+        boolean inPlace = student.data().address() == gradient.data().address() && student.rowStride() == gradient.rowStride();
+        if (!inPlace && overlaps(student, gradient)) {
+            throw new IllegalArgumentException("the gradient's memory overlaps the student's without being its rows");
+        }
+        if (reads && target != null && overlaps(target, gradient)) {
+            throw new IllegalArgumentException("the gradient's memory overlaps the target's");
+        }
         int width = kernel.outputs();
         double[] perRow = new double[rows * width];
         int parts = Math.min(threads, Math.max(1, rows));
@@ -110,7 +123,7 @@ public final class FusedKernels {
             int from = (int) ((long) rows * p / parts);
             int to = (int) ((long) rows * (p + 1) / parts);
             work[p] = () -> rows(kernel, reads, student, target, sparse, labels, labelOffset, gradient, wLm, wD,
-                    from, to, n, width, perRow);
+                    from, to, n, width, perRow, inPlace && !kernel.inPlace());
         }
         if (parts == 1) {
             work[0].run();
@@ -130,9 +143,15 @@ public final class FusedKernels {
         return new Sums(lm, d, params);
     }
 
+    private static boolean overlaps(FloatRows a, FloatRows b) {
+        long x = a.data().address();
+        long y = b.data().address();
+        return x < y + b.data().byteSize() && y < x + a.data().byteSize();
+    }
+
     private static void rows(RowKernel kernel, boolean reads, FloatRows student, FloatRows target, SparseTargetRows sparse,
                              long[] labels, int labelOffset, FloatRows gradient, float wLm, float wD,
-                             int from, int to, int n, int width, double[] perRow) {
+                             int from, int to, int n, int width, double[] perRow, boolean copyStudent) {
         double[] out = new double[width];
         try (Workspace ws = new Workspace(n)) {
             for (int r = from; r < to; r++) {
@@ -151,9 +170,16 @@ public final class FusedKernels {
                         zb = target.rowOffset(r);
                     }
                 }
+                MemorySegment s = student.data();
+                long sb = student.rowOffset(r);
+                if (copyStudent) {
+                    MemorySegment copy = ws.studentRow();
+                    MemorySegment.copy(s, sb, copy, 0, (long) n * Float.BYTES);
+                    s = copy;
+                    sb = 0;
+                }
                 Arrays.fill(out, 0);
-                kernel.row(student.data(), student.rowOffset(r), z, zb, n, (int) y,
-                        gradient.data(), gradient.rowOffset(r), wLm, wD, out, ws);
+                kernel.row(s, sb, z, zb, n, (int) y, gradient.data(), gradient.rowOffset(r), wLm, wD, out, ws);
                 System.arraycopy(out, 0, perRow, r * width, width);
             }
         }

@@ -12,7 +12,9 @@ import java.lang.foreign.MemorySegment;
  * DJL-composed loss of the same name does (the reference the kernels are tested against).
  *
  * <p>A row is {@code n} floats at a byte offset of a segment; the student's and target's rows are
- * only read, the gradient row only written (it may hold anything before).
+ * only read, the gradient row only written (it may hold anything before). The gradient row may be
+ * the student's own row only for a kernel that says {@link #inPlace()}; {@link FusedKernels} gives
+ * the others a copy of the student's row when the two are one.
  */
 interface RowKernel {
 
@@ -24,6 +26,14 @@ interface RowKernel {
     /** False for the LM-only kernel (SFT, or a distillation ratio of 0), which never reads a target row. */
     default boolean readsTarget() {
         return true;
+    }
+
+    /**
+     * Whether g may be the very row s: the kernel reads each {@code s_i} only before it writes
+     * {@code g_i}, in its last pass, and reads nothing of s after it.
+     */
+    default boolean inPlace() {
+        return false;
     }
 
     /**

@@ -22,7 +22,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  * dD/ds = softmax(s) - p_t                      (0 where s_v = -inf)
  * </pre>
  * Pass 1 reads s and z once for {@code lse(s)} and {@code lse(a)}; pass 2 reads them again (from
- * cache) and writes g: two exps an element in each pass.
+ * cache) and writes g: two exps an element in each pass. Pass 2 reads {@code s_i} and {@code z_i}
+ * just before it writes {@code g_i}, so g may be s ({@link #inPlace()}).
  */
 final class TaidKernel implements RowKernel {
     private final float cs;
@@ -46,10 +47,16 @@ final class TaidKernel implements RowKernel {
     }
 
     @Override
+    public boolean inPlace() {
+        return true;
+    }
+
+    @Override
     public void row(MemorySegment s, long sb, MemorySegment z, long zb, int n, int y,
                     MemorySegment g, long gb, float wLm, float wD, double[] out, Workspace ws) {
         double[] lse = ws.stats;
         Streams.logSumExp2(s, sb, z, zb, n, 1f, 0f, cs, cz, lse);
+        float sy = get(s, sb, y); // before pass 2, which may write g over s
         float lseS = (float) lse[0];
         float lseA = (float) lse[1];
         MemorySegment u = uIsZ ? z : s;
@@ -71,7 +78,7 @@ final class TaidKernel implements RowKernel {
             set(g, gb, i, q * wLm + (infinite ? 0 : (q - p) * wD));
         }
         set(g, gb, y, get(g, gb, y) - wLm);
-        out[0] = lse[0] - get(s, sb, y);
+        out[0] = lse[0] - sy;
         out[1] = -loss;
     }
 

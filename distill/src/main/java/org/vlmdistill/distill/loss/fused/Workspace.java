@@ -6,8 +6,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * Scratch memory of one worker thread for one call: a dense row for a sparse target (off-heap, so
  * every kernel reads segments of one kind), two tiles for values one loop hands the next, room for
- * a row's log-sum-exps and sums, and Adaptive KL's rows of p and |p - q| and the copy of p its
- * selection reorders; freed when the call ends.
+ * a row's log-sum-exps and sums, Adaptive KL's rows of p and |p - q| and the copy of p its
+ * selection reorders, and a copy of the student's row where its gradient goes over it; freed when the
+ * call ends.
  */
 final class Workspace implements AutoCloseable {
     /**
@@ -20,8 +21,11 @@ final class Workspace implements AutoCloseable {
 
     private final Arena arena = Arena.ofConfined();
     private final int n;
-    /** Rows of n floats, made on first use: the densified sparse target, Adaptive KL's p and |p - q|. */
-    private final MemorySegment[] rows = new MemorySegment[3];
+    /**
+     * Rows of n floats, made on first use: the densified sparse target, Adaptive KL's p and |p - q|,
+     * the copy of a student row whose gradient is written over it.
+     */
+    private final MemorySegment[] rows = new MemorySegment[4];
     private MemorySegment tiles;
     private float[] order;
     final double[] stats = new double[2];
@@ -53,6 +57,11 @@ final class Workspace implements AutoCloseable {
     /** A row of {@code n} floats: Adaptive KL's {@code |p - q|}. */
     MemorySegment errors() {
         return row(2);
+    }
+
+    /** A row of {@code n} floats: the student's row, copied before a kernel that is not in place writes over it. */
+    MemorySegment studentRow() {
+        return row(3);
     }
 
     private MemorySegment row(int slot) {

@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.vlmdistill.core.bridge.FloatRows;
 import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.distill.loss.AdaptiveKl;
 import org.vlmdistill.distill.loss.ChunkedLoss;
@@ -31,11 +32,16 @@ import org.vlmdistill.distill.loss.TeacherLogits;
 import org.vlmdistill.distill.loss.TotalVariation;
 import org.vlmdistill.distill.schedule.Schedule;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -97,6 +103,48 @@ class FusedKernelsTest {
             }
         }
         System.out.printf("fused vs composed: max relative difference %.2e (%s), seed %d%n", worst, worstWhere, seed);
+    }
+
+    /**
+     * The gradient may be the student's rows themselves, never a part of them nor of the target: the
+     * teacher's rows are only read, and a kernel reading s after writing g would read its own output.
+     */
+    @Test
+    void gradientOverlappingItsInputsOtherwiseIsRefused() {
+        int v = 40;
+        try (Arena arena = Arena.ofShared()) {
+            MemorySegment a = arena.allocate(4L * v * Float.BYTES, 64);
+            MemorySegment b = arena.allocate(2L * v * Float.BYTES, 64);
+            for (long i = 0; i < a.byteSize() / Float.BYTES; i++) {
+                a.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) random.nextGaussian());
+            }
+            FloatRows student = new FloatRows(a.asSlice(0, 2L * v * 4), 2, v, v);
+            FloatRows shifted = new FloatRows(a.asSlice(4, 2L * v * 4), 2, v, v);
+            FloatRows target = new FloatRows(b, 2, v, v);
+            long[] labels = {3, 7};
+            FusedKernels kernels = new FusedKernels(2);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kernels.run(new Taid(),
+                    new LossContext(0, 1), true, student, target, null, labels, 0, shifted, 0.5f, 0.5f));
+            assertTrue(e.getMessage().contains("student"), e.getMessage());
+            e = assertThrows(IllegalArgumentException.class, () -> kernels.run(new Taid(), new LossContext(0, 1), true,
+                    student, target, null, labels, 0, target, 0.5f, 0.5f));
+            assertTrue(e.getMessage().contains("target"), e.getMessage());
+            // over the student's own rows it runs, and matches the gradient written elsewhere
+            MemorySegment c = arena.allocate(2L * v * Float.BYTES, 64);
+            FloatRows elsewhere = new FloatRows(c, 2, v, v);
+            for (DistillationLoss loss : List.of(new Taid(), new ReverseKl(), new AdaptiveKl(0.5))) {
+                MemorySegment copy = arena.allocate(student.data().byteSize(), 64).copyFrom(student.data());
+                FloatRows own = new FloatRows(copy, 2, v, v);
+                FusedKernels.Sums separate = kernels.run(loss, new LossContext(0, 1), true, student, target, null, labels, 0,
+                        elsewhere, 0.5f, 0.5f);
+                FusedKernels.Sums over = kernels.run(loss, new LossContext(0, 1), true, own, target, null, labels, 0,
+                        own, 0.5f, 0.5f);
+                assertEquals(separate.distil(), over.distil(), loss.name());
+                assertEquals(separate.lm(), over.lm(), loss.name());
+                assertArrayEquals(c.toArray(ValueLayout.JAVA_FLOAT),
+                        copy.toArray(ValueLayout.JAVA_FLOAT), loss.name());
+            }
+        }
     }
 
     /**
@@ -300,6 +348,18 @@ class FusedKernelsTest {
                     weight, target, labels, v, context, m);
             Run composed = run(new ChunkedLoss(loss, new Schedule.Constant(ratio), chunk, false), hidden, composedLogits,
                     hiddenStates, weight, dense, labels, v, context, m);
+            if (!hidden) {
+                // the gradient written over the logits: the same arithmetic on the same values, so the same bits
+                ChunkedLoss over = new ChunkedLoss(loss, new Schedule.Constant(ratio), chunk, true).overwritingLogits();
+                Run inPlace = run(over, false, logits, hiddenStates, weight, target, labels, v, context, m);
+                assertEquals(fused.total, inPlace.total, where + " total over the logits");
+                assertEquals(fused.lm, inPlace.lm, where + " lm over the logits");
+                assertArrayEquals(fused.grads.getFirst(), inPlace.grads.getFirst(), where + " gradient over the logits");
+                for (int k = 0; k < fused.parameterGrads.length; k++) { // differences of fp32 accumulators: to their rounding
+                    assertEquals(fused.parameterGrads[k], inPlace.parameterGrads[k], 1e-6 * Math.abs(fused.parameterGrads[k]) + 1e-9,
+                            where + " parameter " + k + " gradient over the logits");
+                }
+            }
             double floor = distilFloor(loss);
             close(fused.total, composed.total, Math.max(Math.abs(composed.total), ratio * floor), where + " total");
             close(fused.lm, composed.lm, where + " lm");
