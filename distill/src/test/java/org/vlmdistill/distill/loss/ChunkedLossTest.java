@@ -64,8 +64,10 @@ class ChunkedLossTest {
 
     private void compare(DistillationLoss loss, int n, int v, int extra, int h, int chunk, double ratio, boolean hidden,
                          LossContext context) {
-        String where = loss.name() + " n=" + n + " v=" + v + " chunk=" + chunk + " ratio=" + ratio
-                + (hidden ? " hidden" : " logits") + ", seed " + seed;
+        // on the logits path, half the time the gradient goes over the logits (cut to v when extra > 0)
+        boolean over = !hidden && random.nextBoolean();
+        String where = loss.name() + " n=" + n + " v=" + v + " extra=" + extra + " chunk=" + chunk + " ratio=" + ratio
+                + (hidden ? " hidden" : over ? " logits, gradient over them" : " logits") + ", seed " + seed;
         try (NDManager m = manager.newSubManager()) {
             NDArray hiddenStates = m.randomNormal(new Shape(n, h));
             NDArray weight = m.randomNormal(0, 0.7f, new Shape(v + extra, h), DataType.FLOAT32);
@@ -76,6 +78,9 @@ class ChunkedLossTest {
             float[] thetaBefore = theta == null ? null : grad(theta);
 
             ChunkedLoss chunked = new ChunkedLoss(loss, new Schedule.Constant(ratio), chunk);
+            if (over) {
+                chunked = chunked.overwritingLogits();
+            }
             float[] gLogits;
             float[] gHidden;
             float[] gWeight;
