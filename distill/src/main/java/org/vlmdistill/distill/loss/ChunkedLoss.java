@@ -115,7 +115,7 @@ public final class ChunkedLoss {
      * This loss writing {@code d total / d logits} over the given logits themselves where the fused
      * kernel runs on them (fp32 logits on the CPU; elsewhere it changes nothing), as Liger-Kernel's
      * cross entropy does: the loss then allocates no {@code [N, V]} array, and a step is spared the
-     * first touch of one (about half of TAID's time at 2048 x 151,936 on a 2-core machine).
+     * first touch of one (most of TAID's time at 2048 x 151,936 on a 2-core VM, BENCHMARKS.md).
      *
      * <p>For logits that nothing reads after the loss: autograd's own (the output of a projection,
      * whose backward needs its input and weight, not its output) or the caller's. After
@@ -124,11 +124,6 @@ public final class ChunkedLoss {
      */
     public ChunkedLoss overwritingLogits() {
         return new ChunkedLoss(loss, distilRatio, chunkSize, ops, memory, kernels, true);
-    }
-
-    /** Whether {@link #overwritingLogits()} made this one. */
-    public boolean overwritesLogits() {
-        return overwriteLogits;
     }
 
     /** Whether chunks on the CPU go through the fused kernel. */
