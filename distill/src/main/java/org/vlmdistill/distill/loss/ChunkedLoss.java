@@ -329,26 +329,28 @@ public final class ChunkedLoss {
         int n = Math.toIntExact(logits.getShape().get(0));
         DType dtype = ops.dtypeOf(logits);
         NDArray cutLogits = cut(logits, logits.getShape().get(1) == vocab ? -1 : vocab);
-        // the one full gradient: filled in place where DJL can hold the dtype, else chunks joined once;
-        // the fused kernel writes an fp32 one directly, so it need not be zeroed first
+        // the one full gradient. fp32 under the fused kernel: written chunk by chunk straight into it
+        // (not zeroed first), which is the logits themselves when overwriting them. Else filled in
+        // place where DJL can hold the dtype, or chunks joined once.
         DataType djlType = dtype.djl().orElse(null);
         boolean fusedHere = kernels != null && !logits.getDevice().isGpu();
-        boolean writeInPlace = fusedHere && dtype == DType.F32;
-        boolean overwrite = writeInPlace && overwriteLogits;
-        NDArray full = overwrite ? cutLogits.stopGradient()
-                : djlType == null ? null : writeInPlace ? logits.getManager().create(new Shape(n, vocab), DataType.FLOAT32)
-                : logits.getManager().zeros(new Shape(n, vocab), djlType);
+        boolean direct = fusedHere && dtype == DType.F32;
+        NDArray full;
+        if (direct) {
+            full = overwriteLogits ? cutLogits.stopGradient() : logits.getManager().create(new Shape(n, vocab), DataType.FLOAT32);
+        } else {
+            full = djlType == null ? null : logits.getManager().zeros(new Shape(n, vocab), djlType);
+        }
         NDList parts = new NDList();
         for (int from = 0; from < n; from += chunkSize) {
             int to = Math.min(n, from + chunkSize);
             try (NDScope chunkScope = new NDScope()) {
                 chunkScope.suppressNotUsedWarning();
                 NDArray s = fp32Detached(cutLogits.get(new NDIndex("{}:{}", from, to)), dtype);
-                // over s itself where s is the logits' memory and the caller allows it, or is our fp32 copy
-                NDArray rows = overwrite || fusedHere && dtype != DType.F32 ? s
-                        : writeInPlace ? full.get(new NDIndex("{}:{}", from, to)) : null;
-                NDArray g = chunkGradient(s, teacher, labels, from, to, context, mix, rows);
-                if (writeInPlace) {
+                // the kernel's output: full's rows (s's own memory when overwriting), or s, our fp32 copy
+                NDArray into = !fusedHere ? null : direct ? full.get(new NDIndex("{}:{}", from, to)) : s;
+                NDArray g = chunkGradient(s, teacher, labels, from, to, context, mix, into);
+                if (direct) {
                     continue; // written through the view
                 }
                 if (full != null) {
