@@ -21,7 +21,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Logits through the KV cache (prefix + token by token, and in chunks) equal one full forward. */
 class KvCacheTest {
-    static final float TOLERANCE = 1e-5f;
+    /**
+     * Allowed max |diff| per unit of the logits' scale, max(1, max |logit|). The cache changes only the shapes
+     * of the matmuls, so their summation order: fp32 rounding, about 1.5e-6 of the scale in most of 360 random
+     * runs and 2.8e-6 in the worst seen (seed 37649923601240, llama untied). A wrong position, rotation or mask
+     * moves logits by a tenth of the scale or more.
+     */
+    static final float RELATIVE_TOLERANCE = 2e-5f;
     static final int SEQ = 11;
 
     static Stream<Arguments> configs() {
@@ -47,6 +53,7 @@ class KvCacheTest {
              NDManager m = NDManager.newBaseManager()) {
             NDArray ids = Tiny.ids(m, random, 2, SEQ);
             NDArray full = model.forward(ids, null, null).logits(); // [2, SEQ, V]
+            float tolerance = tolerance(full);
 
             // prefix, then token by token
             int prefix = random.nextInt(1, SEQ);
@@ -64,14 +71,14 @@ class KvCacheTest {
                 NDArray prefixOnly = model.forward(ids.get(new NDIndex(":, :{}", prefix)), null, null).logits();
                 diff = Tiny.maxAbsDiff(prefixOnly, cached.get(new NDIndex(":, :{}", prefix)));
             }
-            assertTrue(diff <= TOLERANCE, what + ": max |diff| " + diff);
+            assertTrue(diff <= tolerance, what + ": max |diff| " + diff);
             System.out.printf("KV cache %s: token-by-token max |diff| %.3g%n", what, diff);
 
             List<Integer> chunks = chunks(random, SEQ);
             NDArray chunked = cachedLogits(model, ids, null, chunks);
             float chunkDiff = Tiny.maxAbsDiff(full, chunked);
             if (!dynamicPastMax) {
-                assertTrue(chunkDiff <= TOLERANCE, name + " (seed " + seed + ", chunks " + chunks + "): max |diff| "
+                assertTrue(chunkDiff <= tolerance, name + " (seed " + seed + ", chunks " + chunks + "): max |diff| "
                         + chunkDiff);
             }
         }
@@ -96,12 +103,13 @@ class KvCacheTest {
             }
             NDArray attention = m.create(mask, new Shape(2, SEQ));
             NDArray full = model.forward(ids, attention, null).logits();
+            float tolerance = tolerance(full);
             assertTrue(allFinite(full), name + " (seed " + seed + "): logits at padded positions must be finite");
 
             // the padded row alone, unpadded, gives the same logits at its real positions
             NDArray alone = model.forward(ids.get(new NDIndex("0:1, {}:", pad)), null, null).logits();
             float aloneDiff = Tiny.maxAbsDiff(full.get(new NDIndex("0:1, {}:", pad)), alone);
-            assertTrue(aloneDiff <= TOLERANCE, name + " (seed " + seed + ", pad " + pad
+            assertTrue(aloneDiff <= tolerance, name + " (seed " + seed + ", pad " + pad
                     + "): padded row vs unpadded alone max |diff| " + aloneDiff);
 
             List<Integer> chunks = chunks(random, SEQ);
@@ -109,7 +117,7 @@ class KvCacheTest {
             float diff0 = Tiny.maxAbsDiff(full.get(new NDIndex("0, {}:", pad)), cached.get(new NDIndex("0, {}:", pad)));
             float diff1 = Tiny.maxAbsDiff(full.get(new NDIndex("1")), cached.get(new NDIndex("1")));
             String what = name + " (seed " + seed + ", pad " + pad + ", chunks " + chunks + ")";
-            assertTrue(Math.max(diff0, diff1) <= TOLERANCE, what + ": max |diff| " + Math.max(diff0, diff1));
+            assertTrue(Math.max(diff0, diff1) <= tolerance, what + ": max |diff| " + Math.max(diff0, diff1));
             assertTrue(allFinite(cached), what + ": cached logits must be finite");
             System.out.printf("KV cache left-padded %s: max |diff| %.3g%n", what, Math.max(diff0, diff1));
         }
@@ -126,13 +134,18 @@ class KvCacheTest {
             NDArray mask = m.create(new long[] {0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
                     new Shape(2, SEQ));
             NDArray bridge = a.forward(ids, mask, null).logits();
+            float tolerance = tolerance(bridge);
             float diff = Tiny.maxAbsDiff(bridge, b.forward(ids, mask, null).logits());
             // padded positions see different keys chunk by chunk: compare the real ones
             NDArray cached = cachedLogits(b, ids, mask, List.of(5, 1, 1, 4));
             diff = Math.max(diff, Tiny.maxAbsDiff(bridge.get(new NDIndex("0, 2:")), cached.get(new NDIndex("0, 2:"))));
             diff = Math.max(diff, Tiny.maxAbsDiff(bridge.get(new NDIndex("1")), cached.get(new NDIndex("1"))));
-            assertTrue(diff <= TOLERANCE, "seed " + seed + ": " + a.policy().ops().describe() + " vs composed: " + diff);
+            assertTrue(diff <= tolerance, "seed " + seed + ": " + a.policy().ops().describe() + " vs composed: " + diff);
         }
+    }
+
+    static float tolerance(NDArray logits) {
+        return RELATIVE_TOLERANCE * Math.max(1f, logits.abs().max().getFloat());
     }
 
     static boolean allFinite(NDArray x) {
