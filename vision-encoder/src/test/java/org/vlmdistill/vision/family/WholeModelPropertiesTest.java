@@ -126,8 +126,15 @@ class WholeModelPropertiesTest {
             }
             float[] incremental = NDArrays.concat(new NDList(parts), 1).toFloatArray();
             double diff = Tiny.maxAbsDiff(full, incremental);
-            System.out.printf("%s: KV cache vs full forward, %d tokens, max |diff| %.2e%n", name, seq, diff);
-            assertTrue(diff < 1e-5, name + " (seed " + seed + "): max |diff| " + diff);
+            double scale = 0;
+            for (float f : full) {
+                scale = Math.max(scale, Math.abs(f));
+            }
+            System.out.printf("%s: KV cache vs full forward, %d tokens, max |diff| %.2e of max |logit| %.2f%n", name,
+                    seq, diff, scale);
+            // fp32 rounding of differently shaped matmuls grows with the logits' scale (text-decoder's KvCacheTest)
+            assertTrue(diff < 2e-5 * Math.max(1, scale), name + " (seed " + seed + "): max |diff| " + diff
+                    + " of max |logit| " + scale);
         }
     }
 
