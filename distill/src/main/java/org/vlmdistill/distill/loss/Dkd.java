@@ -79,7 +79,7 @@ public final class Dkd implements DistillationLoss {
                 .add(keep(log1mPy.isInfinite().logicalNot(), log1mPy.exp().mul(log1mPy.sub(log1mQy))));
 
         NDArray logQHat = xRest.logSoftmax(1);
-        NDArray qHat = logQHat.exp();
+        NDArray qHat = keep(logQHat.isNaN().logicalNot(), logQHat.exp()); // no rest at V = 1: q^ = 0, no NaN
         NDArray hasRest = log1mPy.isInfinite().logicalNot();
         NDArray logPHat = aRest.logSoftmax(1);
         NDArray pHat = keep(logPHat.isNaN().logicalNot(), logPHat.exp());

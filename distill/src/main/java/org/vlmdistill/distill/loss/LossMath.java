@@ -41,10 +41,16 @@ final class LossMath {
         return NDArrays.where(keep, x, x.getManager().create(0.0).toType(x.getDataType(), false));
     }
 
-    /** {@code log(exp(a) + exp(b))}, exact where one side is {@code -inf}; the other must be finite. */
+    /** {@code log(exp(a) + exp(b))}, exact where one side or both are {@code -inf}. */
     static NDArray logAddExp(NDArray a, NDArray b) {
         NDArray m = a.maximum(b);
-        return m.add(a.sub(m).exp().add(b.sub(m).exp()).log());
+        NDArray finite = keep(m.isInfinite().logicalNot(), m);
+        return finite.add(a.sub(finite).exp().add(b.sub(finite).exp()).log());
+    }
+
+    /** {@code q > 0} element-wise: where a term {@code q * f(log q)} takes its limit 0 at {@code q = 0}. */
+    static NDArray positive(NDArray q) {
+        return q.gt(like(q, 0));
     }
 
     /** {@code log sum_v exp(x[:, v])} as {@code [n, 1]}; {@code -inf} for a row that is all {@code -inf}. */
@@ -71,7 +77,7 @@ final class LossMath {
 
     /** {@code sum_v p (log p - log q)} per row, 0 where {@code p = 0}. */
     static NDArray kl(NDArray p, NDArray logP, NDArray logQ) {
-        return rowSum(keep(p.gt(LossMath.like(p, 0)), p.mul(logP.sub(logQ))));
+        return rowSum(keep(positive(p), p.mul(logP.sub(logQ))));
     }
 
     static void requireTeacher(LossChunk chunk, String name) {

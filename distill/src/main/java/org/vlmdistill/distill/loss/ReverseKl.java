@@ -2,6 +2,8 @@ package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
 
+import static org.vlmdistill.distill.loss.LossMath.keep;
+import static org.vlmdistill.distill.loss.LossMath.positive;
 import static org.vlmdistill.distill.loss.LossMath.rowSum;
 import static org.vlmdistill.distill.loss.LossMath.total;
 
@@ -11,7 +13,8 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * L     = KL(q || p) = sum_v q (log q - log p)
  * dL/ds = q * (log q - log p - L)              (u = q (log q - log p + 1), u - q sum u)
  * </pre>
- * Infinite where the teacher gives probability 0, so it cannot read a truncated teacher.
+ * Infinite where the teacher gives probability 0, so it cannot read a truncated teacher; where the student
+ * gives 0 ({@code s_v = -inf}, a masked token) the term and its gradient take their limit, 0.
  */
 public final class ReverseKl implements DistillationLoss {
     @Override
@@ -30,7 +33,7 @@ public final class ReverseKl implements DistillationLoss {
         NDArray logQ = chunk.student().logSoftmax(1);
         NDArray logP = chunk.teacher().logSoftmax(1);
         NDArray q = logQ.exp();
-        NDArray ratio = logQ.sub(logP);
+        NDArray ratio = keep(positive(q), logQ.sub(logP)); // 0 (-inf) = NaN otherwise
         NDArray perRow = rowSum(q.mul(ratio));
         return new ChunkGradient(total(perRow), q.mul(ratio.sub(perRow)));
     }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.logAddExp;
+import static org.vlmdistill.distill.loss.LossMath.positive;
 import static org.vlmdistill.distill.loss.LossMath.softmaxBackward;
 import static org.vlmdistill.distill.loss.LossMath.total;
 
@@ -44,8 +45,9 @@ public final class SkewKl implements DistillationLoss {
         NDArray q = logQ.exp();
         NDArray p = logP.exp();
         NDArray logM = logAddExp(logP.add(LossMath.like(chunk.student(), Math.log(alpha))), logQ.add(LossMath.like(chunk.student(), Math.log(1 - alpha))));
-        double loss = -total(keep(p.gt(LossMath.like(p, 0)), p.mul(logM)));
-        NDArray u = p.mul(logQ.sub(logM).exp()).mul(LossMath.like(chunk.student(), -(1 - alpha)));
+        NDArray teacherSupport = positive(p); // where p = q = 0, log q - log m is NaN and u is 0
+        double loss = -total(keep(teacherSupport, p.mul(logM)));
+        NDArray u = keep(teacherSupport, p.mul(logQ.sub(logM).exp())).mul(LossMath.like(chunk.student(), -(1 - alpha)));
         return new ChunkGradient(loss, softmaxBackward(u, q));
     }
 }

@@ -2,7 +2,9 @@ package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
 
+import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.logAddExp;
+import static org.vlmdistill.distill.loss.LossMath.positive;
 import static org.vlmdistill.distill.loss.LossMath.softmaxBackward;
 import static org.vlmdistill.distill.loss.LossMath.total;
 
@@ -13,7 +15,8 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * u     = q * dL/dq = q * (log q + 1 - log m - a q / m)
  * dL/ds = u - q * sum_v u
  * </pre>
- * Where p = 0, {@code log q - log m = -log a}: finite, so a truncated teacher is fine. Default a = 0.1.
+ * Where p = 0, {@code log q - log m = -log a}: finite, so a truncated teacher is fine. Where q = 0
+ * ({@code s_v = -inf}) the terms take their limit, 0. Default a = 0.1.
  */
 public final class SkewReverseKl implements DistillationLoss {
     private final double alpha;
@@ -41,7 +44,7 @@ public final class SkewReverseKl implements DistillationLoss {
         NDArray logP = chunk.teacher().logSoftmax(1);
         NDArray q = logQ.exp();
         NDArray logM = logAddExp(logP.add(LossMath.like(chunk.student(), Math.log(1 - alpha))), logQ.add(LossMath.like(chunk.student(), Math.log(alpha))));
-        NDArray logRatio = logQ.sub(logM);
+        NDArray logRatio = keep(positive(q), logQ.sub(logM)); // q = 0 multiplies every use
         double loss = total(q.mul(logRatio));
         NDArray u = q.mul(logRatio.add(LossMath.like(q, 1)).sub(logRatio.exp().mul(LossMath.like(q, alpha))));
         return new ChunkGradient(loss, softmaxBackward(u, q));

@@ -178,6 +178,62 @@ class LossGradientTest {
         System.out.printf("ctkd dL/dtheta: finite differences %.6e, seed %d%n", fd, seed);
     }
 
+    /**
+     * A masked student token ({@code s_v = -inf}, q_v = 0) in every loss that stays finite there: the closed
+     * form takes the limit, the loss and gradient of {@code s_v = -1e4} (whose q_v is exactly 0 in fp64), 0 at
+     * v; with a truncated teacher too, so that p_v = q_v = 0 on some tokens.
+     */
+    @Test
+    void maskedStudentTokensTakeTheLimit() {
+        for (DistillationLoss loss : LossTestSupport.everyLoss(manager)) {
+            if (!LossTestSupport.finiteAtZeroStudentProbability(loss)) {
+                continue;
+            }
+            for (boolean truncated : loss.acceptsTruncatedTeacher() ? new boolean[]{false, true} : new boolean[]{false}) {
+                int n = 3;
+                int v = 4 + random.nextInt(12);
+                double[][] s = randn(n, v, 2);
+                double[][] z = teacher(n, v, truncated);
+                int[] y = labels(n, v);
+                double[][] far = new double[n][];
+                for (int r = 0; r < n; r++) {
+                    for (int i = 1; i < v; i++) { // token 0 stays: the teacher always keeps it (TAID needs p_t > 0 somewhere)
+                        if (i != y[r] && random.nextInt(3) == 0) {
+                            s[r][i] = Double.NEGATIVE_INFINITY;
+                        }
+                    }
+                    far[r] = java.util.Arrays.stream(s[r]).map(x -> x == Double.NEGATIVE_INFINITY ? -1e4 : x).toArray();
+                }
+                String what = LossTestSupport.label(loss) + (truncated ? " truncated" : "") + ", seed " + seed;
+                ChunkGradient masked = loss.forwardBackward(chunk(s, z, y, true), context);
+                ChunkGradient limit = loss.forwardBackward(chunk(far, z, y, true), context);
+                assertEquals(limit.lossSum(), masked.lossSum(), 1e-12 * (1 + Math.abs(limit.lossSum())), what);
+                double[] got = masked.studentGrad().toDoubleArray();
+                double[] want = limit.studentGrad().toDoubleArray();
+                for (int i = 0; i < got.length; i++) {
+                    assertEquals(want[i], got[i], 1e-12, what + " element " + i);
+                    if (s[i / v][i % v] == Double.NEGATIVE_INFINITY) {
+                        assertEquals(0, got[i], 0, what + " element " + i + " is masked"); // -0 too
+                    }
+                }
+            }
+        }
+    }
+
+    /** Over one token every distribution is (1): every loss and every gradient is 0, none NaN. */
+    @Test
+    void aVocabularyOfOneGivesZero() {
+        for (DistillationLoss loss : LossTestSupport.everyLoss(manager)) {
+            double[][] s = randn(2, 1, 3);
+            double[][] z = randn(2, 1, 3);
+            ChunkGradient g = loss.forwardBackward(chunk(s, z, new int[]{0, 0}, true), context);
+            assertEquals(0, g.lossSum(), 1e-12, LossTestSupport.label(loss) + ", seed " + seed);
+            for (double d : g.studentGrad().toDoubleArray()) {
+                assertEquals(0, d, 1e-12, LossTestSupport.label(loss) + ", seed " + seed);
+            }
+        }
+    }
+
     @Test
     void lossesThatCannotReadATruncatedTeacherSaySo() {
         assertFalse(new ReverseKl().acceptsTruncatedTeacher());

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Every loss, with non-default settings where a setting exists so that the tests exercise it. */
-final class LossTestSupport {
+public final class LossTestSupport {
     private LossTestSupport() {
     }
 
@@ -18,6 +18,19 @@ final class LossTestSupport {
                 new GeneralizedJsd(1), new AdaptiveKl(0.5), new Ctkd(manager, 1.0), new Dkd(1, 0.5, 1),
                 new Dkd(1, 8, 4), new Sft()));
         return all;
+    }
+
+    /** Whether D stays finite where the student's probability is 0 (forward KL and its aliases are infinite there). */
+    public static boolean finiteAtZeroStudentProbability(DistillationLoss loss) {
+        return switch (loss) {
+            case Taid t -> true;
+            case TotalVariation tv -> true;
+            case ReverseKl r -> true;
+            case SkewReverseKl k -> true;
+            case SkewKl k -> k.alpha() > 0;
+            case GeneralizedJsd j -> j.beta() > 0;
+            default -> false;
+        };
     }
 
     static String label(DistillationLoss loss) {
