@@ -295,6 +295,19 @@ class FusedKernelsTest {
                     }
                 }
             }
+            if (loss instanceof AdaptiveKl a) {
+                // each row's cumulative p (sorted descending) at least 1e-6 from mu: closer, the two forms'
+                // p, which may differ in the last bit (the vector exp), can end the head on different tokens
+                // and the weights jump (see AdaptiveKlKernel). Rescaling a row keeps its ties.
+                for (int r = 0; r < n; r++) {
+                    for (int tries = 0; tries < 100 && cumulativeNear(z, r * v, v, a.mu(), 1e-6); tries++) {
+                        double c = 0.8 + 0.4 * random.nextDouble();
+                        for (int j = r * v; j < (r + 1) * v; j++) {
+                            z[j] = (float) (z[j] * c);
+                        }
+                    }
+                }
+            }
             NDArray logits = m.create(s, new Shape(n, v));
             NDArray teacher = m.create(z, new Shape(n, v));
             SparseTargetRows sparseRows = sparseOf(kept, z, v);
@@ -354,17 +367,45 @@ class FusedKernelsTest {
                 for (float x : b) {
                     scale = Math.max(scale, Math.abs(x));
                 }
-                // within 2e-5 of the largest element, plus 1e-7: where a gradient cancels (a truncated
-                // teacher at ratio 1, nearly disjoint q and p, one token) its elements are differences of
-                // terms the size of q whose fp32 rounding both forms keep; worst is taken against the same
-                // bound, 2e-5 (scale + 5e-3)
+                // within 2e-5 of (the largest element + floor): where a gradient cancels (a truncated
+                // teacher at ratio 1, nearly disjoint q and p, one token) the logits' gradient's elements are
+                // differences of terms the size of q whose fp32 rounding both forms keep (floor 0.005, so
+                // 1e-7); the hidden states' and lm_head's are sums over tokens of g W and g h, rounded
+                // relative to sum |g| |W|, and cancel to ~0 where tied rows leave one group (q = p uniform:
+                // 1.2e-7 apart at values of 6e-8 seen), so their floor is the scalars' 0.05 (1e-6)
+                double gradFloor = hidden ? 0.05 : 0.005;
                 for (int i = 0; i < a.length; i++) {
-                    assertEquals(b[i], a[i], 2e-5 * scale + 1e-7, where + " gradient " + k + " element " + i);
-                    // as the tolerance: 2e-5 * scale + 1e-7 = 2e-5 * (scale + 0.005)
-                    note(Math.abs(a[i] - b[i]) / (scale + 0.005), where + " gradient " + k);
+                    assertEquals(b[i], a[i], 2e-5 * (scale + gradFloor), where + " gradient " + k + " element " + i);
+                    note(Math.abs(a[i] - b[i]) / (scale + gradFloor), where + " gradient " + k);
                 }
             }
         }
+    }
+
+    /**
+     * Whether a cumulative sum of softmax(z[from, from + v)), sorted descending, lies within {@code margin} of
+     * mu; all but the last, 1 at any scale.
+     */
+    private static boolean cumulativeNear(float[] z, int from, int v, double mu, double margin) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = from; j < from + v; j++) {
+            max = Math.max(max, z[j]);
+        }
+        double[] p = new double[v];
+        double sum = 0;
+        for (int j = 0; j < v; j++) {
+            p[j] = Math.exp(z[from + j] - max);
+            sum += p[j];
+        }
+        java.util.Arrays.sort(p);
+        double cumulative = 0;
+        for (int j = v - 1; j >= 1; j--) {
+            cumulative += p[j] / sum;
+            if (Math.abs(cumulative - mu) < margin) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
