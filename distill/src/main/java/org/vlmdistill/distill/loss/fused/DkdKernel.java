@@ -30,8 +30,7 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * {@code wLm softmax(s)} to g do.
  *
  * <p>A row whose non-label teacher or student entries are all {@code -inf} gets {@code p^ = 0} or
- * {@code q^ = 0} (the composed form: p^ = 0, q^ NaN); so at V = 1, D and dD/ds are 0 where the
- * composed gradient is NaN.
+ * {@code q^ = 0}, as the composed form; so at V = 1, D and dD/ds are 0.
  */
 final class DkdKernel implements RowKernel {
     private final float alpha;

@@ -30,9 +30,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  * {@code (z - s) - (lse(z) - lse(s) + log(1 - beta)) - log(1 + t)}; where A is, the other way round.
  * Where p = 0, {@code log q - log m} is {@code -log(1 - beta)} exactly (the reference rounds near
  * lse(s) there), and q is normalized as {@link SoftmaxBackward} says: g cancels there when most of q
- * lies outside a truncated teacher's support. Where {@code s_v = -inf} the reference's
- * {@code 0 (-inf)} is NaN; here that term and its gradient are 0, the limit, and what the reference
- * gives where q underflows to 0.
+ * lies outside a truncated teacher's support. Where {@code s_v = -inf} that term and its gradient
+ * are 0, the limit, as in the reference.
  *
  * <p>Pass 1 reads s and z for {@code lse(s)} and {@code lse(z)}. Pass 2 runs three loops over each
  * tile of the row: the first (two exps an element) leaves t in g and q in the workspace's first tile,

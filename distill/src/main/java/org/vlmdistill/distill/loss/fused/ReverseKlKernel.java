@@ -21,8 +21,7 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  * dD/ds = q (log q - log p - D)                    (u = q (log q - log p), u - q sum u)
  * </pre>
  * Infinite where p = 0 and q is not, as the reference: it cannot read a truncated teacher. Where
- * {@code s_v = -inf} the reference's {@code 0 (-inf)} is NaN; here that term and its gradient are 0, the
- * limit, and what the reference gives where q underflows to 0.
+ * {@code s_v = -inf} that term and its gradient are 0, the limit, as in the reference.
  *
  * <p>Pass 1 reads s and z for {@code lse(s)} and {@code lse(z)}; pass 2 writes u into g and sums it,
  * which is D; pass 3 ({@link SoftmaxBackward}) writes g. One exp an element in passes 2 and 3.

@@ -30,9 +30,8 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  * larger and {@code (s - z) - (lse(s) - lse(z) + log(1 - a)) - log(1 + t)} where A is: where p = 0 it is
  * {@code -log a} exactly (the reference rounds near lse(s) there), and q is normalized as
  * {@link SoftmaxBackward} says, for g cancels there when most of q lies outside a truncated teacher's
- * support. At a = 1, m = q and D and u are exactly 0. Where {@code s_v = -inf} the reference's
- * {@code 0 (-inf)} is NaN; here that term and its gradient are 0, the limit, and what the reference
- * gives where q underflows to 0.
+ * support. At a = 1, m = q and D and u are exactly 0. Where {@code s_v = -inf} that term and its
+ * gradient are 0, the limit, as in the reference.
  *
  * <p>Pass 1 reads s and z for {@code lse(s)} and {@code lse(z)}. Pass 2 runs two loops over each
  * tile of the row: the first (two exps an element) leaves t in g and q in the workspace's first
