@@ -133,10 +133,7 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
         }
         ChunkedLoss chunked = new ChunkedLoss(distillation, new Schedule.Constant(1.0), chunk, fused);
         requireKernel(chunked, fused);
-        if (variant.equals("in-place")) {
-            chunked = chunked.overwritingLogits();
-        }
-        ChunkedLoss timed = chunked;
+        ChunkedLoss timed = variant.equals("in-place") ? chunked.overwritingLogits() : chunked;
         return measure(() -> {
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 logits.setRequiresGradient(true);

@@ -5,10 +5,11 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
+import static org.vlmdistill.distill.loss.LossMath.kl;
+import static org.vlmdistill.distill.loss.LossMath.klTerms;
 import static org.vlmdistill.distill.loss.LossMath.logSumExp;
 import static org.vlmdistill.distill.loss.LossMath.oneHot;
 import static org.vlmdistill.distill.loss.LossMath.pick;
-import static org.vlmdistill.distill.loss.LossMath.rowSum;
 import static org.vlmdistill.distill.loss.LossMath.total;
 
 /**
@@ -75,7 +76,7 @@ public final class Dkd implements DistillationLoss {
         NDArray log1mPy = logSumExp(aRest).sub(logSumExp(a));
         NDArray qy = logQy.exp();
         NDArray py = logPy.exp();
-        NDArray tckd = keep(py.gt(LossMath.like(py, 0)), py.mul(logPy.sub(logQy)))
+        NDArray tckd = klTerms(py, logPy, logQy)
                 .add(keep(log1mPy.isInfinite().logicalNot(), log1mPy.exp().mul(log1mPy.sub(log1mQy))));
 
         NDArray logQHat = xRest.logSoftmax(1);
@@ -83,7 +84,7 @@ public final class Dkd implements DistillationLoss {
         NDArray hasRest = log1mPy.isInfinite().logicalNot();
         NDArray logPHat = aRest.logSoftmax(1);
         NDArray pHat = keep(logPHat.isNaN().logicalNot(), logPHat.exp());
-        NDArray nckd = keep(hasRest, rowSum(keep(pHat.gt(LossMath.like(pHat, 0)), pHat.mul(logPHat.sub(logQHat)))));
+        NDArray nckd = keep(hasRest, kl(pHat, logPHat, logQHat));
 
         double loss = tt * tt * total(tckd.mul(LossMath.like(chunk.student(), alpha)).add(nckd.mul(LossMath.like(x, beta))));
         NDArray tGrad = target.sub(qHat).mul(qy.sub(py));

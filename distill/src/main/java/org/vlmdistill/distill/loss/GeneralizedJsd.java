@@ -2,9 +2,8 @@ package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
 
-import static org.vlmdistill.distill.loss.LossMath.keep;
+import static org.vlmdistill.distill.loss.LossMath.klTerms;
 import static org.vlmdistill.distill.loss.LossMath.logAddExp;
-import static org.vlmdistill.distill.loss.LossMath.positive;
 import static org.vlmdistill.distill.loss.LossMath.softmaxBackward;
 import static org.vlmdistill.distill.loss.LossMath.total;
 
@@ -57,8 +56,8 @@ public final class GeneralizedJsd implements DistillationLoss {
         NDArray q = logQ.exp();
         NDArray p = logP.exp();
         NDArray logM = logAddExp(logP.add(LossMath.like(chunk.student(), Math.log(beta))), logQ.add(LossMath.like(chunk.student(), Math.log(1 - beta))));
-        NDArray studentTerm = keep(positive(q), q.mul(logQ.sub(logM))); // 0 where q = 0 (s_v = -inf)
-        double loss = beta * total(keep(positive(p), p.mul(logP.sub(logM)))) + (1 - beta) * total(studentTerm);
+        NDArray studentTerm = klTerms(q, logQ, logM); // 0 where q = 0 (s_v = -inf)
+        double loss = beta * total(klTerms(p, logP, logM)) + (1 - beta) * total(studentTerm);
         return new ChunkGradient(loss, softmaxBackward(studentTerm.mul(LossMath.like(chunk.student(), 1 - beta)), q));
     }
 }

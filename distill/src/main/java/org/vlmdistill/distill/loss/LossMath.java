@@ -75,9 +75,14 @@ final class LossMath {
         return x.sum().toType(DataType.FLOAT64, false).getDouble();
     }
 
+    /** {@code p (log p - log q)} element-wise, 0 where {@code p = 0} (its limit, whatever log q is). */
+    static NDArray klTerms(NDArray p, NDArray logP, NDArray logQ) {
+        return keep(positive(p), p.mul(logP.sub(logQ)));
+    }
+
     /** {@code sum_v p (log p - log q)} per row, 0 where {@code p = 0}. */
     static NDArray kl(NDArray p, NDArray logP, NDArray logQ) {
-        return rowSum(keep(positive(p), p.mul(logP.sub(logQ))));
+        return rowSum(klTerms(p, logP, logQ));
     }
 
     static void requireTeacher(LossChunk chunk, String name) {
