@@ -126,6 +126,16 @@ class CheckpointFitTest {
         ModelDirectory.open(dir);
     }
 
+    /**
+     * A checkpoint with no vision tensors at all is another model's: the loader lists all it lacks
+     * (vlmd inspect shows that list), so opening the directory does not refuse it.
+     */
+    @Test
+    void aPartWithNoTensorsAtAllIsLeftToTheLoader() throws IOException {
+        write(idefics3(2, 3), llamaTensors("model.text_model.", 2, 16, 8, 16));
+        ModelDirectory.open(dir);
+    }
+
     @Test
     void aHiddenSizeNoTensorOfTheCheckpointCouldHoldIsRefused() throws IOException {
         ObjectNode wide = llama(2);
