@@ -15,8 +15,10 @@ import java.util.Objects;
  * a training step should make as few as it can: the count is a property of the code that a test can
  * hold down ({@link #counting}). Host-to-device uploads ({@code manager.create(...)}) are not reads.
  *
- * <p>The reads of one step and why they remain are listed in {@code docs/architecture.md} ("the step
- * stays on the device").
+ * <p>A training step on the CPU reads once: the gradient norm (clipping, the finite check, the metrics
+ * need it); distill's {@code StepHostReadsTest} holds that count and explains it. Reads outside the step
+ * remain where the host needs the values: sampling in generate, scoring in evaluation, the teacher
+ * cache's top-k, checkpoints, and the composed losses' per-chunk sums where the fused kernels do not run.
  */
 public final class HostReads {
     private static final ScopedValue<Tally> TALLY = ScopedValue.newInstance();
