@@ -46,11 +46,11 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * ids first. The composed form takes whichever libtorch's (unstable) descending argsort puts first.
  * Only {@code g_head} and {@code g_tail} can differ, by the tied tokens' {@code |p - q|}.
  */
-final class AdaptiveKlKernel implements RowKernel {
+public final class AdaptiveKlKernel implements RowKernel {
     /** As the composed form compares it: in fp32. */
     private final float mu;
 
-    AdaptiveKlKernel(double mu) {
+    public AdaptiveKlKernel(double mu) {
         this.mu = (float) mu;
     }
 
