@@ -33,8 +33,8 @@ import java.util.stream.Stream;
  * <pre>
  * {
  *   "format" : 1,
- *   "started" : "2026-12-07T12:40:00Z",
- *   "versions" : { "vlmd" : "0.1.0-SNAPSHOT", "djl" : "0.35.1", "libtorch" : "2.7.1", "java" : "25+36-LTS" },
+ *   "started" : "2026-12-07T12:40:03.512Z",
+ *   "versions" : { "vlmd" : "0.1.0-SNAPSHOT", "djl" : "0.35.1", "libtorch" : "2.7.1", "java" : "25.0.3+9-LTS" },
  *   "files" : [
  *     { "role" : "data", "path" : "/data/train.jsonl", "bytes" : 52311, "sha256" : "9f86d0..." },
  *     { "role" : "student", "path" : "/models/student/model.safetensors", "bytes" : 1234567, "sha256" : "..." },
