@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.sample;
 
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.core.model.ModelFamilies;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.read.SkipReason;
@@ -51,7 +53,7 @@ public final class ModelSamples implements AutoCloseable {
     /** Template, tokenizer and layout of {@code modelDir}; errors name the file. */
     public static ModelSamples open(Path modelDir, SampleOptions options) throws IOException {
         ModelChatTemplate template = ChatTemplates.load(modelDir);
-        Optional<ImageTokenLayout> layout = ImageTokenLayouts.forModel(modelDir);
+        Optional<ImageTokenLayout> layout = ModelFamilies.installed().imageTokenLayout(ModelDirectory.open(modelDir));
         ChatTokenizer tokenizer = ChatTokenizer.load(modelDir);
         return new ModelSamples(modelDir, template, tokenizer, layout, options);
     }

@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.family;
+package org.vlmdistill.vision;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -21,7 +21,6 @@ import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.model.TextDecoder;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.core.tensor.DType;
-import org.vlmdistill.vision.Tiny;
 
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.processor;
+package org.vlmdistill.vision;
 
 import org.junit.jupiter.api.Test;
 import org.vlmdistill.core.config.Idefics3Config;
@@ -7,8 +7,12 @@ import org.vlmdistill.core.image.ImageResize;
 import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.model.ImageProcessor;
 import org.vlmdistill.core.model.PixelValues;
-import org.vlmdistill.core.multimodal.Idefics3ImageTokens;
-import org.vlmdistill.vision.Tiny;
+import org.vlmdistill.vision.clip.ClipImageProcessor;
+import org.vlmdistill.vision.idefics3.Idefics3ImageProcessor;
+import org.vlmdistill.vision.idefics3.Idefics3ImageTokens;
+import org.vlmdistill.vision.llava.LlavaImageProcessors;
+import org.vlmdistill.vision.processor.Normalization;
+import org.vlmdistill.vision.siglip.SiglipImageProcessor;
 
 import java.util.Random;
 

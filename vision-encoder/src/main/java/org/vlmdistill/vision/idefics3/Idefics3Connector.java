@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.connector;
+package org.vlmdistill.vision.idefics3;
 
 import ai.djl.ndarray.NDArray;
 import org.vlmdistill.core.model.Connector;

@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.processor;
+package org.vlmdistill.vision.clip;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.vlmdistill.core.image.ImageResize;
@@ -6,6 +6,10 @@ import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.model.ImageProcessor;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
+import org.vlmdistill.vision.processor.ImageCrop;
+import org.vlmdistill.vision.processor.Normalization;
+import org.vlmdistill.vision.processor.PreprocessorFields;
+import org.vlmdistill.vision.processor.Resample;
 
 import java.util.function.BiFunction;
 

@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.connector;
+package org.vlmdistill.vision;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -11,7 +11,8 @@ import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.model.Parameters;
 import org.vlmdistill.core.model.WeightLoading;
 import org.vlmdistill.core.tensor.DType;
-import org.vlmdistill.vision.Tiny;
+import org.vlmdistill.vision.idefics3.Idefics3Connector;
+import org.vlmdistill.vision.llava.LlavaMultiModalProjector;
 
 import java.util.Random;
 

@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.processor;
+package org.vlmdistill.vision.llava;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.vlmdistill.core.config.ClipVisionConfig;
@@ -6,13 +6,16 @@ import org.vlmdistill.core.config.LlavaConfig;
 import org.vlmdistill.core.model.ImageProcessor;
 import org.vlmdistill.core.multimodal.FixedImageTokens;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
+import org.vlmdistill.vision.clip.ClipImageProcessor;
+import org.vlmdistill.vision.siglip.SiglipImageProcessor;
 
 /**
  * The image processor of a LLaVA model: {@code image_processor_type} in preprocessor_config.json, or the
  * tower's own processor where the file does not say (CLIP for a CLIP tower, SigLIP for a SigLIP one).
  */
 public final class LlavaImageProcessors {
-    public static final String IMAGE_TOKEN = FixedImageTokens.LLAVA_IMAGE_TOKEN;
+    /** The token LLaVA's image features replace, one per feature. */
+    public static final String IMAGE_TOKEN = "<image>";
 
     private LlavaImageProcessors() {
     }
@@ -34,11 +37,21 @@ public final class LlavaImageProcessors {
     }
 
     /**
-     * LlavaProcessor's count for a {@code width x height} input: {@code (h / patch) (w / patch)} patches,
-     * plus the CLS of a CLIP tower, minus one for strategy "default".
+     * LlavaProcessor's count for a processed {@code width x height} image: every image, whatever its size,
+     * becomes {@code (height / patch) (width / patch) + num_additional_image_tokens} tokens, the last term
+     * 1 for a CLIP tower's class feature and 0 for SigLIP, minus one for
+     * {@code vision_feature_select_strategy} "default" (which drops the first feature). For llava-1.5
+     * (CLIP ViT-L/14 at 336, "default") that is (336/14)^2 = 576.
      */
     public static ImageTokenLayout layout(LlavaConfig config, int width, int height) {
-        return FixedImageTokens.llava(width, height, config.visionConfig().patchSize(),
-                config.visionConfig() instanceof ClipVisionConfig ? 1 : 0, config.visionFeatureSelectStrategy());
+        int patch = config.visionConfig().patchSize();
+        int additional = config.visionConfig() instanceof ClipVisionConfig ? 1 : 0;
+        int tokens = (height / patch) * (width / patch) + additional
+                - ("default".equals(config.visionFeatureSelectStrategy()) ? 1 : 0);
+        if (tokens <= 0) {
+            throw new IllegalArgumentException("a " + width + "x" + height + " image gives no image features with patch_size "
+                    + patch);
+        }
+        return new FixedImageTokens(IMAGE_TOKEN, tokens);
     }
 }

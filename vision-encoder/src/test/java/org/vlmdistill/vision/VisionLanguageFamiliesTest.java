@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.family;
+package org.vlmdistill.vision;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -19,7 +19,6 @@ import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
 import org.vlmdistill.core.safetensors.SafetensorsWriter;
 import org.vlmdistill.core.safetensors.TensorData;
 import org.vlmdistill.core.safetensors.TensorInfo;
-import org.vlmdistill.vision.Tiny;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.connector;
+package org.vlmdistill.vision.llava;
 
 import ai.djl.ndarray.NDArray;
 import org.vlmdistill.core.bridge.TorchOps;

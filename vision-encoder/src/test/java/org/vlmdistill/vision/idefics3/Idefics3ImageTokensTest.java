@@ -1,4 +1,4 @@
-package org.vlmdistill.core.multimodal;
+package org.vlmdistill.vision.idefics3;
 
 import org.junit.jupiter.api.Test;
 
@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ImageTokenLayoutTest {
+class Idefics3ImageTokensTest {
     // SmolVLM-256M-Instruct: 512 tiles, longest edge 2048, 64 tokens per tile
     private final Idefics3ImageTokens smolvlm = new Idefics3ImageTokens(64, 2048, 512, true);
 
@@ -50,12 +50,5 @@ class ImageTokenLayoutTest {
             int[] g = smolvlm.grid(w, h);
             assertTrue(g[0] <= 4 && g[1] <= 4, "at most 2048/512 tiles per side, seed " + seed);
         }
-    }
-
-    @Test
-    void llavaRepeatsOneTokenPerFeature() {
-        FixedImageTokens llava = new FixedImageTokens("<image>", 576);
-        assertEquals(576 * 7, llava.expand(10, 10).length());
-        assertEquals(576, llava.imageTokenCount(4000, 3000));
     }
 }

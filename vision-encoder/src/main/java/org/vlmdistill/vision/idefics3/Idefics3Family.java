@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.family;
+package org.vlmdistill.vision.idefics3;
 
 import org.vlmdistill.core.config.Idefics3Config;
 import org.vlmdistill.core.device.ComputePolicy;
@@ -11,8 +11,6 @@ import org.vlmdistill.core.model.TextDecoder;
 import org.vlmdistill.core.model.UnsupportedModelException;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.core.model.WeightLoading;
-import org.vlmdistill.vision.connector.Idefics3Connector;
-import org.vlmdistill.vision.processor.Idefics3ImageProcessor;
 import org.vlmdistill.vision.vit.FeatureSelection;
 import org.vlmdistill.vision.vit.VisionTransformer;
 
@@ -63,6 +61,6 @@ public final class Idefics3Family implements ModelFamily {
         prefixes.put("text", TEXT);
         prefixes.put("lm_head", LM_HEAD);
         return new VisionLanguageModel(source, config, policy, weights.manager(), parameters,
-                Components.split(parameters, prefixes), vision, connector, text, processor);
+                parameters.split(prefixes), vision, connector, text, processor);
     }
 }

@@ -1,4 +1,6 @@
-package org.vlmdistill.core.multimodal;
+package org.vlmdistill.vision.idefics3;
+
+import org.vlmdistill.core.multimodal.ImageTokenLayout;
 
 /**
  * Idefics3's (SmolVLM's) layout, as {@code Idefics3ImageProcessor} and {@code Idefics3Processor}

@@ -1,4 +1,4 @@
-package org.vlmdistill.vision.family;
+package org.vlmdistill.vision.llava;
 
 import org.vlmdistill.core.config.LlavaConfig;
 import org.vlmdistill.core.device.ComputePolicy;
@@ -11,8 +11,6 @@ import org.vlmdistill.core.model.TextDecoder;
 import org.vlmdistill.core.model.UnsupportedModelException;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.core.model.WeightLoading;
-import org.vlmdistill.vision.connector.LlavaMultiModalProjector;
-import org.vlmdistill.vision.processor.LlavaImageProcessors;
 import org.vlmdistill.vision.vit.FeatureSelection;
 import org.vlmdistill.vision.vit.VisionTransformer;
 
@@ -88,6 +86,6 @@ public final class LlavaFamily implements ModelFamily {
         prefixes.put("text", layout.text);
         prefixes.put("lm_head", layout.head + "lm_head.");
         return new VisionLanguageModel(source, config, policy, weights.manager(), parameters,
-                Components.split(parameters, prefixes), vision, projector, text, processor);
+                parameters.split(prefixes), vision, projector, text, processor);
     }
 }
