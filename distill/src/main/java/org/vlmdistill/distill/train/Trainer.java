@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.train;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -199,7 +200,11 @@ public final class Trainer implements AutoCloseable {
                        StepBatch lastBatch) {
     }
 
-    private StepOutcome takeStep() {
+    /**
+     * One optimizer step. It reads the device once ({@link org.vlmdistill.core.tensor.HostReads}): the
+     * gradient norm, which clipping, the finite check and the metrics need; StepHostReadsTest counts it.
+     */
+    StepOutcome takeStep() {
         int accumulation = config.gradientAccumulationSteps();
         LossContext context = new LossContext(optimizerStep, totalSteps);
         double loss = 0;
@@ -362,7 +367,7 @@ public final class Trainer implements AutoCloseable {
         ObjectNode lossParams = s.putObject("loss_parameters");
         for (Parameter p : setup.loss().loss().parameters()) {
             var arr = lossParams.putArray(p.name());
-            for (float f : p.array().toFloatArray()) {
+            for (float f : HostReads.floats(p.array(), "loss parameters for a checkpoint")) {
                 arr.add(f);
             }
         }
