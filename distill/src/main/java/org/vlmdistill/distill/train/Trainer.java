@@ -110,6 +110,7 @@ public final class Trainer implements AutoCloseable {
      * is hashed for {@link RunProvenance}; a resume whose inputs changed since the run started is refused.
      */
     public static Trainer open(RunConfig config, boolean resume, PrintWriter log) throws IOException {
+        RunInputs.check(config);
         Checkpoints cps = new Checkpoints(config.output().resolve("checkpoints"));
         Optional<Path> from = Optional.empty();
         if (resume) {

@@ -1,11 +1,8 @@
 package org.vlmdistill.vlmd.cli;
 
-import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.model.PixelValues;
-import org.vlmdistill.core.model.UnsupportedModelException;
-import org.vlmdistill.core.model.WeightsMismatchException;
 import org.vlmdistill.datasets.image.ImageDecodeException;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.record.Turn;
@@ -92,10 +89,6 @@ final class GenerateCommand implements Callable<Integer> {
             spec.commandLine().getErr().printf("(%d prompt tokens, %d generated, stopped by %s)%n", input.ids().length,
                     g.tokens().length, g.finishReason() == Generation.FinishReason.EOS ? "EOS" : "max new tokens");
             return Vlmd.EXIT_OK;
-        } catch (ConfigException | WeightsMismatchException | UnsupportedModelException e) {
-            // files that do not fit the config are the caller's to fix; an image the processor cannot
-            // take reaches Vlmd's handler, which prints its reason and exits 1
-            throw new Vlmd.UsageException(e.getMessage());
         }
     }
 }
