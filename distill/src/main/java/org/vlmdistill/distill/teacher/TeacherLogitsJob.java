@@ -25,6 +25,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.LongFunction;
 
 /**
@@ -50,12 +51,12 @@ public final class TeacherLogitsJob {
         ModelDirectory studentDir = ModelDirectory.open(config.student());
         VocabularyAlignment.Result vocab = TrainingSetup.checkVocab(config.student(), teacherDir);
         SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
-        try (ModelSamples student = ModelSamples.open(config.student(), options);
-             ModelSamples teacherSamples = ModelSamples.open(teacherDir, options);
-             OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy)) {
-            PairedSamples samples = TrainingSetup.readSamples(config,
-                    new PairedSamples.Side(student, Models.imageProcessor(studentDir)),
-                    new PairedSamples.Side(teacherSamples, teacher.model().imageProcessor()));
+        try (OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy);
+             ModelSamples student = ModelSamples.open(config.student(), options,
+                     Optional.of(Models.imageProcessor(studentDir)));
+             ModelSamples teacherSamples = ModelSamples.open(teacherDir, options,
+                     Optional.of(teacher.model().imageProcessor()))) {
+            PairedSamples samples = TrainingSetup.readSamples(config, student, teacherSamples);
             // file order, every sample once: the cache is keyed by sample id, so order is only for locality
             BatchPlan plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()).withShuffle(false),
                     samples.size());

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -72,10 +73,10 @@ class PairedSamplesTest {
     void aRecordTooLongForAModelIsSkippedNamingItsFile() throws Exception {
         try (TinyPair pair = TinyPair.create(tmp, seed, 2);
              ModelSamples shortStudent = ModelSamples.open(pair.studentDir,
-                     SampleOptions.defaults().withMaxTokens(20).withTruncation(SampleOptions.Truncation.DROP))) {
+                     SampleOptions.defaults().withMaxTokens(20).withTruncation(SampleOptions.Truncation.DROP),
+                     Optional.of(Models.imageProcessor(ModelDirectory.open(pair.studentDir))))) {
             PairedSamples samples = PairedSamples.read(List.of(pair.data), ReaderOptions.DEFAULTS, new ImageDecoder(),
-                    new PairedSamples.Side(shortStudent, Models.imageProcessor(ModelDirectory.open(pair.studentDir))),
-                    null);
+                    shortStudent, null);
             SkipSampleException e = assertThrows(SkipSampleException.class, () -> samples.get(1));
             assertEquals(SkipReason.TOO_LONG, e.reason());
             assertTrue(e.detail().contains("record " + samples.idOf(1)) && e.detail().contains(pair.data.toString())

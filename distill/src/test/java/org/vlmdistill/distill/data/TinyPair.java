@@ -15,6 +15,7 @@ import org.vlmdistill.datasets.shapes.ShapesDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A tiny teacher and student that share a tokenizer covering the Shapes words but differ in text size,
@@ -36,8 +37,10 @@ public final class TinyPair implements AutoCloseable {
         this.studentDir = studentDir;
         this.teacherDir = teacherDir;
         this.data = data;
-        this.studentSamples = ModelSamples.open(studentDir, SampleOptions.defaults());
-        this.teacherSamples = ModelSamples.open(teacherDir, SampleOptions.defaults());
+        this.studentSamples = ModelSamples.open(studentDir, SampleOptions.defaults(),
+                Optional.of(Models.imageProcessor(ModelDirectory.open(studentDir))));
+        this.teacherSamples = ModelSamples.open(teacherDir, SampleOptions.defaults(),
+                Optional.of(Models.imageProcessor(ModelDirectory.open(teacherDir))));
     }
 
     /** Models from {@code seed} under {@code tmp}, and a Shapes set of {@code records} train records. */
@@ -51,11 +54,8 @@ public final class TinyPair implements AutoCloseable {
 
     /** The train records for both models; {@code withTeacher} false for the cached-teacher path. */
     public PairedSamples samples(boolean withTeacher) throws IOException {
-        PairedSamples.Side s = new PairedSamples.Side(studentSamples, Models.imageProcessor(ModelDirectory.open(studentDir)));
-        PairedSamples.Side t = withTeacher
-                ? new PairedSamples.Side(teacherSamples, Models.imageProcessor(ModelDirectory.open(teacherDir)))
-                : null;
-        return PairedSamples.read(List.of(data), ReaderOptions.DEFAULTS, new ImageDecoder(), s, t);
+        return PairedSamples.read(List.of(data), ReaderOptions.DEFAULTS, new ImageDecoder(), studentSamples,
+                withTeacher ? teacherSamples : null);
     }
 
     public StepBatches batches(PairedSamples samples, BatchingConfig config, Cursor from, int epochs, int ahead) {
