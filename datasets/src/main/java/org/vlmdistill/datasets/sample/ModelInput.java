@@ -24,8 +24,7 @@ import java.util.Optional;
  * @param imageRuns  one per kept image, in order; an image cut off with the text past the token limit has none
  * @param shortened  whether text was cut to fit the token limit (images never are)
  * @param images     the conversation's decoded images, shared with other models' inputs of it
- * @param processor  the model's image processor; empty where the samples were opened without one
- *                   (the token view of {@code vlmd data show} and {@code data check})
+ * @param processor  the model's image processor; empty for a text-only model (which takes no images)
  */
 public record ModelInput(String id, String text, int[] inputIds, int[] labels, List<ImageRun> imageRuns,
                          boolean shortened, Provenance provenance, ConversationImages images,
@@ -53,14 +52,15 @@ public record ModelInput(String id, String text, int[] inputIds, int[] labels, L
      * every input of these images through the same processor.
      *
      * @throws SkipSampleException  ({@link SkipReason#UNSUPPORTED_IMAGE}) when the processor refuses an image
-     * @throws IllegalStateException when the samples were opened without an image processor
+     * @throws IllegalStateException when there are image runs and no processor (cannot happen: a text-only
+     *                               model's samples refuse images)
      */
     public List<PixelValues> pixelValues() {
         if (imageRuns.isEmpty()) {
             return List.of();
         }
         ImageProcessor p = processor.orElseThrow(() -> new IllegalStateException("input " + id + " ("
-                + provenance + "): its model's samples were opened without an image processor"));
+                + provenance + "): image runs, and no image processor"));
         List<PixelValues> out = new ArrayList<>(imageRuns.size());
         for (ImageRun r : imageRuns) {
             try {

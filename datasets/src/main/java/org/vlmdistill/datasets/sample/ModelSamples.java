@@ -1,6 +1,8 @@
 package org.vlmdistill.datasets.sample;
 
 import org.vlmdistill.core.model.ImageProcessor;
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.core.model.ModelFamilies;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.read.SkipReason;
@@ -52,24 +54,17 @@ public final class ModelSamples implements AutoCloseable {
     }
 
     /**
-     * Template, tokenizer and layout of {@code modelDir}, without an image processor: inputs give ids,
-     * labels and image runs, not pixel values (what {@code vlmd data show} and {@code data check} need).
-     * Errors name the file.
+     * Template, tokenizer, image processor and its image-token layout of {@code modelDir} (no processor nor
+     * layout for a text-only family); the processor is made from preprocessor_config.json by the model's
+     * family, and runs only when an input's pixel values are asked for. Errors name the file.
      */
     public static ModelSamples open(Path modelDir, SampleOptions options) throws IOException {
-        return open(modelDir, options, Optional.empty());
-    }
-
-    /**
-     * Template, tokenizer and layout of {@code modelDir}, and {@code processor} for its images (empty for
-     * a text-only model). Errors name the file.
-     */
-    public static ModelSamples open(Path modelDir, SampleOptions options, Optional<ImageProcessor> processor)
-            throws IOException {
         ModelChatTemplate template = ChatTemplates.load(modelDir);
-        Optional<ImageTokenLayout> layout = ImageTokenLayouts.forModel(modelDir);
+        ModelDirectory source = ModelDirectory.open(modelDir);
+        Optional<ImageProcessor> processor = ModelFamilies.installed()
+                .family(source.config().modelType(), source.describe()).imageProcessor(source);
         ChatTokenizer tokenizer = ChatTokenizer.load(modelDir);
-        return new ModelSamples(modelDir, template, tokenizer, layout, processor, options);
+        return new ModelSamples(modelDir, template, tokenizer, processor.map(ImageProcessor::layout), processor, options);
     }
 
     /** A tokenizer.json tokenizer as the sample builder takes it. */
@@ -172,7 +167,7 @@ public final class ModelSamples implements AutoCloseable {
         return layout;
     }
 
-    /** The image processor inputs' pixel values come from; empty when opened without one. */
+    /** The image processor inputs' pixel values come from; empty for a text-only model. */
     public Optional<ImageProcessor> processor() {
         return processor;
     }

@@ -2,7 +2,6 @@ package org.vlmdistill.datasets.sample;
 
 import org.junit.jupiter.api.Test;
 import org.vlmdistill.core.multimodal.FixedImageTokens;
-import org.vlmdistill.core.multimodal.Idefics3ImageTokens;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.datasets.read.SkipReason;
 import org.vlmdistill.datasets.batch.SkipSampleException;
@@ -11,6 +10,7 @@ import org.vlmdistill.datasets.record.Provenance;
 import org.vlmdistill.datasets.record.Record;
 import org.vlmdistill.datasets.record.Role;
 import org.vlmdistill.datasets.record.Turn;
+import org.vlmdistill.vision.idefics3.Idefics3ImageTokens;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -75,7 +75,7 @@ final class DataShowCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Record record = messages != null ? fromMessages() : fromFile();
         ConversationImages images = ConversationImages.decode(record.images(), new ImageDecoder());
-        // the token view only: no image processor, so no pixel values are made
+        // the token view only: no pixel values are asked for, so the processor never runs
         try (ModelSamples samples = ModelSamples.open(model, SampleOptions.defaults().withMaxTokens(maxTokens))) {
             ModelInput e;
             try {

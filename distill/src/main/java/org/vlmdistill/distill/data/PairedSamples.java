@@ -45,8 +45,8 @@ public final class PairedSamples implements SampleSource<PairedSample> {
 
     /**
      * @param readStats what reading the records skipped (null: none were read from files)
-     * @param student   the student's samples, opened with its image processor
-     * @param teacher   the teacher's, likewise; null when no teacher runs during training (offline cache, SFT)
+     * @param student   the student's samples
+     * @param teacher   the teacher's; null when no teacher runs during training (offline cache, SFT)
      */
     public PairedSamples(List<Record> records, ReadStats readStats, ImageDecoder decoder, ModelSamples student,
                          ModelSamples teacher) {

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.ModelDirectory;
-import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.BatchPlan;
 import org.vlmdistill.datasets.batch.BatchingConfig;
 import org.vlmdistill.datasets.sample.ModelSamples;
@@ -25,7 +24,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.function.LongFunction;
 
 /**
@@ -51,11 +49,9 @@ public final class TeacherLogitsJob {
         ModelDirectory studentDir = ModelDirectory.open(config.student());
         VocabularyAlignment.Result vocab = TrainingSetup.checkVocab(config.student(), teacherDir);
         SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
-        try (OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy);
-             ModelSamples student = ModelSamples.open(config.student(), options,
-                     Optional.of(Models.imageProcessor(studentDir)));
-             ModelSamples teacherSamples = ModelSamples.open(teacherDir, options,
-                     Optional.of(teacher.model().imageProcessor()))) {
+        try (ModelSamples student = ModelSamples.open(config.student(), options);
+             ModelSamples teacherSamples = ModelSamples.open(teacherDir, options);
+             OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy)) {
             PairedSamples samples = TrainingSetup.readSamples(config, student, teacherSamples);
             // file order, every sample once: the cache is keyed by sample id, so order is only for locality
             BatchPlan plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()).withShuffle(false),

@@ -76,7 +76,7 @@ public final class TrainingSetup implements AutoCloseable {
         }
         this.student = vlm;
         SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
-        this.studentSamples = ModelSamples.open(studentDir, options, Optional.of(student.imageProcessor()));
+        this.studentSamples = ModelSamples.open(studentDir, options);
         opened.add(studentSamples);
         this.loss = new ChunkedLoss(config.loss().create(student.parameters().list().getFirst().array().getManager()),
                 config.loss().distilRatio(), config.loss().chunkSize());
@@ -108,7 +108,7 @@ public final class TrainingSetup implements AutoCloseable {
             opened.add(online);
             teacher = online;
             vocab = r.sharedVocab();
-            teacherSamples = ModelSamples.open(teacherDir, options, Optional.of(online.model().imageProcessor()));
+            teacherSamples = ModelSamples.open(teacherDir, options);
             opened.add(teacherSamples);
         }
         this.vocabNotes = List.copyOf(notes);

@@ -91,9 +91,10 @@ class ModelCommandsTest {
         Path dir = TinyModels.idefics3(tmp.resolve("tiny"), seed);
         try (var m = (org.vlmdistill.core.model.VisionLanguageModel) org.vlmdistill.core.model.Models.structure(
                 org.vlmdistill.core.model.ModelDirectory.open(dir),
-                org.vlmdistill.core.device.ComputePolicy.of(java.util.Map.of("dtype", "fp32")))) {
-            assertEquals(m.imageProcessor().layout(),
-                    org.vlmdistill.datasets.sample.ImageTokenLayouts.forModel(dir).orElseThrow());
+                org.vlmdistill.core.device.ComputePolicy.of(java.util.Map.of("dtype", "fp32")));
+             var samples = org.vlmdistill.datasets.sample.ModelSamples.open(dir,
+                     org.vlmdistill.datasets.sample.SampleOptions.defaults())) {
+            assertEquals(m.imageProcessor().layout(), samples.layout().orElseThrow());
         }
     }
 

@@ -2,8 +2,6 @@ package org.vlmdistill.distill.data;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vlmdistill.core.model.ModelDirectory;
-import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.ImageSpan;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.batch.TokenizedSample;
@@ -19,7 +17,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -73,8 +70,7 @@ class PairedSamplesTest {
     void aRecordTooLongForAModelIsSkippedNamingItsFile() throws Exception {
         try (TinyPair pair = TinyPair.create(tmp, seed, 2);
              ModelSamples shortStudent = ModelSamples.open(pair.studentDir,
-                     SampleOptions.defaults().withMaxTokens(20).withTruncation(SampleOptions.Truncation.DROP),
-                     Optional.of(Models.imageProcessor(ModelDirectory.open(pair.studentDir))))) {
+                     SampleOptions.defaults().withMaxTokens(20).withTruncation(SampleOptions.Truncation.DROP))) {
             PairedSamples samples = PairedSamples.read(List.of(pair.data), ReaderOptions.DEFAULTS, new ImageDecoder(),
                     shortStudent, null);
             SkipSampleException e = assertThrows(SkipSampleException.class, () -> samples.get(1));

@@ -15,7 +15,6 @@ import org.vlmdistill.datasets.shapes.ShapesDataset;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * A tiny teacher and student that share a tokenizer covering the Shapes words but differ in text size,
@@ -37,10 +36,8 @@ public final class TinyPair implements AutoCloseable {
         this.studentDir = studentDir;
         this.teacherDir = teacherDir;
         this.data = data;
-        this.studentSamples = ModelSamples.open(studentDir, SampleOptions.defaults(),
-                Optional.of(Models.imageProcessor(ModelDirectory.open(studentDir))));
-        this.teacherSamples = ModelSamples.open(teacherDir, SampleOptions.defaults(),
-                Optional.of(Models.imageProcessor(ModelDirectory.open(teacherDir))));
+        this.studentSamples = ModelSamples.open(studentDir, SampleOptions.defaults());
+        this.teacherSamples = ModelSamples.open(teacherDir, SampleOptions.defaults());
     }
 
     /** Models from {@code seed} under {@code tmp}, and a Shapes set of {@code records} train records. */

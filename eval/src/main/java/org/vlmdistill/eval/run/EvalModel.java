@@ -30,7 +30,6 @@ import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * A model opened for evaluation: its weights, chat template, tokenizer and image processor, and the
@@ -86,8 +85,7 @@ public final class EvalModel implements AutoCloseable {
             }
             ModelSamples samples = ModelSamples.open(dir,
                     SampleOptions.defaults().withMaxTokens(Math.max(1, text.maxPositionEmbeddings()))
-                            .withTruncation(SampleOptions.Truncation.DROP),
-                    model instanceof VisionLanguageModel vlm ? Optional.of(vlm.imageProcessor()) : Optional.empty());
+                            .withTruncation(SampleOptions.Truncation.DROP));
             return new EvalModel(dir, source, model, decoder, text, samples, policy);
         } catch (IOException | RuntimeException | Error e) {
             model.close();

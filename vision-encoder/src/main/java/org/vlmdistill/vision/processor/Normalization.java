@@ -23,7 +23,7 @@ public record Normalization(boolean doRescale, double rescaleFactor, boolean doN
         }
     }
 
-    static Normalization read(PreprocessorFields p, double[] mean, double[] std) {
+    public static Normalization read(PreprocessorFields p, double[] mean, double[] std) {
         return new Normalization(p.bool("do_rescale", true), p.number("rescale_factor", 1.0 / 255),
                 p.bool("do_normalize", true), p.perChannel("image_mean", mean), p.perChannel("image_std", std));
     }

@@ -3,25 +3,25 @@ package org.vlmdistill.vision.processor;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /** preprocessor_config.json's fields by HF name, with the processor's default where a field is absent or null. */
-final class PreprocessorFields {
+public final class PreprocessorFields {
     private final JsonNode json;
 
-    PreprocessorFields(JsonNode json) {
+    public PreprocessorFields(JsonNode json) {
         if (json == null || !json.isObject()) {
             throw new IllegalArgumentException("preprocessor_config.json: expected a JSON object");
         }
         this.json = json;
     }
 
-    boolean has(String field) {
+    public boolean has(String field) {
         return json.hasNonNull(field);
     }
 
-    JsonNode node(String field) {
+    public JsonNode node(String field) {
         return json.get(field);
     }
 
-    boolean bool(String field, boolean orElse) {
+    public boolean bool(String field, boolean orElse) {
         JsonNode n = json.get(field);
         if (n == null || n.isNull()) {
             return orElse;
@@ -33,7 +33,7 @@ final class PreprocessorFields {
     }
 
     /** {@code resample}: a Pillow code (0 included, so that NEAREST is named when it is rejected). */
-    int resample(int orElse) {
+    public int resample(int orElse) {
         JsonNode n = json.get("resample");
         if (n == null || n.isNull()) {
             return orElse;
@@ -44,7 +44,7 @@ final class PreprocessorFields {
         return n.intValue();
     }
 
-    double number(String field, double orElse) {
+    public double number(String field, double orElse) {
         JsonNode n = json.get(field);
         if (n == null || n.isNull()) {
             return orElse;
@@ -56,7 +56,7 @@ final class PreprocessorFields {
     }
 
     /** {@code size: {"key": N}}. */
-    int sizeEntry(String field, String key, int orElse) {
+    public int sizeEntry(String field, String key, int orElse) {
         JsonNode n = json.get(field);
         if (n == null || n.isNull()) {
             return orElse;
@@ -69,7 +69,7 @@ final class PreprocessorFields {
     }
 
     /** {@code image_mean} / {@code image_std}: one number for every channel or a list of three. */
-    double[] perChannel(String field, double[] orElse) {
+    public double[] perChannel(String field, double[] orElse) {
         JsonNode n = json.get(field);
         if (n == null || n.isNull()) {
             return orElse.clone();
@@ -90,14 +90,14 @@ final class PreprocessorFields {
         throw bad(field, "expected a number or a list of 3 numbers, got " + n);
     }
 
-    static int positiveInt(String field, JsonNode v) {
+    public static int positiveInt(String field, JsonNode v) {
         if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() <= 0) {
             throw bad(field, "expected a positive integer, got " + v);
         }
         return v.intValue();
     }
 
-    static IllegalArgumentException bad(String field, String why) {
+    public static IllegalArgumentException bad(String field, String why) {
         return new IllegalArgumentException("preprocessor_config.json: " + field + ": " + why);
     }
 }

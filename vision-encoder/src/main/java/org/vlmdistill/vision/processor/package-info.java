@@ -1,5 +1,6 @@
 /**
- * Image processors driven by preprocessor_config.json with transformers' field names and defaults:
- * Idefics3 (resize, tiling, global image), CLIP and SigLIP (LLaVA). Resizes are Pillow-exact.
+ * What the families' image processors share: preprocessor_config.json's fields with transformers' names
+ * and defaults, Pillow's resample codes, cropping, rescale and normalization. Each family's processor
+ * lives in its family's package ({@code vision.idefics3}, {@code vision.clip}, {@code vision.siglip}).
  */
 package org.vlmdistill.vision.processor;

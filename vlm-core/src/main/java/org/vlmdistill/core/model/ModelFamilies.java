@@ -2,9 +2,11 @@ package org.vlmdistill.core.model;
 
 import org.vlmdistill.core.config.TextConfig;
 import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.multimodal.ImageTokenLayout;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 
@@ -61,6 +63,18 @@ public final class ModelFamilies {
                     + "\" has no model family here; supported: " + String.join(", ", modelTypes()));
         }
         return f;
+    }
+
+    /**
+     * How {@code source}'s model spells an image in its token stream: the layout of the image processor
+     * its family gives it ({@link ModelFamily#imageProcessor}), so the text side counts the image tokens
+     * the model's image features fill. Empty for a text-only model.
+     *
+     * @throws UnsupportedModelException when no family is registered for the model type
+     */
+    public Optional<ImageTokenLayout> imageTokenLayout(ModelDirectory source) {
+        return family(source.config().modelType(), source.describe()).imageProcessor(source)
+                .map(ImageProcessor::layout);
     }
 
     /** A decoder for {@code config}'s model type, or an error listing the supported ones. */

@@ -62,4 +62,26 @@ public final class Parameters {
         byName.values().stream().filter(p -> names.test(p.name())).forEach(p -> map.put(p.name(), p));
         return new Parameters(map);
     }
+
+    /**
+     * The parameters split by name prefix into a model's components ({@code vision}, {@code connector},
+     * {@code text}, {@code lm_head}), in the prefixes' order.
+     *
+     * @param prefixes component name to tensor-name prefix
+     * @throws IllegalStateException unless every parameter falls in exactly one component
+     */
+    public Map<String, Parameters> split(Map<String, String> prefixes) {
+        Map<String, Parameters> out = new LinkedHashMap<>();
+        long counted = 0;
+        for (Map.Entry<String, String> e : prefixes.entrySet()) {
+            Parameters p = select(n -> n.startsWith(e.getValue()));
+            out.put(e.getKey(), p);
+            counted += p.count();
+        }
+        if (counted != count()) {
+            throw new IllegalStateException("components " + prefixes + " hold " + counted + " parameters, the model "
+                    + count());
+        }
+        return out;
+    }
 }
