@@ -107,24 +107,4 @@ final class OpenCvCodec {
             buffer.release();
         }
     }
-
-    /**
-     * Plain {@code imdecode} to BGR, copied out to a Java array as any caller would need: the
-     * baseline of the benchmark. Returns the number of bytes decoded (0 when it failed).
-     */
-    long imdecodeBgr(byte[] encoded) {
-        MatOfByte buffer = new MatOfByte(encoded);
-        Mat bgr = Imgcodecs.imdecode(buffer, Imgcodecs.IMREAD_COLOR);
-        buffer.release();
-        try {
-            if (bgr.empty()) {
-                return 0;
-            }
-            byte[] out = new byte[(int) (bgr.total() * bgr.channels())];
-            bgr.get(0, 0, out);
-            return out.length;
-        } finally {
-            bgr.release();
-        }
-    }
 }

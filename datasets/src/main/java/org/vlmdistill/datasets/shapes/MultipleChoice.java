@@ -9,6 +9,11 @@ import java.util.List;
  */
 public record MultipleChoice(List<String> options, String answer) {
     public static final List<String> LETTERS = List.of("A", "B", "C", "D");
+    /**
+     * LLaVA's multiple-choice instruction (its MMBench / ScienceQA evaluation prompt, and the line its
+     * training data ends such questions with): what eval's prompts and the demo's training forms end with.
+     */
+    public static final String LETTER_INSTRUCTION = "Answer with the option's letter from the given choices directly.";
 
     public MultipleChoice {
         options = List.copyOf(options);

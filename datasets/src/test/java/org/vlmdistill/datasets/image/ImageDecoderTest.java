@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.datasets.record.ImageSource;
+import org.vlmdistill.tiny.SyntheticPhoto;
 
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -16,6 +17,7 @@ import javax.imageio.metadata.IIOMetadataNode;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import java.awt.Transparency;
 import java.awt.color.ColorSpace;
+
 import java.awt.image.BufferedImage;
 import java.awt.image.ComponentColorModel;
 import java.awt.image.DataBuffer;

@@ -1,6 +1,6 @@
 package org.vlmdistill.distill.align;
 
-import org.vlmdistill.eval.align.AlignmentException;
+import org.vlmdistill.datasets.tokenizer.AlignmentException;
 import org.vlmdistill.datasets.batch.Batch;
 import org.vlmdistill.datasets.batch.ImageSpan;
 import org.vlmdistill.datasets.batch.TokenizedSample;

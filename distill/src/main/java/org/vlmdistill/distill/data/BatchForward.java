@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.PaddingMask;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.core.tensor.DType;
@@ -29,14 +30,24 @@ public final class BatchForward {
         int b = batch.size();
         int t = batch.sequenceLength();
         NDArray ids = manager.create(toLong(batch.inputIds()), new Shape(b, t));
-        NDArray mask = manager.create(toLong(batch.attentionMask()), new Shape(b, t));
+        // padding and image tokens are counted here, on the host, so the forward reads nothing back
+        PaddingMask mask = PaddingMask.of(manager, batch.attentionMask(), b, t);
+        long imageTokens = count(batch.inputIds(), model.config().imageTokenId());
         NDArray pixels = StepBatch.pixels(batch, manager);
         if (pixels != null && policy.computeDType() != DType.F32) {
             pixels = policy.ops().cast(pixels, policy.computeDType());
         }
-        NDArray hidden = model.textDecoder().forward(model.inputEmbeddings(ids, pixels), mask, null);
+        NDArray hidden = model.textDecoder().forwardPadded(model.inputEmbeddings(ids, pixels, imageTokens), mask, null);
         long h = hidden.getShape().get(2);
         return hidden.reshape((long) b * t, h).get(new NDIndex("{}", manager.create(flatIndex)));
+    }
+
+    private static long count(int[] ids, int id) {
+        long n = 0;
+        for (int x : ids) {
+            n += x == id ? 1 : 0;
+        }
+        return n;
     }
 
     private static long[] toLong(int[] a) {

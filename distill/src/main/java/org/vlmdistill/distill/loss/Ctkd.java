@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.loss;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.vlmdistill.core.model.Parameter;
@@ -49,7 +50,7 @@ public final class Ctkd implements DistillationLoss {
 
     /** {@code sigmoid(theta)} now; the temperature is {@code 1 + 20 sigmoid(theta)}. */
     public double sigmoidTheta() {
-        return sigmoid(theta.array().getFloat());
+        return sigmoid(HostReads.scalarFloat(theta.array(), "CTKD's theta"));
     }
 
     /** The current temperature {@code 1 + 20 sigmoid(theta)}. */

@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.loss;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
@@ -70,9 +71,9 @@ final class LossMath {
         return labels.oneHot(Math.toIntExact(like.getShape().get(1)), like.getDataType());
     }
 
-    /** The sum of every element, in double. */
+    /** The sum of every element, in double: one read of the device per call (composed path only). */
     static double total(NDArray x) {
-        return x.sum().toType(DataType.FLOAT64, false).getDouble();
+        return HostReads.scalarDouble(x.sum().toType(DataType.FLOAT64, false), "a composed loss term's sum");
     }
 
     /** {@code p (log p - log q)} element-wise, 0 where {@code p = 0} (its limit, whatever log q is). */

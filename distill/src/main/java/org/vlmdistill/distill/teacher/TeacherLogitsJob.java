@@ -11,7 +11,7 @@ import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import org.vlmdistill.distill.align.AlignedRows;
 import org.vlmdistill.distill.align.StreamAlignment;
-import org.vlmdistill.eval.align.VocabularyAlignment;
+import org.vlmdistill.datasets.tokenizer.VocabularyAlignment;
 import org.vlmdistill.distill.data.PairedSamples;
 import org.vlmdistill.distill.data.StepBatch;
 import org.vlmdistill.distill.data.StepBatches;

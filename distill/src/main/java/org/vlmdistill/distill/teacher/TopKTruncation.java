@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.teacher;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
@@ -179,12 +180,12 @@ public record TopKTruncation(double topP, int topK, double temperature) {
              NDArray l = log.add(max)) {
             NDList top = s.topK(candidates, 1, true, true);
             try (NDArray topIds = top.get(1).toType(DataType.INT64, false)) {
-                values = top.get(0).toFloatArray();
-                indices = topIds.toLongArray();
+                values = HostReads.floats(top.get(0), "top-k teacher values for the cache");
+                indices = HostReads.longs(topIds, "top-k teacher ids for the cache");
             } finally {
                 top.close();
             }
-            lse = l.toDoubleArray();
+            lse = HostReads.doubles(l, "teacher logsumexp for the cache");
         }
         int k = Math.min(topK, v);
         for (int r = 0; r < n; r++) {
@@ -209,7 +210,7 @@ public record TopKTruncation(double topP, int topK, double temperature) {
             // ids, not necessarily the lowest; if the kept set reaches that value, redo the row exactly
             if (candidates > k && s[k] == s[k - 1] && s[kept.count() - 1] == s[k - 1]) {
                 try (NDArray row = z.get(r)) {
-                    kept = truncate(row.toFloatArray());
+                    kept = truncate(HostReads.floats(row, "a tied teacher row, redone exactly"));
                 }
             }
             out[offset + r] = kept;

@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.train;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -28,6 +29,8 @@ import java.util.Map;
  * state (moments, masters, step count) is saved beside a checkpoint and restored on resume.
  */
 public final class AdamWOptimizer implements AutoCloseable {
+    /** The reason {@link #clipGradNorm} gives its one read of the device ({@link HostReads}). */
+    public static final String GRAD_NORM_READ = "gradient norm: clipping, the finite check, metrics";
     private final List<Parameter> params;
     private final RunConfig.Optimizer settings;
     private final TorchOps ops;
@@ -71,13 +74,14 @@ public final class AdamWOptimizer implements AutoCloseable {
         // every array made here (gradient handles included) is freed with the scope
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
-            // summed on the device, read back once: one synchronisation a step, not one a parameter
+            // summed on the device, read back once: one synchronisation a step, not one a parameter;
+            // the step needs the value on the host anyway, to skip a non-finite step and to log it
             NDArray sumSq = null;
             for (Parameter p : params) {
                 NDArray s = ops.cast(p.array().getGradient(), DType.F32).square().sum();
                 sumSq = sumSq == null ? s : sumSq.add(s);
             }
-            double norm = sumSq == null ? 0 : Math.sqrt(sumSq.getFloat());
+            double norm = sumSq == null ? 0 : Math.sqrt(HostReads.scalarFloat(sumSq, GRAD_NORM_READ));
             double max = settings.maxGradNorm();
             if (max > 0 && Double.isFinite(norm) && norm > max) {
                 double scale = max / (norm + 1e-6);

@@ -1,18 +1,13 @@
 package org.vlmdistill.distill.train;
 
-import me.tongfei.progressbar.ConsoleProgressBarConsumer;
-import me.tongfei.progressbar.ProgressBar;
-import me.tongfei.progressbar.ProgressBarBuilder;
-import me.tongfei.progressbar.ProgressBarStyle;
-
-import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Locale;
 
 /**
- * How a run shows where it is: a progress bar on a terminal (steps, rate, ETA, and the latest loss,
- * t and tokens/s), one plain line every so often when the output is a log file, or nothing.
+ * How a run shows where it is: one plain line every so often when the output is a log file, nothing,
+ * or whatever an application draws (vlmd's progress bar on a terminal: steps, rate, ETA, and the latest
+ * loss, t and tokens/s).
  */
 public interface Progress extends AutoCloseable {
 
@@ -24,35 +19,6 @@ public interface Progress extends AutoCloseable {
 
     @Override
     void close();
-
-    /** A bar named {@code task} on {@code out} when there is a console, else a line every {@code every} steps. */
-    static Progress auto(String task, PrintStream barOut, PrintWriter lineOut, long start, long total, int every) {
-        return System.console() != null ? bar(task, barOut, start, total) : lines(lineOut, total, every);
-    }
-
-    static Progress bar(String task, PrintStream out, long start, long total) {
-        ProgressBar bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(total)
-                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).showSpeed().setUnit(" step", 1)
-                .startsFrom(start, Duration.ZERO).setConsumer(new ConsoleProgressBarConsumer(out)).build();
-        return new Progress() {
-            @Override
-            public void update(long step, String message) {
-                bar.stepTo(step);
-                bar.setExtraMessage(" " + message);
-            }
-
-            @Override
-            public void note(String line) {
-                out.println();
-                out.println(line);
-            }
-
-            @Override
-            public void close() {
-                bar.close();
-            }
-        };
-    }
 
     static Progress lines(PrintWriter out, long total, int every) {
         long started = System.nanoTime();

@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.train;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -75,6 +76,7 @@ public final class Trainer implements AutoCloseable {
     private final AdamWOptimizer optimizer;
     private final List<Parameter> trainable;
     private final long totalSteps;
+    private final RunProvenance provenance;
     private long optimizerStep;
     private long microSteps;
     private long tokensSeen;
@@ -83,9 +85,10 @@ public final class Trainer implements AutoCloseable {
     private Cursor cursor;
     private double elapsedSeconds;
 
-    private Trainer(RunConfig config, TrainingSetup setup, PrintWriter log, Optional<Path> resumeFrom)
-            throws IOException {
+    private Trainer(RunConfig config, TrainingSetup setup, PrintWriter log, Optional<Path> resumeFrom,
+                    RunProvenance provenance) throws IOException {
         this.config = config;
+        this.provenance = provenance;
         this.setup = setup;
         this.log = log;
         this.checkpoints = new Checkpoints(config.output().resolve("checkpoints"));
@@ -103,7 +106,8 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Opens a run: everything {@link TrainingSetup} validates, then, with {@code resume}, the newest
-     * complete checkpoint under the run's output (a fresh start when there is none).
+     * complete checkpoint under the run's output (a fresh start when there is none). Every input file
+     * is hashed for {@link RunProvenance}; a resume whose inputs changed since the run started is refused.
      */
     public static Trainer open(RunConfig config, boolean resume, PrintWriter log) throws IOException {
         Checkpoints cps = new Checkpoints(config.output().resolve("checkpoints"));
@@ -128,7 +132,9 @@ public final class Trainer implements AutoCloseable {
         // a resumed run then takes its weights from the checkpoint (restore)
         TrainingSetup setup = TrainingSetup.open(config, log);
         try {
-            return new Trainer(config, setup, log, from);
+            RunProvenance provenance = from.isPresent() ? RunProvenance.resume(config, from.get(), log)
+                    : RunProvenance.start(config);
+            return new Trainer(config, setup, log, from, provenance);
         } catch (IOException | RuntimeException e) {
             setup.close();
             throw e;
@@ -152,6 +158,7 @@ public final class Trainer implements AutoCloseable {
     public RunSummary run(Progress progress) throws IOException {
         Files.createDirectories(config.output());
         writeResolvedConfig();
+        provenance.write(config.output());
         long started = System.nanoTime();
         double elapsedBefore = elapsedSeconds;
         try (MetricsLog metrics = MetricsLog.open(config.output().resolve("metrics.jsonl"), optimizerStep)) {
@@ -193,7 +200,11 @@ public final class Trainer implements AutoCloseable {
                        StepBatch lastBatch) {
     }
 
-    private StepOutcome takeStep() {
+    /**
+     * One optimizer step. It reads the device once ({@link org.vlmdistill.core.tensor.HostReads}): the
+     * gradient norm, which clipping, the finite check and the metrics need; StepHostReadsTest counts it.
+     */
+    StepOutcome takeStep() {
         int accumulation = config.gradientAccumulationSteps();
         LossContext context = new LossContext(optimizerStep, totalSteps);
         double loss = 0;
@@ -356,7 +367,7 @@ public final class Trainer implements AutoCloseable {
         ObjectNode lossParams = s.putObject("loss_parameters");
         for (Parameter p : setup.loss().loss().parameters()) {
             var arr = lossParams.putArray(p.name());
-            for (float f : p.array().toFloatArray()) {
+            for (float f : HostReads.floats(p.array(), "loss parameters for a checkpoint")) {
                 arr.add(f);
             }
         }

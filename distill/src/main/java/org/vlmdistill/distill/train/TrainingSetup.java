@@ -16,7 +16,7 @@ import org.vlmdistill.datasets.read.ReaderOptions;
 import org.vlmdistill.datasets.read.Readers;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
-import org.vlmdistill.eval.align.VocabularyAlignment;
+import org.vlmdistill.datasets.tokenizer.VocabularyAlignment;
 import org.vlmdistill.distill.data.PairedSamples;
 import org.vlmdistill.distill.data.StepBatch;
 import org.vlmdistill.distill.data.StepBatches;

@@ -1,7 +1,7 @@
 package org.vlmdistill.distill.align;
 
-import org.vlmdistill.eval.align.VocabularyAlignment;
-import org.vlmdistill.eval.align.AlignmentException;
+import org.vlmdistill.datasets.tokenizer.VocabularyAlignment;
+import org.vlmdistill.datasets.tokenizer.AlignmentException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.datasets.batch.Batch;

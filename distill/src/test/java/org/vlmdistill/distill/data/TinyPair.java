@@ -1,6 +1,7 @@
 package org.vlmdistill.distill.data;
 
-import org.vlmdistill.eval.tiny.TinyModels;
+import org.vlmdistill.tiny.TinyModels;
+import org.vlmdistill.datasets.shapes.ShapesVocabulary;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.BatchPlan;
@@ -22,7 +23,7 @@ import java.util.List;
  * tokens; the student: 2x2 tiles plus the global image at scale factor 2, 20), and a Shapes train set.
  */
 public final class TinyPair implements AutoCloseable {
-    public static final TinyModels.Spec STUDENT = TinyModels.Spec.defaults().withWords(TinyModels.shapesWords())
+    public static final TinyModels.Spec STUDENT = TinyModels.Spec.defaults().withWords(TinyModels.vocabulary(ShapesVocabulary.words()))
             .withVocabPadding(6);
     public static final TinyModels.Spec TEACHER = STUDENT.withText(48, 3).withVocabPadding(40).withVision(32, 1, 32);
 

@@ -1,6 +1,7 @@
 package org.vlmdistill.eval.bench;
 
 import org.vlmdistill.datasets.record.Turn;
+import org.vlmdistill.datasets.shapes.MultipleChoice;
 
 import java.util.List;
 
@@ -10,7 +11,7 @@ import java.util.List;
  */
 public final class Prompts {
     /** LLaVA's multiple-choice instruction (its MMBench / ScienceQA evaluation prompt). */
-    public static final String LETTER_INSTRUCTION = "Answer with the option's letter from the given choices directly.";
+    public static final String LETTER_INSTRUCTION = MultipleChoice.LETTER_INSTRUCTION;
 
     private Prompts() {
     }

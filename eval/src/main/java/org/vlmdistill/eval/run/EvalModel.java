@@ -1,5 +1,7 @@
 package org.vlmdistill.eval.run;
 
+import org.vlmdistill.core.model.PaddingMask;
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -213,7 +215,7 @@ public final class EvalModel implements AutoCloseable {
         try (NDManager m = NDManager.newBaseManager(policy.device()); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray idArray = m.create(ids, new Shape(batch, t));
-            NDArray hidden = decoder.forward(embeddings(idArray, rows, m), m.create(mask, new Shape(batch, t)), null);
+            NDArray hidden = decoder.forwardPadded(embeddings(idArray, rows, m), PaddingMask.of(m, mask, batch, t), null);
             long h = hidden.getShape().get(2);
             long[] index = at.stream().mapToLong(Long::longValue).toArray();
             NDArray picked = hidden.reshape((long) batch * t, h).get(new NDIndex("{}", m.create(index)));
@@ -222,7 +224,7 @@ public final class EvalModel implements AutoCloseable {
                 logits = policy.ops().cast(logits, DType.F32);
             }
             vocab = Math.min(vocabLimit, Math.toIntExact(logits.getShape().get(1)));
-            flat = logits.get(new NDIndex(":, :" + vocab)).logSoftmax(1).toFloatArray();
+            flat = HostReads.floats(logits.get(new NDIndex(":, :" + vocab)).logSoftmax(1), "log-probabilities to score");
         }
         List<float[][]> out = new ArrayList<>(batch);
         int k = 0;

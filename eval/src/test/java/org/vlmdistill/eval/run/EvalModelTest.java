@@ -23,7 +23,8 @@ import org.vlmdistill.eval.bench.BenchItem;
 import org.vlmdistill.eval.bench.Benchmark;
 import org.vlmdistill.eval.bench.Benchmarks;
 import org.vlmdistill.eval.result.AgreementScore;
-import org.vlmdistill.eval.tiny.TinyModels;
+import org.vlmdistill.tiny.TinyModels;
+import org.vlmdistill.datasets.shapes.ShapesVocabulary;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -51,7 +52,7 @@ class EvalModelTest {
     static void setUp() throws IOException {
         long seed = System.nanoTime();
         System.out.println("EvalModelTest seed " + seed);
-        TinyModels.Spec spec = TinyModels.Spec.defaults().withWords(TinyModels.shapesWords());
+        TinyModels.Spec spec = TinyModels.Spec.defaults().withWords(TinyModels.vocabulary(ShapesVocabulary.words()));
         TinyModels.idefics3(dir.resolve("model"), seed, spec);
         ShapesDataset.write(dir.resolve("shapes"), 0, 12, seed);
         model = EvalModel.open(dir.resolve("model"), ComputePolicy.of(Map.of("dtype", "fp32")));
@@ -135,7 +136,7 @@ class EvalModelTest {
         assertEquals(1.0, self.top1Agreement());
         assertEquals(0.0, self.meanKl(), 1e-5);
         long seed = new SplittableRandom().nextLong();
-        TinyModels.idefics3(dir.resolve("other"), seed, TinyModels.Spec.defaults().withWords(TinyModels.shapesWords()));
+        TinyModels.idefics3(dir.resolve("other"), seed, TinyModels.Spec.defaults().withWords(TinyModels.vocabulary(ShapesVocabulary.words())));
         try (EvalModel other = EvalModel.open(dir.resolve("other"), ComputePolicy.of(Map.of("dtype", "fp32")))) {
             AgreementScore cross = Agreement.measure(model, "a", other, "b", shapes, 4, DECODER, EvalProgress.silent());
             assertEquals(self.tokens(), cross.tokens());

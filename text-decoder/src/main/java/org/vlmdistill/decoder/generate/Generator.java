@@ -1,5 +1,6 @@
 package org.vlmdistill.decoder.generate;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -8,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.model.KvCache;
+import org.vlmdistill.core.model.PaddingMask;
 import org.vlmdistill.core.model.TextDecoder;
 import org.vlmdistill.core.tensor.DType;
 
@@ -52,8 +54,8 @@ public final class Generator {
             float[][] logits;
             try (NDScope scope = new NDScope()) {
                 scope.suppressNotUsedWarning();
-                NDArray maskArray = manager.create(mask, new Shape(batch, length));
-                NDArray hidden = decoder.forward(inputsEmbeds, maskArray, cache); // [batch, seq, hidden]
+                PaddingMask padding = PaddingMask.of(manager, mask, batch, length);
+                NDArray hidden = decoder.forwardPadded(inputsEmbeds, padding, cache); // [batch, seq, hidden]
                 logits = lastLogits(hidden.get(new NDIndex(":, -1:, :")), batch);
             }
             long[] next = new long[batch];
@@ -85,8 +87,8 @@ public final class Generator {
                 try (NDScope scope = new NDScope()) {
                     scope.suppressNotUsedWarning();
                     NDArray ids = manager.create(next, new Shape(batch, 1));
-                    NDArray maskArray = manager.create(mask, new Shape(batch, length));
-                    NDArray hidden = decoder.forward(decoder.embedTokens(ids), maskArray, cache); // [batch, 1, hidden]
+                    PaddingMask padding = PaddingMask.of(manager, mask, batch, length);
+                    NDArray hidden = decoder.forwardPadded(decoder.embedTokens(ids), padding, cache); // [batch, 1, hidden]
                     logits = lastLogits(hidden, batch);
                 }
             }
@@ -100,7 +102,7 @@ public final class Generator {
         if (ops.dtypeOf(logits) != DType.F32) {
             logits = ops.cast(logits, DType.F32);
         }
-        float[] flat = logits.toFloatArray();
+        float[] flat = HostReads.floats(logits, "next-token logits to sample from");
         int vocab = flat.length / batch;
         float[][] rows = new float[batch][];
         for (int b = 0; b < batch; b++) {
@@ -112,7 +114,7 @@ public final class Generator {
     private static long[] maskOf(NDArray attentionMask) {
         NDArray asLong = attentionMask.getDataType() == DataType.INT64
                 ? attentionMask : attentionMask.toType(DataType.INT64, false);
-        long[] m = asLong.toLongArray();
+        long[] m = HostReads.longs(asLong, "the prompt's attention mask");
         if (asLong != attentionMask) {
             asLong.close();
         }

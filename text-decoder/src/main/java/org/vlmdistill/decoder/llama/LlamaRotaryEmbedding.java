@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.DataType;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.decoder.rope.Rope;
@@ -24,23 +24,15 @@ final class LlamaRotaryEmbedding {
     }
 
     /**
-     * @param positions [batch][seq] position ids
+     * @param positions {@code [batch, seq]} int64 position ids, on the model's device
+     * @param seqLen    the largest position plus one, as {@link Rope#invFreq} takes it
      * @return cos and sin, each {@code [batch, seq, head_dim]} in {@code dtype}
      */
-    NDArray[] cosSin(NDManager manager, long[][] positions, DType dtype) {
-        int batch = positions.length;
-        int seq = positions[0].length;
-        long maxPosition = 0;
-        float[] pos = new float[batch * seq];
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < seq; i++) {
-                pos[b * seq + i] = positions[b][i];
-                maxPosition = Math.max(maxPosition, positions[b][i]);
-            }
-        }
-        float[] invFreq = rope.invFreq(maxPosition + 1);
+    NDArray[] cosSin(NDManager manager, NDArray positions, long seqLen, DType dtype) {
+        float[] invFreq = rope.invFreq(seqLen);
         // freqs = position ⊗ inv_freq: [batch, seq, 1] * [half] -> [batch, seq, half]
-        NDArray freqs = manager.create(pos, new Shape(batch, seq, 1)).mul(manager.create(invFreq));
+        NDArray pos = positions.toType(DataType.FLOAT32, false).expandDims(2);
+        NDArray freqs = pos.mul(manager.create(invFreq));
         NDArray emb = freqs.concat(freqs, -1); // [batch, seq, head_dim]
         NDArray cos = emb.cos();
         NDArray sin = emb.sin();

@@ -1,7 +1,9 @@
 package org.vlmdistill.decoder.llama;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.bridge.AttentionMask;
@@ -9,17 +11,18 @@ import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.config.Qwen2Config;
 import org.vlmdistill.core.config.TextConfig;
 import org.vlmdistill.core.model.KvCache;
+import org.vlmdistill.core.model.PaddingMask;
 import org.vlmdistill.core.model.TextDecoder;
 import org.vlmdistill.core.model.Weights;
 import org.vlmdistill.core.nn.Activations;
 import org.vlmdistill.core.nn.Embedding;
 import org.vlmdistill.core.nn.RmsNorm;
 import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.core.tensor.HostReads;
 import org.vlmdistill.decoder.cache.DynamicKvCache;
 import org.vlmdistill.decoder.rope.Rope;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -39,6 +42,7 @@ public final class LlamaTextDecoder implements TextDecoder {
     private final List<LlamaDecoderLayer> layers;
     private final RmsNorm norm;                 // [hidden]
     private final NDArray lmHeadWeight;         // [vocab, hidden], embed_tokens' when tied
+    private final Rope rope;
     private final LlamaRotaryEmbedding rotaryEmb;
     private final TorchOps ops;
     private final DType dtype;
@@ -47,7 +51,7 @@ public final class LlamaTextDecoder implements TextDecoder {
         this.config = Objects.requireNonNull(config, "config");
         rejectSlidingWindow(config);
         Activations.check("hidden_act", config.hiddenAct());
-        Rope rope = Rope.of(config);
+        rope = Rope.of(config);
         ops = body.ops();
         dtype = body.dtype();
         embedTokens = Embedding.take(body, "embed_tokens", config.vocabSize(), config.hiddenSize(),
@@ -94,8 +98,19 @@ public final class LlamaTextDecoder implements TextDecoder {
         return embedTokens.forward(inputIds);
     }
 
+    /** As {@link #forwardPadded}; whether the mask pads is one read of the device. */
     @Override
     public NDArray forward(NDArray inputsEmbeds, NDArray attentionMask, KvCache cache) {
+        return forwardPadded(inputsEmbeds, attentionMask == null ? null : PaddingMask.read(attentionMask), cache);
+    }
+
+    /**
+     * Positions and the attention mask are built on the model's device from the padding mask: nothing
+     * is read back, except the largest position for a RoPE whose frequencies depend on it
+     * ({@link Rope#dependsOnLength}: dynamic scaling past {@code max_position_embeddings}).
+     */
+    @Override
+    public NDArray forwardPadded(NDArray inputsEmbeds, PaddingMask padding, KvCache cache) {
         Shape shape = inputsEmbeds.getShape();
         if (shape.dimension() != 3 || shape.get(2) != config.hiddenSize()) {
             throw new IllegalArgumentException("inputs_embeds must be [batch, seq, " + config.hiddenSize()
@@ -111,12 +126,20 @@ public final class LlamaTextDecoder implements TextDecoder {
         int batch = Math.toIntExact(shape.get(0));
         int seq = Math.toIntExact(shape.get(1));
         int past = kv == null ? 0 : kv.length();
-        long[][] mask = attentionMask == null ? null : readMask(attentionMask, batch, past + seq);
+        if (padding != null) {
+            checkMask(padding.mask(), batch, past + seq);
+        }
         NDManager manager = inputsEmbeds.getManager();
+        // an unpadded mask means what no mask means: positions past + arange(seq), causal attention
+        NDArray keyMask = padding != null && padding.padded() ? padding.mask().neq(0) : null; // [batch, past + seq]
 
-        long[][] positions = positionIds(mask, batch, seq, past);
-        NDArray[] cosSin = rotaryEmb.cosSin(manager, positions, dtype); // [batch, seq, head_dim] each
-        AttentionMask attnMask = attentionMask(manager, mask, batch, seq, past);
+        NDArray positions = positionIds(manager, keyMask, batch, seq, past);
+        long upper = Math.max(past + seq, 2); // >= the largest position + 1 (a padded position is 1)
+        long seqLen = keyMask == null ? past + seq
+                : rope.dependsOnLength(upper)
+                ? HostReads.scalarLong(positions.max(), "the largest position, for dynamic RoPE") + 1 : upper;
+        NDArray[] cosSin = rotaryEmb.cosSin(manager, positions, seqLen, dtype); // [batch, seq, head_dim] each
+        AttentionMask attnMask = attentionMask(manager, keyMask, batch, seq, past);
 
         NDArray h = inputsEmbeds;
         for (LlamaDecoderLayer layer : layers) {
@@ -125,47 +148,29 @@ public final class LlamaTextDecoder implements TextDecoder {
         return norm.forward(h);
     }
 
-    private static long[][] readMask(NDArray attentionMask, int batch, int total) {
+    private static void checkMask(NDArray attentionMask, int batch, int total) {
         Shape s = attentionMask.getShape();
         if (s.dimension() != 2 || s.get(0) != batch || s.get(1) != total) {
             throw new IllegalArgumentException("attention_mask must be [batch, past + seq] = [" + batch + ", "
                     + total + "], got " + s);
         }
-        NDArray asLong = attentionMask.getDataType() == DataType.INT64
-                ? attentionMask : attentionMask.toType(DataType.INT64, false);
-        long[] flat = asLong.toLongArray();
-        if (asLong != attentionMask) {
-            asLong.close();
-        }
-        long[][] rows = new long[batch][];
-        for (int b = 0; b < batch; b++) {
-            rows[b] = Arrays.copyOfRange(flat, b * total, (b + 1) * total);
-        }
-        return rows;
     }
 
     /**
-     * {@code cumsum(mask) - 1} with 1 at masked positions (HF's generate), over the whole
-     * {@code past + seq}, this call's last {@code seq}; {@code past + arange(seq)} without a mask.
+     * {@code [batch, seq]} int64: {@code cumsum(mask) - 1} with 1 at masked positions (HF's generate),
+     * over the whole {@code past + seq}, this call's last {@code seq}; {@code past + arange(seq)}
+     * without a mask.
+     *
+     * @param keyMask {@code [batch, past + seq]} boolean, true for a token; null when nothing is padded
      */
-    static long[][] positionIds(long[][] mask, int batch, int seq, int past) {
-        long[][] positions = new long[batch][seq];
-        for (int b = 0; b < batch; b++) {
-            long count = 0;
-            for (int j = 0; j < past + seq; j++) {
-                long position;
-                if (mask == null) {
-                    position = j;
-                } else {
-                    count += mask[b][j] != 0 ? 1 : 0;
-                    position = mask[b][j] != 0 ? count - 1 : 1;
-                }
-                if (j >= past) {
-                    positions[b][j - past] = position;
-                }
-            }
+    static NDArray positionIds(NDManager manager, NDArray keyMask, int batch, int seq, int past) {
+        if (keyMask == null) {
+            return manager.arange(past, past + seq, 1, DataType.INT64).reshape(1, seq)
+                    .broadcast(new Shape(batch, seq));
         }
-        return positions;
+        NDArray count = keyMask.toType(DataType.INT64, false).cumSum(1);
+        NDArray positions = NDArrays.where(keyMask, count.sub(1), count.onesLike());
+        return positions.get(new NDIndex(":, {}:", past));
     }
 
     /**
@@ -173,36 +178,21 @@ public final class LlamaTextDecoder implements TextDecoder {
      * {@code [batch, 1, seq, past + seq]} mask: query i (at {@code past + i}) sees key j when
      * {@code j <= past + i} and j is not padding. A query that would see nothing (a left-padding
      * position) sees every key instead, as HF's sdpa path does, so that its output stays finite.
+     *
+     * @param keyMask {@code [batch, past + seq]} boolean, true for a token; null when nothing is padded
      */
-    static AttentionMask attentionMask(NDManager manager, long[][] mask, int batch, int seq, int past) {
-        boolean padded = false;
-        if (mask != null) {
-            for (long[] row : mask) {
-                for (long m : row) {
-                    padded |= m == 0;
-                }
-            }
-        }
-        if (!padded && past == 0) {
+    static AttentionMask attentionMask(NDManager manager, NDArray keyMask, int batch, int seq, int past) {
+        if (keyMask == null && past == 0) {
             return AttentionMask.causal();
         }
         int total = past + seq;
-        boolean[] keep = new boolean[batch * seq * total];
-        for (int b = 0; b < batch; b++) {
-            for (int i = 0; i < seq; i++) {
-                int row = (b * seq + i) * total;
-                boolean any = false;
-                for (int j = 0; j <= past + i; j++) {
-                    boolean k = mask == null || mask[b][j] != 0;
-                    keep[row + j] = k;
-                    any |= k;
-                }
-                if (!any) {
-                    Arrays.fill(keep, row, row + total, true);
-                }
-            }
-        }
-        return new AttentionMask.Bool(manager.create(keep, new Shape(batch, 1, seq, total)));
+        NDArray key = manager.arange(0, total, 1, DataType.INT64).reshape(1, total);
+        NDArray query = manager.arange(past, total, 1, DataType.INT64).reshape(seq, 1);
+        NDArray keep = key.lte(query).reshape(1, 1, seq, total); // causal
+        keep = keyMask == null ? keep.broadcast(new Shape(batch, 1, seq, total))
+                : keep.logicalAnd(keyMask.reshape(batch, 1, 1, total));
+        NDArray seesNothing = keep.toType(DataType.INT32, false).max(new int[]{3}, true).eq(0); // [batch, 1, seq, 1]
+        return new AttentionMask.Bool(keep.logicalOr(seesNothing));
     }
 
     @Override

@@ -22,6 +22,14 @@ public sealed interface Rope {
      */
     float[] invFreq(long seqLen);
 
+    /**
+     * Whether {@link #invFreq} can differ between lengths up to {@code upperBound}: only then must a
+     * forward learn its exact largest position (a read of the device when positions come from a mask).
+     */
+    default boolean dependsOnLength(long upperBound) {
+        return false;
+    }
+
     /** Multiplies cos and sin; 1 for every type here. */
     default double attentionScaling() {
         return 1.0;
@@ -87,6 +95,11 @@ public sealed interface Rope {
      * from its own largest position, which is what a fresh module would do.
      */
     record Dynamic(double theta, int dim, double factor, int maxPositionEmbeddings) implements Rope {
+        @Override
+        public boolean dependsOnLength(long upperBound) {
+            return upperBound > maxPositionEmbeddings;
+        }
+
         @Override
         public float[] invFreq(long seqLen) {
             if (seqLen <= maxPositionEmbeddings) {

@@ -1,5 +1,6 @@
 package org.vlmdistill.core.bridge;
 
+import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
@@ -47,7 +48,7 @@ public final class ComposedOps implements TorchOps {
 
     /** fp32 values rounded to the nearest bf16 (ties to even), identity gradient. */
     private static NDArray roundToBf16(NDArray x) {
-        ByteBuffer src = x.toByteBuffer().order(ByteOrder.nativeOrder());
+        ByteBuffer src = HostReads.bytes(x, "bf16 rounding without the bridge").order(ByteOrder.nativeOrder());
         FloatBuffer in = src.asFloatBuffer();
         ByteBuffer dst = ByteBuffer.allocateDirect(in.remaining() * Float.BYTES).order(ByteOrder.nativeOrder());
         FloatBuffer out = dst.asFloatBuffer();
@@ -68,7 +69,7 @@ public final class ComposedOps implements TorchOps {
         }
         DataType djl = target.djl().orElseThrow(() -> new TorchOpException("viewAs",
                 "DJL cannot hold " + target + " without the libtorch bridge"));
-        return x.getManager().create(x.toByteBuffer(), x.getShape(), djl);
+        return x.getManager().create(HostReads.bytes(x, "a dtype view without the bridge"), x.getShape(), djl);
     }
 
     @Override

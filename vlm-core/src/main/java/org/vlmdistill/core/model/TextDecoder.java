@@ -27,6 +27,17 @@ public interface TextDecoder {
      */
     NDArray forward(NDArray inputsEmbeds, NDArray attentionMask, KvCache cache);
 
+    /**
+     * {@link #forward(NDArray, NDArray, KvCache)} with the mask's padding known to the caller, so that a
+     * decoder that builds its masks and positions on the device need not read the mask back to choose
+     * between causal and explicit attention.
+     *
+     * @param padding null when nothing is padded
+     */
+    default NDArray forwardPadded(NDArray inputsEmbeds, PaddingMask padding, KvCache cache) {
+        return forward(inputsEmbeds, padding == null ? null : padding.mask(), cache);
+    }
+
     /** {@code [..., hidden_size]} to logits {@code [..., vocab_size]}. */
     NDArray lmHead(NDArray hidden);
 

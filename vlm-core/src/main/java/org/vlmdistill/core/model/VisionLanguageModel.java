@@ -5,8 +5,10 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import org.vlmdistill.core.config.VisionLanguageConfig;
 import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.tensor.HostReads;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -105,22 +107,43 @@ public final class VisionLanguageModel implements Model {
     }
 
     /**
+     * {@link #inputEmbeddings(NDArray, NDArray)} for a caller that counted the image tokens of
+     * {@code inputIds} on the host: nothing is read back from the device.
+     */
+    public NDArray inputEmbeddings(NDArray inputIds, NDArray pixelValues, long imageTokens) {
+        return mergeImageFeatures(inputIds, pixelValues == null ? null : imageFeatures(pixelValues), imageTokens);
+    }
+
+    /**
      * {@link #inputEmbeddings} with the image features already computed ({@link #imageFeatures}), so that
-     * rows sharing an image (one question, several answers to score) encode it once.
+     * rows sharing an image (one question, several answers to score) encode it once. Counting the
+     * text's image tokens for the check is one read of the device; see
+     * {@link #mergeImageFeatures(NDArray, NDArray, long)} for callers that counted them on the host.
      *
      * @param features {@code [tiles, tokens, text_hidden]} in the order the image tokens appear, or null
      * @throws IllegalArgumentException when the text's image tokens and the features differ in number
      */
     public NDArray mergeImageFeatures(NDArray inputIds, NDArray features) {
-        NDArray embeds = textDecoder.embedTokens(inputIds);
-        long[] ids = inputIds.toLongArray();
-        int imageTokenId = config.imageTokenId();
-        int imageTokens = 0;
-        for (long id : ids) {
-            if (id == imageTokenId) {
-                imageTokens++;
-            }
+        long imageTokens;
+        try (NDArray isImage = inputIds.eq(config.imageTokenId()); NDArray nonzero = isImage.countNonzero();
+             NDArray count = nonzero.toType(DataType.INT64, false)) {
+            imageTokens = HostReads.scalarLong(count, "image tokens counted to check them against the images");
         }
+        return mergeImageFeatures(inputIds, features, imageTokens);
+    }
+
+    /**
+     * {@link #mergeImageFeatures(NDArray, NDArray)} for a caller that knows how many image tokens
+     * {@code inputIds} holds (it made the ids on the host): the merge then reads nothing back from the
+     * device. The gather index is built there: row p of the result is row {@code index[p]} of
+     * {@code [text embeddings; image features]}, {@code index = where(image, n + cumsum(image) - 1, p)}.
+     *
+     * @param imageTokens the number of {@code image_token_id} in {@code inputIds}
+     * @throws IllegalArgumentException when {@code imageTokens} and the features differ in number
+     */
+    public NDArray mergeImageFeatures(NDArray inputIds, NDArray features, long imageTokens) {
+        NDArray embeds = textDecoder.embedTokens(inputIds);
+        int imageTokenId = config.imageTokenId();
         if (features == null) {
             if (imageTokens != 0) {
                 throw new IllegalArgumentException("the text holds " + imageTokens + " image tokens (id "
@@ -136,16 +159,13 @@ public final class VisionLanguageModel implements Model {
                     + ") but the images give " + tiles * perTile + " features (" + tiles + " tiles x "
                     + perTile + ")");
         }
-        // Row p of the result is row index[p] of [text embeddings; image features]: a gather, so
-        // gradients reach both the embedding table and the connector.
-        long[] index = new long[ids.length];
-        long next = ids.length;
-        for (int p = 0; p < ids.length; p++) {
-            index[p] = ids[p] == imageTokenId ? next++ : p;
-        }
-        NDArray rows = NDArrays.concat(new NDList(embeds.reshape(ids.length, hidden),
+        // a gather, so gradients reach both the embedding table and the connector
+        long n = inputIds.size();
+        NDArray isImage = inputIds.reshape(n).eq(imageTokenId);
+        NDArray nextFeature = isImage.toType(DataType.INT64, false).cumSum(0).add(n - 1);
+        NDArray gather = NDArrays.where(isImage, nextFeature, inputIds.getManager().arange(0, n, 1, DataType.INT64));
+        NDArray rows = NDArrays.concat(new NDList(embeds.reshape(n, hidden),
                 features.reshape(tiles * perTile, hidden)), 0);
-        NDArray gather = inputIds.getManager().create(index);
         NDArray merged = rows.get(new NDIndex("{}", gather));
         return merged.reshape(embeds.getShape());
     }

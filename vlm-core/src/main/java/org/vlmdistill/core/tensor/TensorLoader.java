@@ -143,7 +143,7 @@ public final class TensorLoader {
         DType dtype = ops.bridged().isEmpty() ? DType.fromDjl(x.getDataType()).orElseThrow() : ops.dtypeOf(x);
         // bf16 and int16 leave DJL's sight as fp16 of the same bits: no conversion, just the bytes
         NDArray carrier = dtype.djl().isPresent() ? x : ops.viewAs(x, DType.F16);
-        ByteBuffer buffer = carrier.toByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer = HostReads.bytes(carrier, "tensor bytes for safetensors").order(ByteOrder.LITTLE_ENDIAN);
         return new Bytes(dtype, x.getShape().getShape(), MemorySegment.ofBuffer(buffer));
     }
 

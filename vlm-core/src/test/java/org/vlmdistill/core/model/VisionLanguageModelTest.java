@@ -17,6 +17,7 @@ import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import java.util.Map;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -134,6 +135,16 @@ class VisionLanguageModelTest {
             IllegalArgumentException none = assertThrows(IllegalArgumentException.class,
                     () -> vlm.inputEmbeddings(inputIds, null));
             assertTrue(none.getMessage().contains("no images were given"), none.getMessage());
+
+            // with the image tokens counted by the caller (on the host) the merge reads nothing back
+            org.vlmdistill.core.tensor.HostReads.Tally tally = new org.vlmdistill.core.tensor.HostReads.Tally();
+            NDArray counted = org.vlmdistill.core.tensor.HostReads.counting(tally,
+                    () -> vlm.inputEmbeddings(inputIds, pixelValues, 9));
+            assertEquals(0, tally.count());
+            assertArrayEquals(vlm.inputEmbeddings(inputIds, pixelValues).toFloatArray(), counted.toFloatArray());
+            IllegalArgumentException wrong = assertThrows(IllegalArgumentException.class,
+                    () -> vlm.inputEmbeddings(inputIds, twoTiles, 9));
+            assertEquals(e.getMessage(), wrong.getMessage());
         }
     }
 }

@@ -1,0 +1,138 @@
+package org.vlmdistill.vlmd.cli;
+
+import org.vlmdistill.vlmd.demo.CapacityGap;
+import org.vlmdistill.vlmd.demo.Demo;
+import org.vlmdistill.vlmd.demo.DemoReport;
+import org.vlmdistill.vlmd.demo.DemoResult;
+import org.vlmdistill.vlmd.demo.DemoSettings;
+import org.vlmdistill.vlmd.demo.DemoTeacher;
+import org.vlmdistill.vlmd.demo.TrainingRun;
+import org.vlmdistill.distill.train.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code vlmd demo}: the embedded default. Shapes data, the shipped Idefics3 teacher, a much smaller
+ * student distilled with TAID and with KL and SFT as baselines (same data, steps and initial weights),
+ * evaluation of them all in both scoring modes, agreement with the teacher, a table and a report.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "The embedded default: Shapes data, a small Idefics3 teacher, a much smaller student distilled "
+                + "with TAID and with KL and SFT as baselines, evaluation in both scoring modes, and a report.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--out", description = "Directory for everything the demo writes (default: ${DEFAULT-VALUE}).",
+            defaultValue = "vlmd-out/demo")
+    Path out;
+
+    @Option(names = "--quick", description = "One seed, 300 steps, 200 test items (under 2 minutes on 2 cores).")
+    boolean quick;
+
+    @Option(names = "--steps", description = "Optimizer steps of every student (default: 1000, or 300 with --quick).")
+    Integer steps;
+
+    @Option(names = "--seeds", split = ",", description = "Student seeds (default: 1,2,3, or 1 with --quick).")
+    List<Long> seeds;
+
+    @Option(names = "--losses", split = ",", description = "Student losses (default: taid,fkl,sft).")
+    List<String> losses;
+
+    @Option(names = "--train-teacher", description = "Train the teacher here (SFT from random weights) instead of "
+            + "using the shipped one.")
+    boolean trainTeacher;
+
+    @Option(names = "--teacher-only", description = "With --train-teacher: stop once the teacher is trained.")
+    boolean teacherOnly;
+
+    @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default 8000).")
+    Integer teacherSteps;
+
+    @Option(names = "--experiment", description = "capacity-gap: one student, three teachers of growing size trained "
+            + "here, TAID vs KL vs skew KL over three seeds; a plot of student score against teacher size. "
+            + "--steps, --seeds, --losses and --teacher-steps apply.")
+    String experiment;
+
+    @Option(names = "--progress", defaultValue = "auto",
+            description = "auto (a bar on a terminal, lines otherwise), bar, lines or none (default ${DEFAULT-VALUE}).")
+    String progress;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (experiment != null && !experiment.equals("capacity-gap")) {
+            throw new Vlmd.UsageException("--experiment: '" + experiment + "' is not capacity-gap");
+        }
+        DemoSettings s = experiment != null ? CapacityGap.defaultSettings()
+                : quick ? DemoSettings.quick() : DemoSettings.full();
+        if (steps != null) {
+            if (steps < 1) {
+                throw new Vlmd.UsageException("--steps must be at least 1");
+            }
+            s = s.withStudentSteps(steps);
+        }
+        if (seeds != null) {
+            s = s.withSeeds(seeds);
+        }
+        if (losses != null) {
+            s = s.withLosses(losses);
+        }
+        if (teacherSteps != null) {
+            s = s.withTeacherSteps(teacherSteps);
+        }
+        if (teacherOnly && !trainTeacher) {
+            throw new Vlmd.UsageException("--teacher-only needs --train-teacher");
+        }
+        if (Files.isDirectory(out.resolve("runs")) || Files.exists(out.resolve("capacity_gap.md"))) {
+            throw new Vlmd.UsageException(out + " already holds a demo run; remove it or pass another --out");
+        }
+        if (experiment != null) {
+            List<CapacityGap.Point> points = CapacityGap.run(s, CapacityGap.defaultTeachers(), out, stdout,
+                    (name, total) -> progress(name, total, stdout), ProgressViews.evaluation(progress, stdout),
+                    Vlmd.Version.versions());
+            stdout.println();
+            stdout.print(CapacityGap.markdown(s, points));
+            stdout.println("report: " + out.resolve("capacity_gap.md") + ", plot: " + out.resolve("capacity_gap.png"));
+            stdout.flush();
+            return Vlmd.EXIT_OK;
+        }
+        Demo demo = new Demo(s, out, stdout);
+        if (teacherOnly) {
+            demo.writeData();
+            Path teacher = demo.out().resolve("teacher");
+            TrainingRun.Result t = demo.trainTeacher(teacher, Demo.TEACHER_SEED,
+                    progress("teacher", s.teacherSteps(), stdout));
+            stdout.printf(Locale.ROOT, "teacher: %d steps in %.0f s, written to %s%n", s.teacherSteps(), t.seconds(),
+                    teacher);
+            stdout.println("to ship it: cp " + teacher + "/{" + String.join(",", DemoTeacher.FILES)
+                    + "} vlmd-app/src/main/resources" + DemoTeacher.RESOURCES);
+            stdout.flush();
+            return Vlmd.EXIT_OK;
+        }
+        DemoResult result = demo.run(trainTeacher, (name, total) -> progress(name, total, stdout),
+                ProgressViews.evaluation(progress, stdout), Vlmd.Version.versions());
+        List<Path> written = DemoReport.write(result, demo.out());
+        stdout.println();
+        stdout.print(DemoReport.table(result.summary()));
+        stdout.println();
+        DemoReport.comparisons(result.summary()).forEach(stdout::println);
+        stdout.println("report: " + written.stream().filter(p -> p.getFileName().toString().startsWith("report"))
+                .map(Path::toString).reduce((a, b) -> a + ", " + b).orElse(""));
+        stdout.flush();
+        return Vlmd.EXIT_OK;
+    }
+
+    private Progress progress(String task, long total, PrintWriter stdout) {
+        return ProgressViews.training(progress, task, stdout, 0, total, 100);
+    }
+}

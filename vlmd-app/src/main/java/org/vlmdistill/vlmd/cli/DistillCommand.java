@@ -1,0 +1,69 @@
+package org.vlmdistill.vlmd.cli;
+
+import org.vlmdistill.distill.train.Progress;
+import org.vlmdistill.distill.train.RunConfig;
+import org.vlmdistill.distill.train.RunConfigException;
+import org.vlmdistill.distill.train.Trainer;
+import org.vlmdistill.distill.train.TrainingSetup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code vlmd distill --config run.json [--resume] [--dry-run]}: a distillation run (see the README's
+ * "Run config" for every field).
+ */
+@Command(name = "distill", mixinStandardHelpOptions = true,
+        description = "Distil a teacher VLM into a student with TAID or a baseline, from a JSON run config.")
+final class DistillCommand implements Callable<Integer> {
+    @Option(names = "--config", required = true, description = "The run config (JSON; fields in the README).")
+    Path config;
+
+    @Option(names = "--resume", description = "Continue from the newest complete checkpoint under the run's output.")
+    boolean resume;
+
+    @Option(names = "--dry-run", description = "Validate the config, models, data and alignment, print the plan, stop.")
+    boolean dryRun;
+
+    @Option(names = "--progress", defaultValue = "auto",
+            description = "auto (a bar on a terminal, lines otherwise), bar, lines or none (default ${DEFAULT-VALUE}).")
+    String progress;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        RunConfig run;
+        try {
+            run = RunConfig.read(config);
+        } catch (RunConfigException e) {
+            throw new Vlmd.UsageException(e.getMessage());
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (dryRun) {
+            try (TrainingSetup setup = TrainingSetup.open(run, out)) {
+                out.println(setup.plan());
+                out.println("dry run: config, models, data and alignment are valid; nothing was trained");
+            }
+            return Vlmd.EXIT_OK;
+        }
+        try (Trainer trainer = Trainer.open(run, resume, out)) {
+            out.println(trainer.setup().plan());
+            Progress bar = ProgressViews.training(progress, "distill", out, trainer.optimizerStep(),
+                    trainer.totalSteps(), 10);
+            Trainer.RunSummary s = trainer.run(bar);
+            out.printf(Locale.ROOT, "done: %d steps, %d tokens, %d skipped, %.1f s (%.0f tokens/s); last checkpoint %s%n",
+                    s.steps(), s.tokens(), s.skippedSteps(), s.seconds(), s.tokens() / Math.max(1e-9, s.seconds()),
+                    s.lastCheckpoint());
+            out.flush();
+        }
+        return Vlmd.EXIT_OK;
+    }
+}

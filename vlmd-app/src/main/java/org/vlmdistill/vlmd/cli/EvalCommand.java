@@ -1,0 +1,117 @@
+package org.vlmdistill.vlmd.cli;
+
+import org.vlmdistill.core.config.ConfigException;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.UnsupportedModelException;
+import org.vlmdistill.core.model.WeightsMismatchException;
+import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.eval.bench.Benchmarks;
+import org.vlmdistill.eval.report.MarkdownReport;
+import org.vlmdistill.eval.report.ReportFiles;
+import org.vlmdistill.eval.result.EvalReport;
+import org.vlmdistill.eval.result.EvalSettings;
+import org.vlmdistill.eval.result.ScoringMode;
+import org.vlmdistill.eval.run.EvalJob;
+import org.vlmdistill.eval.run.EvalProgress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** Benchmarks for one or more models, with a report: {@code vlmd eval --model D --bench F --out O}. */
+@Command(name = "eval", mixinStandardHelpOptions = true,
+        description = {"Evaluate models on image+text benchmarks and write results.json, results.md and report.html.",
+            "A benchmark is a VLMEvalKit TSV, a LLaVA JSON/JSONL or a Shapes file; its kind (multiple_choice, yes_no,",
+            "open, exact) is detected, or named as FILE:KIND. With several models, the first is the reference",
+            "(teacher) the others' agreement is measured against."})
+final class EvalCommand implements Callable<Integer> {
+    @Option(names = "--model", required = true, description = "A Hugging Face model directory (repeatable; the first is the reference).")
+    List<Path> models;
+
+    @Option(names = "--bench", required = true, description = "A benchmark file, or FILE:KIND (repeatable).")
+    List<String> benches;
+
+    @Option(names = "--out", required = true, description = "Directory for results.json, results.md and report.html.")
+    Path out;
+
+    @Option(names = "--limit", defaultValue = "0", description = "Items per benchmark at most; 0 = all (default).")
+    int limit;
+
+    @Option(names = "--mode", defaultValue = "generate",
+            description = "generate, loglik or both (default ${DEFAULT-VALUE}); loglik applies to multiple choice and yes/no.")
+    String mode;
+
+    @Option(names = "--circular", description = "MMBench's circular evaluation: every rotation of the options must be right.")
+    boolean circular;
+
+    @Option(names = "--max-new-tokens", defaultValue = "0",
+            description = "Tokens generated at most per answer; 0 = the benchmark kind's default (8 to 32).")
+    int maxNewTokens;
+
+    @Option(names = "--batch-size", defaultValue = "8", description = "Items per forward (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--no-agreement", description = "Skip teacher-student agreement when several models are given.")
+    boolean noAgreement;
+
+    @Option(names = "--progress", defaultValue = "auto",
+            description = "auto (a bar on a terminal, lines otherwise), bar, lines or none (default ${DEFAULT-VALUE}).")
+    String progress;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter stdout = spec.commandLine().getOut();
+        List<ScoringMode> modes = switch (mode.toLowerCase(Locale.ROOT)) {
+            case "generate" -> List.of(ScoringMode.GENERATE);
+            case "loglik" -> List.of(ScoringMode.LOGLIK);
+            case "both" -> List.of(ScoringMode.GENERATE, ScoringMode.LOGLIK);
+            default -> throw new Vlmd.UsageException("--mode: '" + mode + "' is not generate, loglik or both");
+        };
+        if (limit < 0 || maxNewTokens < 0 || batchSize <= 0) {
+            throw new Vlmd.UsageException("--limit and --max-new-tokens must be >= 0 and --batch-size > 0");
+        }
+        for (Path m : models) {
+            if (!Files.isDirectory(m)) {
+                throw new Vlmd.UsageException("--model " + m + ": not a directory");
+            }
+        }
+        List<Benchmarks.Spec> specs = new ArrayList<>();
+        for (String b : benches) {
+            Benchmarks.Spec s = Benchmarks.Spec.parse(b);
+            if (!Files.isRegularFile(s.file())) {
+                throw new Vlmd.UsageException("--bench " + s.file() + ": no such file");
+            }
+            specs.add(s);
+        }
+        ComputePolicy policy = ComputePolicy.fromEnvironment();
+        EvalSettings settings = new EvalSettings(modes, limit, circular, maxNewTokens, batchSize,
+                policy.computeDType().name().toLowerCase(Locale.ROOT), policy.device().toString());
+        EvalJob.Request request = new EvalJob.Request(models, specs, settings, !noAgreement && models.size() > 1);
+        EvalProgress bar = ProgressViews.evaluation(progress, stdout);
+        EvalReport report;
+        try {
+            report = EvalJob.run(request, policy, ReaderOptions.DEFAULTS, new ImageDecoder(), Vlmd.Version.versions(), bar);
+        } catch (ConfigException | WeightsMismatchException | UnsupportedModelException | NoSuchFileException e) {
+            throw new Vlmd.UsageException(e.getMessage());
+        }
+        List<Path> written = ReportFiles.writeAll(report, out);
+        stdout.println();
+        stdout.print(MarkdownReport.summary(report));
+        stdout.println("wrote " + written.stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse(""));
+        stdout.flush();
+        return Vlmd.EXIT_OK;
+    }
+}

@@ -1,0 +1,83 @@
+package org.vlmdistill.vlmd.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.core.safetensors.SafetensorsWriter;
+import org.vlmdistill.core.safetensors.TensorData;
+import org.vlmdistill.core.tensor.DType;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code vlmd inspect} on a tiny SmolVLM-shaped directory with real tensor names. */
+class InspectCommandTest {
+
+    private static TensorData zeros(String name, DType dtype, long... shape) {
+        long n = 1;
+        for (long d : shape) {
+            n *= d;
+        }
+        return TensorData.of(name, dtype, shape, new byte[(int) (n * dtype.byteSize())]);
+    }
+
+    @Test
+    void summarisesConfigWeightsAndFiles(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("config.json"), """
+                {"model_type": "idefics3", "torch_dtype": "bfloat16", "image_token_id": 99, "scale_factor": 2,
+                 "vision_config": {"model_type": "idefics3_vision", "hidden_size": 32, "intermediate_size": 64,
+                   "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": 64, "patch_size": 16},
+                 "text_config": {"model_type": "llama", "hidden_size": 32, "intermediate_size": 64,
+                   "num_hidden_layers": 1, "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100}}
+                """);
+        Files.writeString(dir.resolve("tokenizer.json"), "{}");
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), List.of(
+                zeros("model.vision_model.embeddings.patch_embedding.weight", DType.BF16, 32, 3, 16, 16),
+                zeros("model.connector.modality_projection.proj.weight", DType.BF16, 32, 128),
+                zeros("model.text_model.embed_tokens.weight", DType.BF16, 100, 32),
+                zeros("model.text_model.layers.0.self_attn.q_proj.weight", DType.BF16, 32, 32),
+                zeros("lm_head.weight", DType.F32, 100, 32)), Map.of("format", "pt"));
+
+        CliRun r = CliRun.run("inspect", "--model", dir.toString(), "--tensors");
+        // five tensors of a model that has many more: the files are summarised, and the model does not load
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.out().contains("model: does not load:"), r.out());
+        assertTrue(r.out().contains("missing:") && r.out().contains("model.vision_model.post_layernorm.weight")
+                && r.out().contains("model.text_model.norm.weight"), r.out());
+        String out = r.out();
+        assertTrue(out.contains("config: model_type idefics3, torch_dtype bfloat16"), out);
+        assertTrue(out.contains("text:   llama hidden 32, layers 1, heads 4 (kv 2), head_dim 8"), out);
+        assertTrue(out.contains("vision: idefics3_vision hidden 32, layers 1, heads 2, image 64, patch 16 (16 patches)"), out);
+        long vision = 32 * 3 * 16 * 16;
+        long total = vision + 32 * 128 + 100 * 32 + 32 * 32 + 100 * 32;
+        assertTrue(out.contains("weights: 1 file(s), 5 tensors, %,d parameters".formatted(total)), out);
+        assertTrue(out.matches("(?s).*model\\.vision_model\\s+1 tensors\\s+%,d parameters.*".formatted(vision)), out);
+        assertTrue(out.matches("(?s).*model\\.text_model\\s+2 tensors\\s+%,d parameters.*".formatted(100 * 32 + 32 * 32)), out);
+        assertTrue(out.matches("(?s).*BF16\\s+4 tensors.*"), out);
+        assertTrue(out.contains("model.connector.modality_projection.proj.weight"), out);
+        assertTrue(out.matches("(?s).*tokenizer\\.json:\\s+present.*"), out);
+        assertTrue(out.matches("(?s).*preprocessor_config\\.json:\\s+absent.*"), out);
+    }
+
+    @Test
+    void aBadConfigExitsTwoNamingFileAndField(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve("config.json"), """
+                {"model_type": "llama", "hidden_size": 30, "num_attention_heads": 4}""");
+        CliRun r = CliRun.run("inspect", "--model", dir.toString());
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("config.json") && r.err().contains("num_attention_heads"), r.err());
+    }
+
+    @Test
+    void componentsFollowHfPrefixes() {
+        assertEquals("model.vision_model", InspectCommand.component("model.vision_model.encoder.layers.0.mlp.fc1.weight"));
+        assertEquals("model.layers", InspectCommand.component("model.layers.3.self_attn.q_proj.weight"));
+        assertEquals("lm_head", InspectCommand.component("lm_head.weight"));
+        assertEquals("multi_modal_projector", InspectCommand.component("multi_modal_projector.linear_1.weight"));
+        assertEquals("language_model.model", InspectCommand.component("language_model.model.layers.0.mlp.up_proj.weight"));
+    }
+}
