@@ -146,7 +146,7 @@ public record LossConfig(String name, Map<String, Object> params, Schedule disti
         }
         JsonNode ratioNode = node.get("distil_ratio");
         Schedule ratio = ratioNode == null || ratioNode.isNull() ? new Schedule.Constant(1.0)
-                : Schedules.parse(ratioNode, path + ".distil_ratio", local);
+                : Schedules.parse(ratioNode, path + ".distil_ratio", Schedules.RATIO, local);
         int chunk = DEFAULT_CHUNK_SIZE;
         JsonNode chunkNode = node.get("chunk_size");
         if (chunkNode != null && !chunkNode.isNull()) {
