@@ -158,7 +158,8 @@ public record LossConfig(String name, Map<String, Object> params, Schedule disti
         }
         if (fields != null && name.equals("taid") && local.isEmpty()
                 && (double) params.get("t_start") > (double) params.get("t_end")) {
-            local.add(path + ": t_start " + params.get("t_start") + " is above t_end " + params.get("t_end"));
+            local.add(path + ".t_start, " + path + ".t_end: t_start " + params.get("t_start") + " is above t_end "
+                    + params.get("t_end"));
         }
         problems.addAll(local);
         return local.isEmpty() ? new LossConfig(name, params, ratio, chunk) : null;

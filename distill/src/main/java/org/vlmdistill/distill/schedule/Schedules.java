@@ -43,7 +43,8 @@ public final class Schedules {
     public static final Bounds RATIO = new Bounds(NumberRange.closed(0, 1), NumberRange.closed(0, 1));
 
     private static final NumberRange FRACTION = NumberRange.closed(0, 1);
-    private static final NumberRange STEPS = NumberRange.atLeast(0);
+    // (step + 1) / (warmup_steps + 1) must not overflow; a run takes at most 2^31 - 1 steps
+    private static final NumberRange STEPS = NumberRange.closed(0, Integer.MAX_VALUE);
 
     /** The schedule at {@code path} within {@code bounds}, or null after adding what is wrong to {@code problems}. */
     public static Schedule parse(JsonNode node, String path, Bounds bounds, List<String> problems) {

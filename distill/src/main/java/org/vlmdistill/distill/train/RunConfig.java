@@ -87,17 +87,28 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         } catch (NoSuchFileException e) {
             throw new RunConfigException(file, List.of("no such file"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            int line = e.getLocation() == null ? -1 : e.getLocation().getLineNr();
-            if (e.getProcessor() instanceof JsonParser p && e.getOriginalMessage().startsWith("Duplicate field")) {
-                // the parser's context already holds the repeated name
-                String key = p.getParsingContext().getCurrentName();
-                throw new RunConfigException(file, List.of(dotted(p.getParsingContext().pathAsPointer().toString())
-                        + ": duplicate key \"" + key + "\" (line " + line + "); each key may appear once"));
-            }
-            throw new RunConfigException(file, List.of("not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + line + ")"));
+            throw new RunConfigException(file, List.of(jsonProblem(e)));
         }
         return parse(root, file);
+    }
+
+    /** What is wrong with the file's JSON, led by the path of the field where the parser stopped. */
+    private static String jsonProblem(com.fasterxml.jackson.core.JsonProcessingException e) {
+        String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
+        String path = e.getProcessor() instanceof JsonParser p ? dotted(p.getParsingContext().pathAsPointer().toString())
+                : "";
+        String at = path.isEmpty() ? "" : path + ": ";
+        String message = e.getOriginalMessage();
+        if (message.startsWith("Duplicate field")) {
+            // the parser's context already holds the repeated name, so the path ends with it
+            return at + "duplicate key" + message.substring("Duplicate field".length()) + line
+                    + "; each key may appear once";
+        }
+        if (message.startsWith("Non-standard token") && message.indexOf(':') > 0) {
+            return at + "not a JSON number" + message.substring("Non-standard token".length(), message.indexOf(':'))
+                    + line + "; numbers must be finite";
+        }
+        return at + "not valid JSON: " + message + line;
     }
 
     /** {@code /optimizer/lr} as {@code optimizer.lr}, {@code /data/1} as {@code data[1]}. */

@@ -60,7 +60,7 @@ class ScheduleTest {
         String all = String.join("\n", problems);
         assertTrue(all.contains("train.lr.peek: unknown field (known: min_ratio, peak, type, warmup_steps)"), all);
         assertTrue(all.contains("train.lr.peak: required"), all);
-        assertTrue(all.contains("train.lr.warmup_steps: must be >= 0, got -2"), all);
+        assertTrue(all.contains("train.lr.warmup_steps: must be in [0, 2147483647], got -2"), all);
         assertTrue(all.contains("train.lr.min_ratio: expected a number"), all);
         problems.clear();
         assertNull(Schedules.parse(json.readTree("{\"type\":\"step\"}"), "a", Schedules.LEARNING_RATE, problems));

@@ -83,7 +83,14 @@ class RunConfigTest {
         List<String> p = problems("{\"student\": \"s\", \"teacher\": \"t\", \"data\": \"d\",\n"
                 + " \"optimizer\": {\"lr\": 1e-4, \"lr\": 1e-3}}");
         assertEquals(1, p.size(), p.toString());
-        assertTrue(p.getFirst().startsWith("optimizer.lr: duplicate key"), p.toString());
+        assertTrue(p.getFirst().startsWith("optimizer.lr: duplicate key 'lr' (line 2)"), p.toString());
+    }
+
+    @Test
+    void aNaNTokenIsRefusedNamingItsField() throws Exception {
+        List<String> p = problems(valid().put("seed", 12345).toString().replace("12345", "NaN"));
+        assertEquals(1, p.size(), p.toString());
+        assertTrue(p.getFirst().startsWith("seed: not a JSON number 'NaN'"), p.toString());
     }
 
     @Test
