@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.distill.config.NumberRange;
 import org.vlmdistill.distill.loss.LossConfig;
 import org.vlmdistill.distill.schedule.Schedule;
@@ -215,6 +216,8 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
                 }
             }
         }
+        // the spelling only: which devices exist is known once the engine loads
+        ComputePolicy.problems(compute).forEach(p -> problems.add("compute." + p));
         if (loss != null && loss.needsTeacher() && teacher.isEmpty() && cache.isEmpty()) {
             problems.add("teacher: required for loss '" + loss.name() + "' (or give teacher_cache)");
         }

@@ -142,4 +142,20 @@ class RunConfigTest {
         c.putObject("loss").put("name", "fkl").put("temperature", 1.0);
         assertNamed(problems(c.toString().replace("\"temperature\":1.0", "\"temperature\":1e999")), "loss.temperature");
     }
+
+    @Test
+    void computeSwitchesAreCheckedByTheirSpellingNamingTheConfigField() throws Exception {
+        ObjectNode c = valid();
+        c.putObject("compute").put("device", "tpu:7").put("dtype", "fp8").put("ops", "fast");
+        List<String> p = problems(c);
+        assertNamed(p, "compute.device: 'tpu:7' is not one of auto, cpu, gpu, gpu:N");
+        assertNamed(p, "compute.dtype: 'fp8' is not one of auto, fp32, bf16, fp16");
+        assertNamed(p, "compute.ops: 'fast' is not one of");
+        assertNamed(problems(valid().set("compute", JSON.createObjectNode().put("device", "gpu:99999999999"))),
+                "compute.device: 'gpu:99999999999'");
+        Path f = tmp.resolve("compute.json");
+        Files.writeString(f, valid().set("compute", JSON.createObjectNode().put("device", "CUDA:1").put("dtype", "bf16")
+                .put("ops", "composed")).toString());
+        assertEquals("CUDA:1", RunConfig.read(f).compute().get("device"));
+    }
 }

@@ -8,6 +8,7 @@ import org.vlmdistill.core.bridge.LibTorchDispatcher;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.tensor.DType;
 
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +40,44 @@ public record ComputePolicy(Device device, DType computeDType, TorchOps ops) {
                 .or(() -> Optional.ofNullable(System.getenv("VLMD_" + name.toUpperCase(Locale.ROOT)))));
     }
 
+    private static final java.util.regex.Pattern DEVICES = java.util.regex.Pattern.compile("auto|cpu|gpu|cuda|(gpu|cuda):\\d{1,6}");
+    private static final java.util.Set<String> DTYPES = java.util.Set.of("auto", "fp32", "f32", "float32", "bf16", "bfloat16",
+            "fp16", "f16", "float16");
+    private static final String DEVICE_NAMES = "auto, cpu, gpu, gpu:N";
+    private static final String DTYPE_NAMES = "auto, fp32, bf16, fp16";
+
+    /**
+     * What is wrong with explicit switches, one {@code name: ...} line each, from their spelling alone
+     * (nothing loads, no device is asked): a run config checks its {@code compute} with this before
+     * anything else.
+     */
+    public static List<String> problems(Map<String, String> switches) {
+        List<String> problems = new java.util.ArrayList<>();
+        switches.forEach((name, value) -> {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            switch (name) {
+                case "device" -> {
+                    if (!DEVICES.matcher(v).matches()) {
+                        problems.add("device: '" + value + "' is not one of " + DEVICE_NAMES);
+                    }
+                }
+                case "dtype" -> {
+                    if (!DTYPES.contains(v)) {
+                        problems.add("dtype: '" + value + "' is not one of " + DTYPE_NAMES);
+                    }
+                }
+                case "ops" -> {
+                    if (java.util.Arrays.stream(OpsMode.values()).noneMatch(m -> m.name().equalsIgnoreCase(v))) {
+                        problems.add("ops: '" + value + "' is not one of " + java.util.Arrays.stream(OpsMode.values())
+                                .map(m -> m.name().toLowerCase(Locale.ROOT)).toList());
+                    }
+                }
+                default -> problems.add(name + ": unknown switch (known: device, dtype, ops)");
+            }
+        });
+        return problems;
+    }
+
     /** The policy for explicit switches ({@code device}, {@code dtype}, {@code ops}); absent means auto. */
     public static ComputePolicy of(Map<String, String> switches) {
         return resolve(name -> Optional.ofNullable(switches.get(name)));
@@ -61,7 +100,7 @@ public record ComputePolicy(Device device, DType computeDType, TorchOps ops) {
             case "bf16", "bfloat16" -> DType.BF16;
             case "fp16", "f16", "float16" -> DType.F16;
             default -> throw new IllegalArgumentException(
-                    "vlmd.dtype: '" + dtype + "' is not one of auto, fp32, bf16, fp16");
+                    "vlmd.dtype: '" + dtype + "' is not one of " + DTYPE_NAMES);
         };
         return new ComputePolicy(device, compute, ops);
     }
@@ -77,10 +116,10 @@ public record ComputePolicy(Device device, DType computeDType, TorchOps ops) {
         if (t.equals("gpu") || t.equals("cuda")) {
             return Device.gpu(); // DJL may report 0 GPUs when JNA cannot load cudart; trust the switch
         }
-        if (t.matches("(gpu|cuda):\\d+")) {
+        if (DEVICES.matcher(t).matches()) {
             return Device.gpu(Integer.parseInt(t.substring(t.indexOf(':') + 1)));
         }
-        throw new IllegalArgumentException("vlmd.device: '" + text + "' is not one of auto, cpu, gpu, gpu:N");
+        throw new IllegalArgumentException("vlmd.device: '" + text + "' is not one of " + DEVICE_NAMES);
     }
 
     private static <E extends Enum<E>> E parse(Function<String, Optional<String>> setting, String name, Class<E> type) {
