@@ -44,7 +44,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The distillation loop, in the order ../shared/design/ARCHITECTURE.md draws one step:
+ * The distillation loop, in the order docs/architecture.md draws one step:
  *
  * <pre>
  * for each optimizer step:
