@@ -1,6 +1,5 @@
 package org.vlmdistill.distill.train;
 
-import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.datasets.read.Readers;
 
 import java.nio.file.Files;
@@ -10,8 +9,8 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The paths and switches of a run config checked against this machine before anything loads: model
- * directories, data files, image root, the output's place and the compute switches. A problem is the
+ * The paths of a run config checked against this machine before anything loads: model directories,
+ * data files, image root and the output's place. A problem is the
  * caller's to fix, so it is a {@link RunConfigException} naming the field.
  */
 public final class RunInputs {
@@ -19,7 +18,7 @@ public final class RunInputs {
 
     /** @throws RunConfigException listing every problem, each with its field */
     public static void check(RunConfig config) {
-        List<String> problems = new ArrayList<>(ComputePolicy.problems(config.compute(), "compute."));
+        List<String> problems = new ArrayList<>(); // compute's switches: RunConfig checks their spelling
         directory("student", Optional.ofNullable(config.student()), problems);
         directory("teacher", config.teacher(), problems);
         directory("teacher_cache", config.teacherCache(), problems);

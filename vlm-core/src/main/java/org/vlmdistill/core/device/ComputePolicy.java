@@ -9,7 +9,6 @@ import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.tensor.DType;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,6 +41,44 @@ public record ComputePolicy(Device device, DType computeDType, TorchOps ops) {
                 .or(() -> Optional.ofNullable(System.getenv("VLMD_" + name.toUpperCase(Locale.ROOT)))), "vlmd.");
     }
 
+    private static final java.util.regex.Pattern DEVICES = java.util.regex.Pattern.compile("auto|cpu|gpu|cuda|(gpu|cuda):\\d{1,6}");
+    private static final java.util.Set<String> DTYPES = java.util.Set.of("auto", "fp32", "f32", "float32", "bf16", "bfloat16",
+            "fp16", "f16", "float16");
+    private static final String DEVICE_NAMES = "auto, cpu, gpu, gpu:N";
+    private static final String DTYPE_NAMES = "auto, fp32, bf16, fp16";
+
+    /**
+     * What is wrong with explicit switches, one {@code name: ...} line each, from their spelling alone
+     * (nothing loads, no device is asked): a run config checks its {@code compute} with this before
+     * anything else.
+     */
+    public static List<String> problems(Map<String, String> switches) {
+        List<String> problems = new java.util.ArrayList<>();
+        switches.forEach((name, value) -> {
+            String v = value.trim().toLowerCase(Locale.ROOT);
+            switch (name) {
+                case "device" -> {
+                    if (!DEVICES.matcher(v).matches()) {
+                        problems.add("device: '" + value + "' is not one of " + DEVICE_NAMES);
+                    }
+                }
+                case "dtype" -> {
+                    if (!DTYPES.contains(v)) {
+                        problems.add("dtype: '" + value + "' is not one of " + DTYPE_NAMES);
+                    }
+                }
+                case "ops" -> {
+                    if (java.util.Arrays.stream(OpsMode.values()).noneMatch(m -> m.name().equalsIgnoreCase(v))) {
+                        problems.add("ops: '" + value + "' is not one of " + java.util.Arrays.stream(OpsMode.values())
+                                .map(m -> m.name().toLowerCase(Locale.ROOT)).toList());
+                    }
+                }
+                default -> problems.add(name + ": unknown switch (known: device, dtype, ops)");
+            }
+        });
+        return problems;
+    }
+
     /** The policy for explicit switches ({@code device}, {@code dtype}, {@code ops}); absent means auto. */
     public static ComputePolicy of(Map<String, String> switches) {
         return of(switches, "vlmd.");
@@ -53,22 +90,6 @@ public record ComputePolicy(Device device, DType computeDType, TorchOps ops) {
      */
     public static ComputePolicy of(Map<String, String> switches, String fieldPrefix) {
         return resolve(name -> Optional.ofNullable(switches.get(name)), fieldPrefix);
-    }
-
-    /** The switches that do not parse, each as {@code fieldPrefix + name: problem}; nothing is loaded or resolved. */
-    public static List<String> problems(Map<String, String> switches, String fieldPrefix) {
-        List<String> problems = new ArrayList<>();
-        Function<String, Optional<String>> setting = name -> Optional.ofNullable(switches.get(name));
-        for (Runnable check : List.<Runnable>of(() -> parse(setting, "ops", OpsMode.class, fieldPrefix),
-                () -> deviceSpec(setting.apply("device").orElse("auto"), fieldPrefix),
-                () -> dtype(setting.apply("dtype").orElse("auto"), fieldPrefix))) {
-            try {
-                check.run();
-            } catch (ConfigException e) {
-                problems.add(e.getMessage());
-            }
-        }
-        return problems;
     }
 
     private static ComputePolicy resolve(Function<String, Optional<String>> setting, String fieldPrefix) {
@@ -98,15 +119,15 @@ public record ComputePolicy(Device device, DType computeDType, TorchOps ops) {
             case "bf16", "bfloat16" -> Optional.of(DType.BF16);
             case "fp16", "f16", "float16" -> Optional.of(DType.F16);
             default -> throw new ConfigException(null, fieldPrefix + "dtype",
-                    "'" + text + "' is not one of auto, fp32, bf16, fp16");
+                    "'" + text + "' is not one of " + DTYPE_NAMES);
         };
     }
 
     /** {@code text} checked and lower-cased: auto, cpu, gpu, cuda, gpu:N or cuda:N. */
     private static String deviceSpec(String text, String fieldPrefix) {
         String t = text.trim().toLowerCase(Locale.ROOT);
-        if (!t.matches("auto|cpu|gpu|cuda|(gpu|cuda):\\d{1,4}")) {
-            throw new ConfigException(null, fieldPrefix + "device", "'" + text + "' is not one of auto, cpu, gpu, gpu:N");
+        if (!DEVICES.matcher(t).matches()) {
+            throw new ConfigException(null, fieldPrefix + "device", "'" + text + "' is not one of " + DEVICE_NAMES);
         }
         return t;
     }
