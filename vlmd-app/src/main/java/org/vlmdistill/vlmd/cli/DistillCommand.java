@@ -1,5 +1,6 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.distill.train.Checkpoints;
 import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.distill.train.RunConfig;
 import org.vlmdistill.distill.train.Trainer;
@@ -12,6 +13,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /**
@@ -49,6 +51,9 @@ final class DistillCommand implements Callable<Integer> {
             }
             return Vlmd.EXIT_OK;
         }
+        // Ctrl-C (SIGINT) ends the JVM with 130 after its shutdown hooks: this one says what survives
+        Thread interrupted = new Thread(() -> interrupted(run), "vlmd-distill-interrupted");
+        Runtime.getRuntime().addShutdownHook(interrupted);
         try (Trainer trainer = Trainer.open(run, resume, out)) {
             out.println(trainer.setup().plan());
             Progress bar = ProgressViews.training(progress, "distill", out, trainer.optimizerStep(),
@@ -58,7 +63,27 @@ final class DistillCommand implements Callable<Integer> {
                     s.steps(), s.tokens(), s.skippedSteps(), s.seconds(), s.tokens() / Math.max(1e-9, s.seconds()),
                     s.lastCheckpoint());
             out.flush();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
         return Vlmd.EXIT_OK;
+    }
+
+    /** Where an interrupted run stands: its newest complete checkpoint and the command that continues it. */
+    private void interrupted(RunConfig run) {
+        PrintWriter err = spec.commandLine().getErr();
+        Optional<Path> newest = new Checkpoints(run.output().resolve("checkpoints")).newest();
+        String again = "vlmd distill --config " + config + " --resume";
+        if (newest.isPresent()) {
+            err.printf(Locale.ROOT, "%ninterrupted: the last complete checkpoint is %s (step %d); resume with: %s%n",
+                    newest.get(), Checkpoints.stepOf(newest.get()), again);
+        } else {
+            err.printf(Locale.ROOT, "%ninterrupted before the first complete checkpoint; %s starts the run again%n", again);
+        }
+        err.flush();
     }
 }

@@ -9,10 +9,15 @@ import org.vlmdistill.core.safetensors.SafetensorsWriter;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.distill.data.TinyPair;
 
+import org.vlmdistill.distill.train.Checkpoints;
+import org.vlmdistill.distill.train.MetricsLog;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -157,5 +162,37 @@ class ExitCodesTest {
         CliRun generate = CliRun.run("generate", "--model", dir.toString(), "--prompt", "hi");
         assertEquals(Vlmd.EXIT_USAGE, generate.code(), generate.err());
         assertTrue(generate.err().contains("do not fit"), generate.err());
+    }
+
+    @Test
+    void ctrlCExits130NamingTheLastCheckpointAndHowToResume() throws Exception {
+        Path out = tmp.resolve("run-interrupted");
+        ObjectNode c = config(out);
+        c.put("max_steps", 100_000);
+        Path file = write(c, "interrupted.json");
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(javaBin));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(flag -> !flag.startsWith("-Xmx") && !flag.startsWith("-javaagent")).toList());
+        command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), Vlmd.class.getName(),
+                "distill", "--config", file.toString(), "--progress", "none"));
+        Path log = tmp.resolve("interrupted.log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Path metrics = out.resolve("metrics.jsonl");
+        Checkpoints checkpoints = new Checkpoints(out.resolve("checkpoints"));
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (p.isAlive() && System.nanoTime() < deadline
+                && (!Files.exists(metrics) || MetricsLog.read(metrics).size() < 3 || checkpoints.newest().isEmpty())) {
+            Thread.sleep(20);
+        }
+        assertTrue(p.isAlive(), "the run ended early: " + Files.readString(log));
+        // SIGINT, as Ctrl-C sends it (Process.destroy sends SIGTERM)
+        assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor());
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "still running after SIGINT");
+        String printed = Files.readString(log);
+        assertEquals(130, p.exitValue(), printed);
+        Path newest = checkpoints.newest().orElseThrow();
+        assertTrue(printed.contains("interrupted") && printed.contains(newest.toString()), printed);
+        assertTrue(printed.contains("distill --config " + file + " --resume"), printed);
     }
 }
