@@ -33,10 +33,13 @@ public final class ModelSamples implements AutoCloseable {
     private final Optional<ImageTokenLayout> layout;
     private final Optional<ImageProcessor> processor;
     private final SampleBuilder builder;
+    private final OptionalInt vocabSize;
 
     private ModelSamples(Path modelDir, ModelChatTemplate template, ChatTokenizer tokenizer,
-                         Optional<ImageTokenLayout> layout, Optional<ImageProcessor> processor, SampleOptions options) {
+                         Optional<ImageTokenLayout> layout, Optional<ImageProcessor> processor, SampleOptions options,
+                         OptionalInt vocabSize) {
         this.modelDir = modelDir;
+        this.vocabSize = vocabSize;
         this.template = template;
         this.tokenizer = tokenizer;
         this.layout = layout;
@@ -64,7 +67,17 @@ public final class ModelSamples implements AutoCloseable {
         Optional<ImageProcessor> processor = ModelFamilies.installed()
                 .family(source.config().modelType(), source.describe()).imageProcessor(source);
         ChatTokenizer tokenizer = ChatTokenizer.load(modelDir);
-        return new ModelSamples(modelDir, template, tokenizer, processor.map(ImageProcessor::layout), processor, options);
+        return new ModelSamples(modelDir, template, tokenizer, processor.map(ImageProcessor::layout), processor, options,
+                textVocabSize(source.config()));
+    }
+
+    /** {@code vocab_size} of the text decoder; empty for a vision tower. */
+    private static OptionalInt textVocabSize(org.vlmdistill.core.config.ModelConfig config) {
+        return switch (config) {
+            case org.vlmdistill.core.config.VisionLanguageConfig v -> OptionalInt.of(v.textConfig().vocabSize());
+            case org.vlmdistill.core.config.TextConfig t -> OptionalInt.of(t.vocabSize());
+            case org.vlmdistill.core.config.VisionConfig v -> OptionalInt.empty();
+        };
     }
 
     /** A tokenizer.json tokenizer as the sample builder takes it. */
@@ -119,6 +132,16 @@ public final class ModelSamples implements AutoCloseable {
     }
 
     private ModelInput attach(EncodedConversation e, Conversation conversation, ConversationImages images) {
+        if (vocabSize.isPresent()) {
+            // an id past the embedding table would index out of bounds in the forward; name it here instead
+            for (int id : e.inputIds()) {
+                if (id < 0 || id >= vocabSize.getAsInt()) {
+                    throw new SkipSampleException(SkipReason.TOKEN_OUT_OF_VOCABULARY, "record " + conversation.id()
+                            + ": token id " + id + " (" + tokenString(id) + ") is outside " + modelDir.resolve("config.json")
+                            + "'s vocab_size " + vocabSize.getAsInt() + "; tokenizer.json and config.json disagree");
+                }
+            }
+        }
         return new ModelInput(e.id(), e.text(), e.inputIds(), e.labels(), e.imageRuns(), e.shortened(),
                 conversation.provenance(), images, processor);
     }

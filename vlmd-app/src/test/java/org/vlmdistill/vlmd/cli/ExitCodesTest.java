@@ -195,4 +195,22 @@ class ExitCodesTest {
         assertTrue(printed.contains("interrupted") && printed.contains(newest.toString()), printed);
         assertTrue(printed.contains("distill --config " + file + " --resume"), printed);
     }
+
+    @Test
+    void aTokenIdOutsideTheVocabularyIsNamedBeforeTheForward() throws IOException {
+        // a tokenizer that knows a token the config's vocab_size does not cover (id 700 of the student's 128)
+        Path dir = tmp.resolve("oov-student");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(pair.studentDir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        ObjectNode tokenizer = (ObjectNode) JSON.readTree(dir.resolve("tokenizer.json").toFile());
+        ((ObjectNode) tokenizer.path("model").path("vocab")).put("zap", 700); // a WordLevel vocabulary
+        Files.writeString(dir.resolve("tokenizer.json"), tokenizer.toString());
+        CliRun r = CliRun.run("generate", "--model", dir.toString(), "--prompt", "zap");
+        assertEquals(Vlmd.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("700") && r.err().contains("vocab_size") && !r.err().contains("out of bounds"), r.err());
+    }
 }
