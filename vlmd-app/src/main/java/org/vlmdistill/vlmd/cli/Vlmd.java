@@ -1,5 +1,7 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.text.TerminalText;
+import org.vlmdistill.core.io.DirectoryInUseException;
 import org.vlmdistill.core.device.DjlRuntime;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -46,7 +48,7 @@ public final class Vlmd implements Runnable {
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Vlmd());
         cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE
-                : e instanceof UsageException ? EXIT_USAGE : EXIT_FAILURE);
+                : e instanceof UsageException || e instanceof DirectoryInUseException ? EXIT_USAGE : EXIT_FAILURE);
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             PrintWriter err = cmd.getErr();
@@ -63,8 +65,9 @@ public final class Vlmd implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             String name = cmd.getCommandSpec().qualifiedName();
-            err.println(name + ": " + e.getMessage());
-            if (e instanceof UsageException) {
+            // messages quote data (record ids, paths, template text): printed escaped
+            err.println(name + ": " + TerminalText.escapeKeepingLines(String.valueOf(e.getMessage())));
+            if (e instanceof UsageException || e instanceof DirectoryInUseException) {
                 return EXIT_USAGE;
             }
             if (Boolean.getBoolean("vlmd.trace")) {
