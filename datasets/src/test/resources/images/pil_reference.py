@@ -1,9 +1,11 @@
-"""Writes expected/<file>.rgb: Pillow's RGB bytes for each image, the way Hugging Face prepares it.
+"""Writes expected/<file>.rgb and, where Pillow gives the image an alpha band, expected/<file>.alpha.
 
-transformers.image_utils.load_image applies PIL.ImageOps.exif_transpose (a TIFF's orientation is
-applied once, as Pillow >= 10.1 does); Idefics3's convert_to_rgb
-composites RGBA over opaque white with Image.alpha_composite, then converts to RGB.
-A header line per file (width height) goes to expected/index.txt.
+The image as Hugging Face receives it: transformers.image_utils.load_image applies
+PIL.ImageOps.exif_transpose (a TIFF's orientation is applied once, as Pillow >= 10.1 does). The .rgb
+file is convert("RGB") of that: the colour, also under transparent pixels (what CLIP and SigLIP
+processors see); the .alpha file is its alpha band (modes RGBA and LA; palette and colour-key
+transparency are no band). A line per file (width height, and "alpha" where there is a band) goes
+to expected/index.txt.
 """
 import os
 import sys
@@ -21,10 +23,11 @@ with open(os.path.join(out, "index.txt"), "w") as index:
             image.load()
         else:
             image = ImageOps.exif_transpose(image)
-        if image.mode != "RGB":
-            rgba = image.convert("RGBA")
-            white = Image.new("RGBA", rgba.size, (255, 255, 255))
-            image = Image.alpha_composite(white, rgba).convert("RGB")
+        alpha = "A" in image.getbands()
+        if alpha:
+            with open(os.path.join(out, name + ".alpha"), "wb") as f:
+                f.write(image.getchannel("A").tobytes())
+        image = image.convert("RGB")
         with open(os.path.join(out, name + ".rgb"), "wb") as f:
             f.write(image.tobytes())
-        index.write(f"{name} {image.width} {image.height}\n")
+        index.write(f"{name} {image.width} {image.height}{' alpha' if alpha else ''}\n")

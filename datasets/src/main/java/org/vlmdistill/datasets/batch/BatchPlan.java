@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.batch;
 
+import org.vlmdistill.core.random.SplitMix64;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.batch;
 
+import org.vlmdistill.core.random.SplitMix64;
+
 /**
  * The order in which an epoch visits a data set: a permutation that depends on (seed, epoch) and
  * nothing else, so any epoch can be recomputed from scratch (for a resumed run, on any rank, on any

@@ -1,6 +1,5 @@
 package org.vlmdistill.datasets.check;
 
-import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.image.ImageDecodeException;
 import org.vlmdistill.datasets.image.ImageDecoder;
@@ -10,13 +9,14 @@ import org.vlmdistill.datasets.read.Readers;
 import org.vlmdistill.datasets.read.RecordReader;
 import org.vlmdistill.datasets.read.SkipReason;
 import org.vlmdistill.datasets.read.SkippedRecord;
-import org.vlmdistill.datasets.record.ImageSource;
 import org.vlmdistill.datasets.record.Record;
+import org.vlmdistill.datasets.sample.Conversation;
+import org.vlmdistill.datasets.sample.ConversationImages;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.sample.ModelSamples;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,25 +60,21 @@ public final class DatasetCheck {
                 if (++seen % 1000 == 0) {
                     progress.accept(seen);
                 }
-                List<int[]> dims = new ArrayList<>();
+                ConversationImages decoded = null;
                 SkippedRecord bad = null;
-                for (ImageSource src : r.images()) {
-                    try {
-                        RgbImage img = decoder.decode(src);
-                        dims.add(new int[] {img.width(), img.height()});
-                    } catch (ImageDecodeException e) {
-                        bad = new SkippedRecord(r.provenance(), skipReason(e.kind()), e.getMessage());
-                        break;
-                    } catch (IOException e) {
-                        bad = new SkippedRecord(r.provenance(), SkipReason.MISSING_IMAGE, src.name() + ": " + e.getMessage());
-                        break;
-                    }
+                try {
+                    decoded = ConversationImages.decode(r.images(), decoder);
+                } catch (ImageDecodeException e) {
+                    bad = new SkippedRecord(r.provenance(), skipReason(e.kind()), e.getMessage());
+                } catch (IOException e) {
+                    bad = new SkippedRecord(r.provenance(), SkipReason.MISSING_IMAGE, e.getMessage());
                 }
+                List<int[]> dims = decoded == null ? List.of() : decoded.sizes();
                 if (bad == null && model.isPresent()) {
                     try {
-                        var enc = model.get().encode(r, dims);
-                        tokens.add(enc.length());
-                        shortened += enc.shortened() ? 1 : 0;
+                        ModelInput in = model.get().input(Conversation.of(r), decoded);
+                        tokens.add(in.length());
+                        shortened += in.shortened() ? 1 : 0;
                     } catch (SkipSampleException e) {
                         bad = new SkippedRecord(r.provenance(), e.reason(), e.detail());
                     }

@@ -38,6 +38,8 @@ public enum ExifOrientation {
         int outH = swapsAxes() ? w : h;
         byte[] src = stored.rgb();
         byte[] out = new byte[src.length];
+        byte[] srcAlpha = stored.alpha();
+        byte[] outAlpha = srcAlpha == null ? null : new byte[srcAlpha.length];
         int o = 0;
         for (int y = 0; y < outH; y++) {
             // output row y reads the stored pixels start, start + step, ... (pixel indices, row-major)
@@ -53,12 +55,17 @@ public enum ExifOrientation {
                 case LEFT_BOTTOM -> { start = w - 1 - y; step = w; }              // <- (w-1-y, x)
                 default -> throw new AssertionError(this);
             }
+            if (outAlpha != null) {
+                for (int x = 0, s = start, oa = o / 3; x < outW; x++, s += step, oa++) {
+                    outAlpha[oa] = srcAlpha[s];
+                }
+            }
             for (int x = 0, s = start * 3; x < outW; x++, s += step * 3, o += 3) {
                 out[o] = src[s];
                 out[o + 1] = src[s + 1];
                 out[o + 2] = src[s + 2];
             }
         }
-        return new RgbImage(outW, outH, out);
+        return new RgbImage(outW, outH, out, outAlpha);
     }
 }

@@ -31,9 +31,11 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Encoded image bytes to an upright, opaque {@link RgbImage}, the way Hugging Face's preprocessing
- * sees them: transformers' {@code load_image} (Pillow, {@code ImageOps.exif_transpose}) and
- * Idefics3's {@code convert_to_rgb} (alpha over white). Thread-safe; one instance serves all threads.
+ * Encoded image bytes to an upright {@link RgbImage}, the way Hugging Face's preprocessing sees them:
+ * transformers' {@code load_image} (Pillow, {@code ImageOps.exif_transpose}), with the alpha band kept
+ * where Pillow has one (modes RGBA and LA; not palette or colour-key transparency, see {@link Pixels}),
+ * for each family's processor to convert to RGB as its Hugging Face processor does. Thread-safe; one
+ * instance serves all threads.
  *
  * <p>Formats: JPEG (baseline, progressive, grey, YCbCr, RGB, CMYK and YCCK), PNG (1..16 bits, grey,
  * grey+alpha, RGB, RGBA, palette, tRNS), GIF (first frame on its logical screen), BMP, WebP (lossy,
@@ -278,7 +280,10 @@ public final class ImageDecoder {
                 return orientation.apply(new RgbImage(s.width(), s.height(), rgb));
             }
         }
-        return orientation.apply(withReader(png, name, data, false, r -> read(name, r)));
+        RgbImage decoded = withReader(png, name, data, false, r -> read(name, r));
+        // grey and RGB with a tRNS colour: the JDK's reader makes it alpha; Pillow keeps mode L or RGB
+        // (the transparent colour is metadata, which convert("RGB") and numpy ignore), so do we
+        return orientation.apply(s.colorType() == 0 || s.colorType() == 2 ? decoded.withoutAlpha() : decoded);
     }
 
     /**
@@ -295,9 +300,9 @@ public final class ImageDecoder {
         }
         ExifOrientation orientation = ExifOrientation.of(s.orientation());
         if (openCv != null && s.width() > 0 && !s.animated() && s.complete()) {
-            byte[] rgb = openCv.decodeRgbComposited(data, s.width(), s.height());
-            if (rgb != null) {
-                return orientation.apply(new RgbImage(s.width(), s.height(), rgb));
+            RgbImage decoded = openCv.decodeWithAlpha(data, s.width(), s.height());
+            if (decoded != null) {
+                return orientation.apply(decoded);
             }
         }
         return orientation.apply(withReader(webp, name, data, false, r -> {
@@ -384,7 +389,7 @@ public final class ImageDecoder {
 
     private static RgbImage rgb(String name, BufferedImage image) {
         try {
-            return new RgbImage(image.getWidth(), image.getHeight(), Pixels.toRgb(image.getColorModel(), image.getRaster()));
+            return Pixels.toImage(image.getColorModel(), image.getRaster());
         } catch (Pixels.UnsupportedLayout e) {
             throw new ImageDecodeException(name, Kind.UNSUPPORTED, e.getMessage());
         }

@@ -5,14 +5,15 @@ import org.opencv.core.CvType;
 import org.opencv.core.Mat;
 import org.opencv.core.MatOfByte;
 import org.opencv.imgcodecs.Imgcodecs;
+import org.vlmdistill.core.image.RgbImage;
 
 import java.util.Optional;
 
 /**
  * OpenCV's {@code imdecode} (libjpeg-turbo, libpng, zlib and libwebp inside {@code org.openpnp:opencv}'s
  * native library). Used only where its output is Pillow's: 8-bit JPEGs in YCbCr or grey and 8-bit PNGs
- * without transparency, decoded to BGR ({@code IMREAD_COLOR} would drop alpha instead of compositing
- * it, and converts CMYK its own way); and WebPs, decoded with their alpha, which we composite. EXIF
+ * without transparency, decoded to BGR ({@code IMREAD_COLOR} would drop alpha, and converts CMYK its own
+ * way); and WebPs, decoded with their alpha, which we keep as the image's alpha band. EXIF
  * orientation is left to the caller ({@code IMREAD_IGNORE_ORIENTATION}), so there is one
  * implementation of it.
  */
@@ -56,11 +57,11 @@ final class OpenCvCodec {
     }
 
     /**
-     * RGB bytes of an image of {@code width} x {@code height} decoded with its alpha channel, if it
-     * has one ({@code IMREAD_UNCHANGED}: straight, not premultiplied, BGRA), composited over white
-     * here; null when OpenCV cannot decode it to 8-bit BGR or BGRA.
+     * An image of {@code width} x {@code height} decoded with its alpha channel, if it has one
+     * ({@code IMREAD_UNCHANGED}: straight, not premultiplied, BGRA), kept as its alpha band; null when
+     * OpenCV cannot decode it to 8-bit BGR or BGRA.
      */
-    byte[] decodeRgbComposited(byte[] encoded, int width, int height) {
+    RgbImage decodeWithAlpha(byte[] encoded, int width, int height) {
         Mat m = imdecode(encoded, Imgcodecs.IMREAD_UNCHANGED | Imgcodecs.IMREAD_IGNORE_ORIENTATION);
         if (m == null) {
             return null;
@@ -74,21 +75,19 @@ final class OpenCvCodec {
             byte[] bgr = new byte[Math.multiplyExact(Math.multiplyExact(width, height), channels)];
             m.get(0, 0, bgr);
             byte[] rgb = channels == 3 ? bgr : new byte[width * height * 3];
+            byte[] alpha = channels == 4 ? new byte[width * height] : null;
             for (int s = 0, o = 0; s < bgr.length; s += channels, o += 3) {
-                int b = bgr[s] & 0xFF;
-                int g = bgr[s + 1] & 0xFF;
-                int r = bgr[s + 2] & 0xFF;
-                if (channels == 4) {
-                    int a = bgr[s + 3] & 0xFF;
-                    r = Pixels.overWhite(r, a);
-                    g = Pixels.overWhite(g, a);
-                    b = Pixels.overWhite(b, a);
+                byte b = bgr[s];
+                byte g = bgr[s + 1];
+                byte r = bgr[s + 2];
+                if (alpha != null) {
+                    alpha[o / 3] = bgr[s + 3];
                 }
-                rgb[o] = (byte) r;
-                rgb[o + 1] = (byte) g;
-                rgb[o + 2] = (byte) b;
+                rgb[o] = r;
+                rgb[o + 1] = g;
+                rgb[o + 2] = b;
             }
-            return rgb;
+            return new RgbImage(width, height, rgb, alpha);
         } finally {
             m.release();
         }

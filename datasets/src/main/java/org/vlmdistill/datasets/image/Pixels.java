@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.image;
 
+import org.vlmdistill.core.image.RgbImage;
+
 import java.awt.color.ColorSpace;
 import java.awt.image.ColorModel;
 import java.awt.image.ComponentColorModel;
@@ -10,16 +12,18 @@ import java.awt.image.PixelInterleavedSampleModel;
 import java.awt.image.Raster;
 
 /**
- * Decoded samples to 8-bit RGB, with Pillow's rules so that a model sees what Hugging Face's
- * preprocessing shows it. The samples are read raw from the raster: Java2D's colour management
+ * Decoded samples to 8-bit RGB and an alpha band, with Pillow's rules so that a model sees what Hugging
+ * Face's preprocessing shows it. The samples are read raw from the raster: Java2D's colour management
  * ({@code getRGB}) would, for one, brighten grey images (it treats {@code CS_GRAY} as linear light).
  *
  * <ul>
- *   <li>Alpha is composited over opaque white, {@code out = round((c·a + 255·(255 − a)) / 255)}:
- *       equal for every (c, a) to Idefics3's {@code convert_to_rgb}, which is
- *       {@code Image.alpha_composite(white, image.convert("RGBA"))}. Palette transparency (tRNS,
- *       a GIF's transparent index) is alpha like any other. Premultiplied samples:
- *       {@code out = c + 255 − a}.</li>
+ *   <li>An alpha band (RGBA, grey+alpha) is kept as it is, the colour beside it straight and untouched,
+ *       also where alpha is 0, as Pillow keeps mode RGBA and LA; the processors decide what it means
+ *       (docs/image-decoding.md). Premultiplied samples are kept as stored too: Pillow's
+ *       {@code convert("RGB")} of mode RGBa drops alpha without dividing by it, and its numpy array
+ *       reads as straight RGBA. Palette transparency (tRNS, a GIF's transparent index) is no alpha
+ *       band: Pillow keeps such images in mode P, whose {@code convert("RGB")} gives the palette colour,
+ *       so the palette colour is what is kept.</li>
  *   <li>More than 8 bits: the high byte ({@code v >> (bits − 8)}), which is what Pillow does when
  *       it opens 16-bit RGB(A) and grey+alpha PNGs. (Pillow opens a 16-bit grey PNG as mode
  *       {@code I;16} and its {@code convert("RGB")} clips values above 255 to white instead; we do
@@ -41,11 +45,6 @@ final class Pixels {
         }
     }
 
-    /** {@code round((c·a + 255·(255 − a)) / 255)}. */
-    static int overWhite(int c, int a) {
-        return (c * a + 255 * (255 - a) + 127) / 255;
-    }
-
     /** Pillow's {@code cmyk2rgb} for one channel: {@code nk − MULDIV255(c, nk)} with {@code nk = 255 − k}. */
     static int cmykToRgb(int c, int k) {
         int nk = 255 - k;
@@ -53,10 +52,12 @@ final class Pixels {
         return nk - ((t + (t >> 8)) >> 8);
     }
 
-    /** The RGB bytes, row-major, of {@code raster} as described by {@code cm}. */
-    static byte[] toRgb(ColorModel cm, Raster raster) throws UnsupportedLayout {
+    /** {@code raster} as described by {@code cm}: RGB bytes, row-major, and its alpha band if it has one. */
+    static RgbImage toImage(ColorModel cm, Raster raster) throws UnsupportedLayout {
+        int w = raster.getWidth();
+        int h = raster.getHeight();
         if (cm instanceof IndexColorModel icm) {
-            return indexed(icm, raster);
+            return new RgbImage(w, h, indexed(icm, raster));
         }
         int type = raster.getDataBuffer().getDataType();
         if (type == DataBuffer.TYPE_FLOAT || type == DataBuffer.TYPE_DOUBLE) {
@@ -73,16 +74,19 @@ final class Pixels {
         if (raster.getNumBands() != bands) {
             throw new UnsupportedLayout(raster.getNumBands() + " bands for " + bands + " colour model components");
         }
+        byte[] rgb = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
+        byte[] alpha = cm.hasAlpha() ? new byte[w * h] : null;
         if (cm instanceof ComponentColorModel && type == DataBuffer.TYPE_BYTE
                 && raster.getSampleModel() instanceof PixelInterleavedSampleModel) {
-            return interleavedBytes(raster, colors, cm.hasAlpha(), cm.isAlphaPremultiplied());
+            interleavedBytes(raster, colors, rgb, alpha);
+        } else {
+            generic(raster, colors, cm.getComponentSize(), rgb, alpha);
         }
-        int[] bits = cm.getComponentSize();
-        return generic(raster, colors, cm.hasAlpha(), cm.isAlphaPremultiplied(), bits);
+        return new RgbImage(w, h, rgb, alpha);
     }
 
     /** Byte samples addressed directly: the common case (JPEG, 8-bit PNG, WebP, TIFF, BMP). */
-    private static byte[] interleavedBytes(Raster raster, int colors, boolean alpha, boolean premultiplied) {
+    private static void interleavedBytes(Raster raster, int colors, byte[] out, byte[] alpha) {
         PixelInterleavedSampleModel sm = (PixelInterleavedSampleModel) raster.getSampleModel();
         DataBufferByte db = (DataBufferByte) raster.getDataBuffer();
         byte[] d = db.getData();
@@ -94,7 +98,6 @@ final class Pixels {
         // first sample of pixel (minX, minY): the raster may be a child of a larger one
         int origin = db.getOffset() + (raster.getMinY() - raster.getSampleModelTranslateY()) * scan
                 + (raster.getMinX() - raster.getSampleModelTranslateX()) * stride;
-        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
         int o = 0;
         for (int y = 0; y < h; y++) {
             int p = origin + y * scan;
@@ -114,27 +117,22 @@ final class Pixels {
                     g = cmykToRgb(d[p + off[1]] & 0xFF, k);
                     b = cmykToRgb(d[p + off[2]] & 0xFF, k);
                 }
-                if (alpha) {
-                    int a = d[p + off[colors]] & 0xFF;
-                    r = composite(r, a, premultiplied);
-                    g = composite(g, a, premultiplied);
-                    b = composite(b, a, premultiplied);
+                if (alpha != null) {
+                    alpha[o / 3] = d[p + off[colors]];
                 }
                 out[o] = (byte) r;
                 out[o + 1] = (byte) g;
                 out[o + 2] = (byte) b;
             }
         }
-        return out;
     }
 
     /** Any integer sample layout (16-bit, packed 5-6-5, 1-bit, ...), one row of samples at a time. */
-    private static byte[] generic(Raster raster, int colors, boolean alpha, boolean premultiplied, int[] bits) {
+    private static void generic(Raster raster, int colors, int[] bits, byte[] out, byte[] alpha) {
         int w = raster.getWidth();
         int h = raster.getHeight();
         int bands = raster.getNumBands();
         int[] row = new int[w * bands];
-        byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];
         int o = 0;
         for (int y = 0; y < h; y++) {
             raster.getPixels(raster.getMinX(), raster.getMinY() + y, w, 1, row);
@@ -154,39 +152,32 @@ final class Pixels {
                     g = cmykToRgb(to8(row[s + 1], bits[1]), k);
                     b = cmykToRgb(to8(row[s + 2], bits[2]), k);
                 }
-                if (alpha) {
-                    int a = to8(row[s + colors], bits[colors]);
-                    r = composite(r, a, premultiplied);
-                    g = composite(g, a, premultiplied);
-                    b = composite(b, a, premultiplied);
+                if (alpha != null) {
+                    alpha[o / 3] = (byte) to8(row[s + colors], bits[colors]);
                 }
                 out[o] = (byte) r;
                 out[o + 1] = (byte) g;
                 out[o + 2] = (byte) b;
             }
         }
-        return out;
     }
 
-    /** Palette images: each entry composited once, then looked up per pixel. */
+    /** Palette images: each entry's colour looked up per pixel; its alpha is not an alpha band (see above). */
     private static byte[] indexed(IndexColorModel icm, Raster raster) {
         int size = icm.getMapSize();
         byte[] r = new byte[size];
         byte[] g = new byte[size];
         byte[] b = new byte[size];
-        byte[] a = new byte[size];
         icm.getReds(r);
         icm.getGreens(g);
         icm.getBlues(b);
-        icm.getAlphas(a);
         // indices past the palette are black, as in Pillow (its palettes are zero-filled to 256 entries)
         int entries = Math.max(256, 1 << Math.min(16, icm.getPixelSize()));
         byte[] lut = new byte[entries * 3];
         for (int i = 0; i < size && i < entries; i++) {
-            int alpha = a[i] & 0xFF;
-            lut[3 * i] = (byte) overWhite(r[i] & 0xFF, alpha);
-            lut[3 * i + 1] = (byte) overWhite(g[i] & 0xFF, alpha);
-            lut[3 * i + 2] = (byte) overWhite(b[i] & 0xFF, alpha);
+            lut[3 * i] = r[i];
+            lut[3 * i + 1] = g[i];
+            lut[3 * i + 2] = b[i];
         }
         int w = raster.getWidth();
         int h = raster.getHeight();
@@ -203,10 +194,6 @@ final class Pixels {
             }
         }
         return out;
-    }
-
-    private static int composite(int c, int a, boolean premultiplied) {
-        return premultiplied ? Math.min(255, c + 255 - a) : overWhite(c, a);
     }
 
     /** A sample of {@code bits} bits as 8 bits: the high byte, or scaled up with truncation. */

@@ -1,12 +1,11 @@
 package org.vlmdistill.datasets.sample;
 
-import org.vlmdistill.datasets.batch.ImageSpan;
 import org.vlmdistill.datasets.batch.TokenizedSample;
 
 import java.util.List;
 
 /**
- * A record as one model sees it: the rendered text with images expanded into that model's image
+ * A conversation's text as one model sees it, before its images are attached ({@link ModelInput}): the rendered text with images expanded into that model's image
  * tokens, its token ids, and labels ({@code -100} where no loss is taken; HF's convention: labels
  * are not shifted, the model shifts them).
  *
@@ -22,16 +21,6 @@ public record EncodedConversation(String id, String text, int[] inputIds, int[] 
 
     public int length() {
         return inputIds.length;
-    }
-
-    /**
-     * The sample batching takes, with {@code images.get(k)} as the payload of image {@code k}'s
-     * run (decoded pixels, processed tiles: whatever the model's processor made of it).
-     */
-    public <I> TokenizedSample<I> toSample(List<I> images, String provenance) {
-        List<ImageSpan<I>> spans = imageRuns.stream()
-                .map(r -> new ImageSpan<>(r.start(), r.length(), images.get(r.imageIndex()))).toList();
-        return new TokenizedSample<>(id, inputIds, labels, spans, provenance);
     }
 
     /** Tokens that carry a label. */

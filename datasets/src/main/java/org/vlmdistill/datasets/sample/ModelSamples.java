@@ -1,11 +1,11 @@
 package org.vlmdistill.datasets.sample;
 
+import org.vlmdistill.core.model.ImageProcessor;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.ModelFamilies;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.read.SkipReason;
-import org.vlmdistill.datasets.record.Record;
 import org.vlmdistill.datasets.template.ChatTemplates;
 import org.vlmdistill.datasets.template.ModelChatTemplate;
 import org.vlmdistill.datasets.tokenizer.ChatTokenizer;
@@ -21,23 +21,26 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 
 /**
- * One model directory's way of turning records into token sequences: its chat template (with its
- * special tokens), its tokenizer.json, and its image-token layout. Teacher and student each get
- * their own.
+ * One model directory's way in: a {@link Conversation} and its {@link ConversationImages} become the
+ * {@link ModelInput} the model takes, through its chat template (with its special tokens), its
+ * tokenizer.json, its image-token layout and its image processor. Training, evaluation, agreement and
+ * the command line all go through {@link #input} and {@link #prompt}. Teacher and student each get their own.
  */
 public final class ModelSamples implements AutoCloseable {
     private final Path modelDir;
     private final ModelChatTemplate template;
     private final ChatTokenizer tokenizer;
     private final Optional<ImageTokenLayout> layout;
+    private final Optional<ImageProcessor> processor;
     private final SampleBuilder builder;
 
     private ModelSamples(Path modelDir, ModelChatTemplate template, ChatTokenizer tokenizer,
-                         Optional<ImageTokenLayout> layout, SampleOptions options) {
+                         Optional<ImageTokenLayout> layout, Optional<ImageProcessor> processor, SampleOptions options) {
         this.modelDir = modelDir;
         this.template = template;
         this.tokenizer = tokenizer;
         this.layout = layout;
+        this.processor = processor;
         List<String> endOfTurn = new ArrayList<>();
         Object eos = template.specialTokens().get("eos_token");
         if (eos instanceof String s) {
@@ -50,12 +53,18 @@ public final class ModelSamples implements AutoCloseable {
                 textEncoder(tokenizer), l, options, SampleBuilder.readsContentParts(template.template().source()), endOfTurn);
     }
 
-    /** Template, tokenizer and layout of {@code modelDir}; errors name the file. */
+    /**
+     * Template, tokenizer, image processor and its image-token layout of {@code modelDir} (no processor nor
+     * layout for a text-only family); the processor is made from preprocessor_config.json by the model's
+     * family, and runs only when an input's pixel values are asked for. Errors name the file.
+     */
     public static ModelSamples open(Path modelDir, SampleOptions options) throws IOException {
         ModelChatTemplate template = ChatTemplates.load(modelDir);
-        Optional<ImageTokenLayout> layout = ModelFamilies.installed().imageTokenLayout(ModelDirectory.open(modelDir));
+        ModelDirectory source = ModelDirectory.open(modelDir);
+        Optional<ImageProcessor> processor = ModelFamilies.installed()
+                .family(source.config().modelType(), source.describe()).imageProcessor(source);
         ChatTokenizer tokenizer = ChatTokenizer.load(modelDir);
-        return new ModelSamples(modelDir, template, tokenizer, layout, options);
+        return new ModelSamples(modelDir, template, tokenizer, processor.map(ImageProcessor::layout), processor, options);
     }
 
     /** A tokenizer.json tokenizer as the sample builder takes it. */
@@ -79,15 +88,39 @@ public final class ModelSamples implements AutoCloseable {
     }
 
     /**
-     * @param imageSizes {width, height} of each of the record's images
-     * @throws SkipSampleException when the record cannot become a sample for this model
+     * A conversation as this model trains on it or scores it: rendered with the template, each image
+     * expanded into this model's image tokens, tokenized, the assistant turns labelled, shortened to the
+     * token limit as the options say.
+     *
+     * @throws SkipSampleException when the conversation cannot become an input for this model: images and
+     *                             placeholders differ in number, images for a text-only model, too long
      */
-    public EncodedConversation encode(Record record, List<int[]> imageSizes) {
-        if (layout.isEmpty() && !record.images().isEmpty()) {
+    public ModelInput input(Conversation conversation, ConversationImages images) {
+        refuseImagesIfTextOnly(conversation, images);
+        return attach(builder.build(conversation, images.sizes()), conversation, images);
+    }
+
+    /**
+     * A conversation as a prompt for generation: rendered with the template's generation prompt (the
+     * assistant header), images expanded, no token labelled, no token limit.
+     *
+     * @throws SkipSampleException when images and placeholders differ in number, or images for a text-only model
+     */
+    public ModelInput prompt(Conversation conversation, ConversationImages images) {
+        refuseImagesIfTextOnly(conversation, images);
+        return attach(builder.prompt(conversation, images.sizes()), conversation, images);
+    }
+
+    private void refuseImagesIfTextOnly(Conversation conversation, ConversationImages images) {
+        if (layout.isEmpty() && images.size() > 0) {
             throw new SkipSampleException(SkipReason.IMAGE_COUNT_MISMATCH,
-                    "record " + record.id() + " has images, and " + modelDir + " is a text-only model");
+                    "record " + conversation.id() + " has images, and " + modelDir + " is a text-only model");
         }
-        return builder.build(record, imageSizes);
+    }
+
+    private ModelInput attach(EncodedConversation e, Conversation conversation, ConversationImages images) {
+        return new ModelInput(e.id(), e.text(), e.inputIds(), e.labels(), e.imageRuns(), e.shortened(),
+                conversation.provenance(), images, processor);
     }
 
     public String tokenString(int id) {
@@ -130,12 +163,13 @@ public final class ModelSamples implements AutoCloseable {
         return template;
     }
 
-    public SampleBuilder builder() {
-        return builder;
-    }
-
     public Optional<ImageTokenLayout> layout() {
         return layout;
+    }
+
+    /** The image processor inputs' pixel values come from; empty for a text-only model. */
+    public Optional<ImageProcessor> processor() {
+        return processor;
     }
 
     @Override

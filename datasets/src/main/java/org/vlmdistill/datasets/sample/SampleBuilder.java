@@ -3,7 +3,6 @@ package org.vlmdistill.datasets.sample;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 import org.vlmdistill.datasets.read.SkipReason;
 import org.vlmdistill.datasets.batch.SkipSampleException;
-import org.vlmdistill.datasets.record.Record;
 import org.vlmdistill.datasets.record.Role;
 import org.vlmdistill.datasets.record.Turn;
 
@@ -90,13 +89,13 @@ public final class SampleBuilder {
      * @param imageSizes {width, height} of each of the record's images, in order
      * @throws SkipSampleException when images and placeholders differ in number, or the record is too long
      */
-    public EncodedConversation build(Record record, List<int[]> imageSizes) {
-        List<Turn> turns = record.turns();
+    public EncodedConversation build(Conversation conversation, List<int[]> imageSizes) {
+        List<Turn> turns = conversation.turns();
         List<Map<String, Object>> messages = messages(turns);
         String full = renderer.render(messages, false);
         List<int[]> labelled = labelledSpans(turns, messages, full);
 
-        Expanded x = expand(full, imageSizes, record.id());
+        Expanded x = expand(full, imageSizes, conversation.id());
         List<Integer> at = x.at();
         int[] shiftAfter = x.shiftAfter();
         List<int[]> imageChars = x.imageChars();
@@ -109,21 +108,9 @@ public final class SampleBuilder {
         for (int i = 0; i < n; i++) {
             labels[i] = inside(enc.charStart()[i], spans) ? enc.ids()[i] : EncodedConversation.IGNORE_INDEX;
         }
-        List<EncodedConversation.ImageRun> runs = new ArrayList<>();
-        for (int k = 0; k < imageChars.size(); k++) {
-            int[] c = imageChars.get(k);
-            int start = -1;
-            int end = -1;
-            for (int i = 0; i < n; i++) {
-                if (enc.charStart()[i] >= c[0] && enc.charEnd()[i] <= c[1] && enc.charEnd()[i] > enc.charStart()[i]) {
-                    start = start < 0 ? i : start;
-                    end = i + 1;
-                }
-            }
-            runs.add(new EncodedConversation.ImageRun(k, start, end - start));
-        }
+        List<EncodedConversation.ImageRun> runs = runs(enc, imageChars);
         if (n <= options.maxTokens()) {
-            return new EncodedConversation(record.id(), text, enc.ids(), labels, runs, false);
+            return new EncodedConversation(conversation.id(), text, enc.ids(), labels, runs, false);
         }
         if (options.truncation() == SampleOptions.Truncation.DROP) {
             throw new SkipSampleException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens());
@@ -141,20 +128,43 @@ public final class SampleBuilder {
             throw new SkipSampleException(SkipReason.TOO_LONG, n + " tokens, limit " + options.maxTokens()
                     + ", and no labelled token is left before the limit");
         }
-        return new EncodedConversation(record.id(), text, ids, kept,
+        return new EncodedConversation(conversation.id(), text, ids, kept,
                 runs.stream().filter(r -> r.start() + r.length() <= keep).toList(), true);
     }
 
     /**
-     * The token ids of a prompt for generation: {@code turns} rendered with the template's generation
-     * prompt (the assistant header) and each image placeholder expanded into this model's image tokens.
+     * A prompt for generation: the conversation rendered with the template's generation prompt (the
+     * assistant header) and each image placeholder expanded into this model's image tokens; no token is
+     * labelled, and the token limit does not apply (generation checks the context length itself).
      *
      * @param imageSizes {width, height} of each image, in order of appearance
      * @throws SkipSampleException when the images and the placeholders differ in number
      */
-    public int[] prompt(List<Turn> turns, List<int[]> imageSizes) {
-        String rendered = renderer.render(messages(turns), true);
-        return encoder.encode(expand(rendered, imageSizes, "prompt").text()).ids();
+    public EncodedConversation prompt(Conversation conversation, List<int[]> imageSizes) {
+        String rendered = renderer.render(messages(conversation.turns()), true);
+        Expanded x = expand(rendered, imageSizes, conversation.id());
+        TextEncoder.Encoded enc = encoder.encode(x.text());
+        int[] labels = new int[enc.length()];
+        Arrays.fill(labels, EncodedConversation.IGNORE_INDEX);
+        return new EncodedConversation(conversation.id(), x.text(), enc.ids(), labels, runs(enc, x.imageChars()), false);
+    }
+
+    /** Image k's tokens: those whose characters lie inside its expansion's characters {@code imageChars[k]}. */
+    private static List<EncodedConversation.ImageRun> runs(TextEncoder.Encoded enc, List<int[]> imageChars) {
+        List<EncodedConversation.ImageRun> runs = new ArrayList<>();
+        for (int k = 0; k < imageChars.size(); k++) {
+            int[] c = imageChars.get(k);
+            int start = -1;
+            int end = -1;
+            for (int i = 0; i < enc.length(); i++) {
+                if (enc.charStart()[i] >= c[0] && enc.charEnd()[i] <= c[1] && enc.charEnd()[i] > enc.charStart()[i]) {
+                    start = start < 0 ? i : start;
+                    end = i + 1;
+                }
+            }
+            runs.add(new EncodedConversation.ImageRun(k, start, end - start));
+        }
+        return runs;
     }
 
     /** A rendered text with each placeholder replaced by its image's expansion. */

@@ -1,5 +1,7 @@
 package org.vlmdistill.datasets.shapes;
 
+import org.vlmdistill.core.random.SplitMix64;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -17,10 +17,12 @@ import java.util.Objects;
  */
 public final class ChatTemplate {
     private final String source;
+    private final String name;
     private final List<Node> body;
 
-    private ChatTemplate(String source, List<Node> body) {
+    private ChatTemplate(String source, String name, List<Node> body) {
         this.source = source;
+        this.name = name;
         this.body = body;
     }
 
@@ -28,8 +30,22 @@ public final class ChatTemplate {
      * @throws TemplateSyntaxException naming line and column, for bad syntax or an unknown filter or test
      */
     public static ChatTemplate parse(String source) {
+        return parse(source, "<chat template>");
+    }
+
+    /**
+     * @param name what a {@link TemplateLimitException} names: the template's file
+     * @throws TemplateSyntaxException naming line and column, for bad syntax or an unknown filter or test
+     */
+    public static ChatTemplate parse(String source, String name) {
         Objects.requireNonNull(source, "source");
-        return new ChatTemplate(source, Parser.parse(Lexer.normalize(source)));
+        Objects.requireNonNull(name, "name");
+        return new ChatTemplate(source, name, Parser.parse(Lexer.normalize(source)));
+    }
+
+    /** The file the template came from, or the name it was parsed under. */
+    public String name() {
+        return name;
     }
 
     /** The template text as given. */
@@ -42,6 +58,7 @@ public final class ChatTemplate {
      *                {@code bos_token}, ...); they shadow the globals
      * @throws TemplateRaisedException where the template calls {@code raise_exception}
      * @throws TemplateRenderException where Jinja2 would fail too (undefined used in arithmetic, ...)
+     * @throws TemplateLimitException where macro calls nest too deep or the output grows too large
      */
     public String render(Map<String, ?> context) {
         Scope globals = new Scope(null);
@@ -49,7 +66,7 @@ public final class ChatTemplate {
         Scope root = globals.child();
         context.forEach((k, v) -> root.set(k, Py.normalize(v)));
         StringBuilder out = new StringBuilder();
-        new Interpreter().exec(body, root, out);
+        new Interpreter(name).exec(body, root, out);
         return out.toString();
     }
 }

@@ -84,7 +84,7 @@ public final class ChatTemplates {
 
         ChatTemplate template;
         try {
-            template = ChatTemplate.parse(text);
+            template = ChatTemplate.parse(text, source.toString());
         } catch (TemplateSyntaxException e) {
             throw new IllegalArgumentException(source + ": field 'chat_template' does not parse: " + e.getMessage(), e);
         }

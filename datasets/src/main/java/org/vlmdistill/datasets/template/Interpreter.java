@@ -7,6 +7,14 @@ import java.util.Map;
 
 /** Walks the parsed template for one render: statements write to a StringBuilder, expressions give values. */
 final class Interpreter {
+    private final String template;
+    /** Macro calls in progress; see {@link TemplateLimitException#MAX_CALL_DEPTH}. */
+    private int depth;
+
+    /** @param template what a limit error names: the template's file or name */
+    Interpreter(String template) {
+        this.template = template;
+    }
 
     /** What a statement asks of the enclosing loop ({@code {% break %}}, {@code {% continue %}}). */
     enum Flow { NORMAL, BREAK, CONTINUE }
@@ -25,11 +33,11 @@ final class Interpreter {
         try {
             return switch (node) {
                 case Node.Text t -> {
-                    out.append(t.text());
+                    write(out, t.text(), node.line());
                     yield Flow.NORMAL;
                 }
                 case Node.Print p -> {
-                    out.append(Py.str(eval(p.expr(), scope)));
+                    write(out, Py.str(eval(p.expr(), scope)), node.line());
                     yield Flow.NORMAL;
                 }
                 case Node.If f -> {
@@ -73,6 +81,28 @@ final class Interpreter {
             throw e.raised ? new TemplateRaisedException(e.reason, node.line()) : new TemplateRenderException(e.reason, node.line());
         } catch (ArithmeticException e) {
             throw new TemplateRenderException("integer overflow: " + e.getMessage(), node.line());
+        }
+    }
+
+    private void write(StringBuilder out, String text, int line) {
+        long chars = (long) out.length() + text.length();
+        if (chars > TemplateLimitException.MAX_OUTPUT_CHARS) {
+            throw TemplateLimitException.output(template, chars, line);
+        }
+        out.append(text);
+    }
+
+    /** {@code seq * times} would hold more than the output limit: refused before it is built. */
+    private void checkRepeat(Object a, Object b) {
+        Object seq = a instanceof String || a instanceof List<?> ? a : b;
+        Object times = seq == a ? b : a;
+        if (!(times instanceof Integer || times instanceof Long)) {
+            return;
+        }
+        long length = seq instanceof String s ? s.length() : seq instanceof List<?> l ? l.size() : 0;
+        long n = ((Number) times).longValue();
+        if (length > 0 && n > TemplateLimitException.MAX_OUTPUT_CHARS / length) {
+            throw TemplateLimitException.repeat(template, n > Long.MAX_VALUE / length ? Long.MAX_VALUE : length * n);
         }
     }
 
@@ -195,7 +225,10 @@ final class Interpreter {
                 yield switch (b.op()) {
                     case "+" -> Py.add(left, right);
                     case "-" -> Py.sub(left, right);
-                    case "*" -> Py.mul(left, right);
+                    case "*" -> {
+                        checkRepeat(left, right);
+                        yield Py.mul(left, right);
+                    }
                     case "/" -> Py.div(left, right);
                     case "//" -> Py.floordiv(left, right);
                     case "%" -> Py.mod(left, right);
@@ -268,6 +301,17 @@ final class Interpreter {
     }
 
     Object call(Object callee, List<Object> args, Map<String, Object> kwargs) {
+        if (callee instanceof MacroValue m) {
+            if (depth >= TemplateLimitException.MAX_CALL_DEPTH) {
+                throw TemplateLimitException.depth(template, m.definition().name());
+            }
+            depth++;
+            try {
+                return m.call(this, args, kwargs);
+            } finally {
+                depth--;
+            }
+        }
         if (callee instanceof JinjaCallable f) {
             return f.call(this, args, kwargs);
         }

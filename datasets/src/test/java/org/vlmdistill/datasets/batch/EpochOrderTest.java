@@ -1,6 +1,7 @@
 package org.vlmdistill.datasets.batch;
 
 import org.junit.jupiter.api.Test;
+import org.vlmdistill.core.random.SplitMix64;
 
 import java.util.Arrays;
 import java.util.HashMap;

@@ -26,10 +26,11 @@ final class Fixtures {
         }
     }
 
-    /** One line of expected/index.txt: a fixture and the size Pillow decoded it to. */
-    record Expected(String file, int width, int height) {
+    /** One line of expected/index.txt: a fixture, the size Pillow decoded it to, and whether it has an alpha band. */
+    record Expected(String file, int width, int height, boolean alpha) {
         RgbImage pillow() {
-            return new RgbImage(width, height, bytes("expected/" + file + ".rgb"));
+            return new RgbImage(width, height, bytes("expected/" + file + ".rgb"),
+                    alpha ? bytes("expected/" + file + ".alpha") : null);
         }
     }
 
@@ -38,20 +39,30 @@ final class Fixtures {
         for (String line : new String(bytes("expected/index.txt"), java.nio.charset.StandardCharsets.US_ASCII).split("\n")) {
             if (!line.isBlank()) {
                 String[] f = line.trim().split(" ");
-                list.add(new Expected(f[0], Integer.parseInt(f[1]), Integer.parseInt(f[2])));
+                list.add(new Expected(f[0], Integer.parseInt(f[1]), Integer.parseInt(f[2]),
+                        f.length > 3 && f[3].equals("alpha")));
             }
         }
         return list;
     }
 
-    /** Largest absolute difference over all samples; the images must have the same size. */
+    /**
+     * Largest absolute difference over all samples, alpha included; the images must have the same size
+     * and both have an alpha band or neither.
+     */
     static int maxDiff(RgbImage a, RgbImage b) {
         if (a.width() != b.width() || a.height() != b.height()) {
             throw new AssertionError("sizes differ: " + a.width() + "x" + a.height() + " vs " + b.width() + "x" + b.height());
         }
+        if (a.hasAlpha() != b.hasAlpha()) {
+            throw new AssertionError("one image has an alpha band, the other not: " + a.hasAlpha() + " vs " + b.hasAlpha());
+        }
         int max = 0;
         for (int i = 0; i < a.rgb().length; i++) {
             max = Math.max(max, Math.abs((a.rgb()[i] & 0xFF) - (b.rgb()[i] & 0xFF)));
+        }
+        for (int i = 0; a.hasAlpha() && i < a.alpha().length; i++) {
+            max = Math.max(max, Math.abs((a.alpha()[i] & 0xFF) - (b.alpha()[i] & 0xFF)));
         }
         return max;
     }

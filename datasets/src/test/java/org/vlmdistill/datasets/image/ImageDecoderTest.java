@@ -37,8 +37,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Images written by Java's own ImageIO writers, from fresh random pixels, decoded back: exact for
- * the lossless formats (the pixels written, alpha over white by the documented formula, 16 bits to
- * their high byte), close for JPEG. Every case runs with and without OpenCV.
+ * the lossless formats (the pixels written, the colour under transparent pixels kept beside its alpha
+ * band, palette transparency no band, 16 bits to their high byte), close for JPEG. Every case runs with and without OpenCV.
  */
 class ImageDecoderTest {
 
@@ -60,29 +60,38 @@ class ImageDecoderTest {
     }
 
     @Test
-    void rgbaPngIsCompositedOverWhite() throws IOException {
+    void rgbaPngKeepsItsColourAndItsAlphaBand() throws IOException {
         BufferedImage image = randomImage(37, 23, BufferedImage.TYPE_4BYTE_ABGR);
         byte[] png = encode(image, "png");
         for (ImageDecoder d : DECODERS) {
-            assertArrayEquals(expectedRgb(image), d.decode("rgba.png", png).rgb());
+            RgbImage decoded = d.decode("rgba.png", png);
+            assertArrayEquals(expectedRgb(image), decoded.rgb());
+            assertArrayEquals(expectedAlpha(image), decoded.alpha());
         }
     }
 
     @Test
-    void halfTransparentRedIsPink() throws IOException {
-        for (int alpha : new int[] {127, 128}) {
+    void halfTransparentRedStaysRedAndIsPinkOverWhite() throws IOException {
+        for (int alpha : new int[] {0, 127, 128}) {
             BufferedImage image = new BufferedImage(1, 1, BufferedImage.TYPE_INT_ARGB);
             image.setRGB(0, 0, alpha << 24 | 0xFF0000);
-            RgbImage rgb = WITH_OPENCV.decode("pink.png", encode(image, "png"));
-            Fixtures.assertColor(new int[] {255, 128, 128}, new int[] {rgb.at(0, 0, 0), rgb.at(0, 0, 1), rgb.at(0, 0, 2)}, 1,
-                    "red at alpha " + alpha);
+            for (ImageDecoder d : DECODERS) {
+                RgbImage rgb = d.decode("pink.png", encode(image, "png"));
+                Fixtures.assertColor(new int[] {255, 0, 0}, new int[] {rgb.at(0, 0, 0), rgb.at(0, 0, 1), rgb.at(0, 0, 2)}, 0,
+                        "red at alpha " + alpha);
+                assertEquals(alpha, rgb.alphaAt(0, 0));
+                RgbImage white = rgb.overWhite();
+                int gb = alpha == 0 ? 255 : 128;
+                Fixtures.assertColor(new int[] {255, gb, gb}, new int[] {white.at(0, 0, 0), white.at(0, 0, 1),
+                        white.at(0, 0, 2)}, 1, "red at alpha " + alpha + " over white");
+            }
         }
         // Pillow's alpha_composite over white, for three (value, alpha) pairs it was run on
-        assertEquals(127, Pixels.overWhite(0, 128));
-        assertEquals(128, Pixels.overWhite(0, 127));
-        assertEquals(191, Pixels.overWhite(0, 64));
-        assertEquals(255, Pixels.overWhite(77, 0));
-        assertEquals(77, Pixels.overWhite(77, 255));
+        assertEquals(127, RgbImage.overWhite(0, 128));
+        assertEquals(128, RgbImage.overWhite(0, 127));
+        assertEquals(191, RgbImage.overWhite(0, 64));
+        assertEquals(255, RgbImage.overWhite(77, 0));
+        assertEquals(77, RgbImage.overWhite(77, 255));
     }
 
     @Test
@@ -107,16 +116,17 @@ class ImageDecoderTest {
         for (int y = 0; y < 11; y++) {
             for (int x = 0; x < 19; x++) {
                 image.getRaster().getPixel(x, y, s);
-                int v = Pixels.overWhite(s[0], s[1]);
-                assertEquals(v, rgb.at(x, y, 0));
-                assertEquals(v, rgb.at(x, y, 2));
+                assertEquals(s[0], rgb.at(x, y, 0));
+                assertEquals(s[0], rgb.at(x, y, 2));
+                assertEquals(s[1], rgb.alphaAt(x, y));
             }
         }
         assertArrayEquals(rgb.rgb(), WITH_OPENCV.decode("grey-alpha.png", png).rgb());
+        assertArrayEquals(rgb.alpha(), WITH_OPENCV.decode("grey-alpha.png", png).alpha());
     }
 
     @Test
-    void palettePngWithPerEntryAlpha() throws IOException {
+    void palettePngWithPerEntryAlphaKeepsThePaletteColourAndHasNoAlphaBand() throws IOException {
         byte[] r = new byte[16];
         byte[] g = new byte[16];
         byte[] b = new byte[16];
@@ -139,13 +149,13 @@ class ImageDecoderTest {
         assertTrue(new String(png, java.nio.charset.StandardCharsets.ISO_8859_1).contains("tRNS"), "the writer wrote tRNS");
         for (ImageDecoder d : DECODERS) {
             RgbImage rgb = d.decode("palette.png", png);
+            assertTrue(!rgb.hasAlpha(), "Pillow keeps mode P: tRNS is no alpha band");
             for (int y = 0; y < 9; y++) {
                 for (int x = 0; x < 23; x++) {
                     int i = raster.getSample(x, y, 0);
-                    int alpha = a[i] & 0xFF;
-                    assertEquals(Pixels.overWhite(r[i] & 0xFF, alpha), rgb.at(x, y, 0));
-                    assertEquals(Pixels.overWhite(g[i] & 0xFF, alpha), rgb.at(x, y, 1));
-                    assertEquals(Pixels.overWhite(b[i] & 0xFF, alpha), rgb.at(x, y, 2));
+                    assertEquals(r[i] & 0xFF, rgb.at(x, y, 0));
+                    assertEquals(g[i] & 0xFF, rgb.at(x, y, 1));
+                    assertEquals(b[i] & 0xFF, rgb.at(x, y, 2));
                 }
             }
         }
@@ -168,9 +178,9 @@ class ImageDecoderTest {
                 for (int x = 0; x < 21; x++) {
                     image.getRaster().getPixel(x, y, s);
                     for (int c = 0; c < 3; c++) {
-                        int v = s[c] >> 8;
-                        assertEquals(alpha ? Pixels.overWhite(v, s[3] >> 8) : v, rgb.at(x, y, c));
+                        assertEquals(s[c] >> 8, rgb.at(x, y, c));
                     }
+                    assertEquals(alpha ? s[3] >> 8 : 255, rgb.alphaAt(x, y));
                 }
             }
         }
@@ -222,7 +232,7 @@ class ImageDecoderTest {
     }
 
     @Test
-    void gifIsItsFirstFrameWithTransparencyAsWhite() throws IOException {
+    void gifIsItsFirstFrameWithThePaletteColourUnderTransparency() throws IOException {
         byte[] r = {(byte) 255, 0, 0, 10};
         byte[] g = {0, (byte) 255, 0, 20};
         byte[] b = {0, 0, (byte) 255, 30};
@@ -241,7 +251,7 @@ class ImageDecoderTest {
         for (int y = 0; y < 6; y++) {
             for (int x = 0; x < 8; x++) {
                 int i = (x + y) % 4;
-                int[] want = i == 3 ? new int[] {255, 255, 255} : new int[] {r[i] & 0xFF, g[i] & 0xFF, b[i] & 0xFF};
+                int[] want = {r[i] & 0xFF, g[i] & 0xFF, b[i] & 0xFF};
                 Fixtures.assertColor(want, new int[] {rgb.at(x, y, 0), rgb.at(x, y, 1), rgb.at(x, y, 2)}, 0, "(" + x + "," + y + ")");
             }
         }
@@ -357,7 +367,7 @@ class ImageDecoderTest {
         }
     }
 
-    /** The RGB an 8-bit image should decode to: its ARGB (sRGB, no grey gamma) composited over white. */
+    /** The RGB an 8-bit image should decode to: its ARGB's colour (sRGB, no grey gamma), alpha left out. */
     private static byte[] expectedRgb(BufferedImage image) {
         int w = image.getWidth();
         int h = image.getHeight();
@@ -372,11 +382,20 @@ class ImageDecoderTest {
                     continue;
                 }
                 int argb = image.getRGB(x, y);
-                int a = argb >>> 24;
-                out[o] = (byte) Pixels.overWhite(argb >> 16 & 0xFF, a);
-                out[o + 1] = (byte) Pixels.overWhite(argb >> 8 & 0xFF, a);
-                out[o + 2] = (byte) Pixels.overWhite(argb & 0xFF, a);
+                out[o] = (byte) (argb >> 16);
+                out[o + 1] = (byte) (argb >> 8);
+                out[o + 2] = (byte) argb;
             }
+        }
+        return out;
+    }
+
+    /** The alpha band of an 8-bit ARGB image. */
+    private static byte[] expectedAlpha(BufferedImage image) {
+        int w = image.getWidth();
+        byte[] out = new byte[w * image.getHeight()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = (byte) (image.getRGB(i % w, i / w) >>> 24);
         }
         return out;
     }

@@ -12,7 +12,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Every fixture decodes to exactly what Pillow made of it (expected/*.rgb, from pil_reference.py:
- * exif_transpose, then alpha over white): orientation, CMYK and YCCK, 16-bit, palettes, alpha,
+ * exif_transpose; the colour as convert("RGB") gives it, and the alpha band where Pillow has one):
+ * orientation, CMYK and YCCK, 16-bit, palettes, alpha,
  * GIF frames on their logical screen, progressive and subsampled JPEGs.
  */
 class PillowParityTest {

@@ -3,6 +3,7 @@ package org.vlmdistill.datasets.sample;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.multimodal.FixedImageTokens;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.read.SkipReason;
@@ -50,22 +51,30 @@ class RealTemplateSamplesTest {
 
     /** The labelled tokens decoded, runs separated by '|'. */
     private static String labelled(EncodedConversation e, ChatTokenizer tok) {
+        return labelled(e.inputIds(), e.labels(), tok);
+    }
+
+    private static String labelled(ModelInput e, ChatTokenizer tok) {
+        return labelled(e.inputIds(), e.labels(), tok);
+    }
+
+    private static String labelled(int[] ids, int[] labels, ChatTokenizer tok) {
         StringBuilder s = new StringBuilder();
         int i = 0;
-        while (i < e.length()) {
-            if (e.labels()[i] == EncodedConversation.IGNORE_INDEX) {
+        while (i < ids.length) {
+            if (labels[i] == EncodedConversation.IGNORE_INDEX) {
                 i++;
                 continue;
             }
             int j = i;
-            while (j < e.length() && e.labels()[j] != EncodedConversation.IGNORE_INDEX) {
+            while (j < ids.length && labels[j] != EncodedConversation.IGNORE_INDEX) {
                 j++;
             }
-            long[] ids = new long[j - i];
+            long[] run = new long[j - i];
             for (int k = i; k < j; k++) {
-                ids[k - i] = e.inputIds()[k];
+                run[k - i] = ids[k];
             }
-            s.append(s.isEmpty() ? "" : "|").append(tok.decode(ids, false));
+            s.append(s.isEmpty() ? "" : "|").append(tok.decode(run, false));
             i = j;
         }
         return s.toString();
@@ -83,7 +92,7 @@ class RealTemplateSamplesTest {
                     new FixedImageTokens("<|image_pad|>", 4), SampleOptions.defaults(), true, List.of("<|im_end|>"));
             Record r = record(List.of(new Turn(Role.USER, "<image>\nWhat color is the circle?"),
                     new Turn(Role.ASSISTANT, "red"), new Turn(Role.USER, "How many squares?"), new Turn(Role.ASSISTANT, "2")), 1);
-            EncodedConversation e = b.build(r, List.of(new int[] {64, 64}));
+            EncodedConversation e = b.build(Conversation.of(r), List.of(new int[] {64, 64}));
             assertEquals("red<|im_end|>|2<|im_end|>", labelled(e, tok));
             EncodedConversation.ImageRun run = e.imageRuns().getFirst();
             assertEquals(4, run.length());
@@ -102,14 +111,14 @@ class RealTemplateSamplesTest {
              ChatTokenizer tok = ChatTokenizer.load(model)) {
             Record r = record(List.of(new Turn(Role.SYSTEM, "Be brief."), new Turn(Role.USER, "Hi"),
                     new Turn(Role.ASSISTANT, "Hello there."), new Turn(Role.USER, "Bye?"), new Turn(Role.ASSISTANT, "Bye.")), 0);
-            EncodedConversation e = samples.encode(r, List.of());
+            ModelInput e = samples.input(Conversation.of(r), ConversationImages.NONE);
             String labels = labelled(e, tok);
             assertTrue(labels.startsWith("Hello there.<|im_end|>|"), labels);
             assertTrue(labels.endsWith("Bye.<|im_end|>"), labels);
             assertTrue(e.text().startsWith("<|im_start|>system\nBe brief.<|im_end|>"), e.text());
             SkipSampleException refused = assertThrows(SkipSampleException.class,
-                    () -> samples.encode(record(List.of(new Turn(Role.USER, "<image>"), new Turn(Role.ASSISTANT, "x")), 1),
-                            List.of(new int[] {8, 8})));
+                    () -> samples.input(Conversation.of(record(List.of(new Turn(Role.USER, "<image>"), new Turn(Role.ASSISTANT, "x")), 1)),
+                            new ConversationImages(List.of(new RgbImage(8, 8, new byte[8 * 8 * 3])))));
             assertEquals(SkipReason.IMAGE_COUNT_MISMATCH, refused.reason());
             assertTrue(refused.detail().contains("text-only"), refused.detail());
         }

@@ -114,7 +114,7 @@ class SampleBuilderTest {
                 false, List.of("<|im_end|>"));
         Record r = record(List.of(new Turn(Role.SYSTEM, "be brief"), new Turn(Role.USER, "<image>\nWhat color?"),
                 new Turn(Role.ASSISTANT, "red"), new Turn(Role.USER, "And shape?"), new Turn(Role.ASSISTANT, "a circle")), 1);
-        EncodedConversation e = b.build(r, List.of(new int[] {64, 64}));
+        EncodedConversation e = b.build(Conversation.of(r), List.of(new int[] {64, 64}));
         assertEquals("red<|im_end|>|a circle<|im_end|>|", labelledText(e, enc));
         assertTrue(e.text().contains("<|im_start|>user\n<image><image><image>\nWhat color?"), e.text());
         EncodedConversation.ImageRun run = e.imageRuns().getFirst();
@@ -129,7 +129,7 @@ class SampleBuilderTest {
 
         SampleBuilder last = new SampleBuilder(CHATML, enc, new FixedImageTokens("<image>", 3),
                 SampleOptions.defaults().withLabels(SampleOptions.LabelScope.LAST_ASSISTANT), false, List.of("<|im_end|>"));
-        assertEquals("a circle<|im_end|>|", labelledText(last.build(r, List.of(new int[] {64, 64})), enc));
+        assertEquals("a circle<|im_end|>|", labelledText(last.build(Conversation.of(r), List.of(new int[] {64, 64})), enc));
     }
 
     @Test
@@ -138,9 +138,9 @@ class SampleBuilderTest {
         List<int[]> sizes = List.of(new int[] {1000, 500}, new int[] {64, 64});
         CharEncoder enc = new CharEncoder();
         EncodedConversation student = new SampleBuilder(CHATML, enc, new FixedImageTokens("<image>", 4),
-                SampleOptions.defaults(), false, List.of()).build(r, sizes);
+                SampleOptions.defaults(), false, List.of()).build(Conversation.of(r), sizes);
         EncodedConversation teacher = new SampleBuilder(CHATML, enc, new Idefics3ImageTokens(2, 1024, 512, true),
-                SampleOptions.defaults(), false, List.of()).build(r, sizes);
+                SampleOptions.defaults(), false, List.of()).build(Conversation.of(r), sizes);
         assertEquals(List.of(4, 4), student.imageRuns().stream().map(EncodedConversation.ImageRun::length).toList());
         // teacher: image 0 is 1x2 tiles + global: 3 fake-token pairs... count its tokens from the layout
         Idefics3ImageTokens t = new Idefics3ImageTokens(2, 1024, 512, true);
@@ -177,22 +177,29 @@ class SampleBuilderTest {
         CharEncoder enc = new CharEncoder();
         SampleBuilder b = new SampleBuilder(CHATML, enc, new FixedImageTokens("<image>", 3), SampleOptions.defaults(),
                 false, List.of("<|im_end|>"));
-        int[] ids = b.prompt(List.of(new Turn(Role.USER, "<image>\nq?")), List.of(new int[] {8, 8}));
+        EncodedConversation p = b.prompt(conversation(new Turn(Role.USER, "<image>\nq?")), List.of(new int[] {8, 8}));
+        int[] ids = p.inputIds();
+        assertEquals(new EncodedConversation.ImageRun(0, 6, 3), p.imageRuns().getFirst());
+        assertEquals(0, p.labelledTokens());
         StringBuilder text = new StringBuilder();
         for (int id : ids) {
             text.append(enc.tokenString(id));
         }
         assertEquals("<|im_start|>user\n<image><image><image>\nq?<|im_end|>\n<|im_start|>assistant\n", text.toString());
         SkipSampleException e = assertThrows(SkipSampleException.class,
-                () -> b.prompt(List.of(new Turn(Role.USER, "<image> <image>")), List.of(new int[] {8, 8})));
+                () -> b.prompt(conversation(new Turn(Role.USER, "<image> <image>")), List.of(new int[] {8, 8})));
         assertEquals(SkipReason.IMAGE_COUNT_MISMATCH, e.reason());
+    }
+
+    private static Conversation conversation(Turn... turns) {
+        return new Conversation("p", List.of(turns), new Provenance(Path.of("t.jsonl"), "line 1"));
     }
 
     @Test
     void placeholderCountMustMatchTheImages() {
         Record r = record(List.of(new Turn(Role.USER, "<image> <image>"), new Turn(Role.ASSISTANT, "x")), 1);
         SkipSampleException e = assertThrows(SkipSampleException.class,
-                () -> builder(new FixedImageTokens("<image>", 2), SampleOptions.defaults()).build(r, List.of(new int[] {8, 8})));
+                () -> builder(new FixedImageTokens("<image>", 2), SampleOptions.defaults()).build(Conversation.of(r), List.of(new int[] {8, 8})));
         assertEquals(SkipReason.IMAGE_COUNT_MISMATCH, e.reason());
     }
 
@@ -210,16 +217,16 @@ class SampleBuilderTest {
             SampleBuilder shorten = builder(new FixedImageTokens("<image>", imageTokens), SampleOptions.defaults().withMaxTokens(limit));
             SampleBuilder drop = builder(new FixedImageTokens("<image>", imageTokens),
                     SampleOptions.defaults().withMaxTokens(limit).withTruncation(SampleOptions.Truncation.DROP));
-            EncodedConversation full = builder(new FixedImageTokens("<image>", imageTokens), SampleOptions.defaults()).build(r, List.of(new int[] {8, 8}));
+            EncodedConversation full = builder(new FixedImageTokens("<image>", imageTokens), SampleOptions.defaults()).build(Conversation.of(r), List.of(new int[] {8, 8}));
             if (full.length() <= limit) {
-                assertEquals(full.length(), shorten.build(r, List.of(new int[] {8, 8})).length());
+                assertEquals(full.length(), shorten.build(Conversation.of(r), List.of(new int[] {8, 8})).length());
                 continue;
             }
-            SkipSampleException dropped = assertThrows(SkipSampleException.class, () -> drop.build(r, List.of(new int[] {8, 8})));
+            SkipSampleException dropped = assertThrows(SkipSampleException.class, () -> drop.build(Conversation.of(r), List.of(new int[] {8, 8})));
             assertEquals(SkipReason.TOO_LONG, dropped.reason(), "seed " + seed);
             EncodedConversation.ImageRun run = full.imageRuns().getFirst();
             try {
-                EncodedConversation s = shorten.build(r, List.of(new int[] {8, 8}));
+                EncodedConversation s = shorten.build(Conversation.of(r), List.of(new int[] {8, 8}));
                 assertTrue(s.shortened() && s.length() <= limit, "seed " + seed);
                 if (s.imageRuns().isEmpty()) {
                     assertTrue(s.length() <= run.start(), "the image was dropped whole, seed " + seed);

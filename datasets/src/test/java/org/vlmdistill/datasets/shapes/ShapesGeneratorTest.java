@@ -1,6 +1,7 @@
 package org.vlmdistill.datasets.shapes;
 
 import org.junit.jupiter.api.Test;
+import org.vlmdistill.core.random.SplitMix64;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,7 +1,5 @@
 package org.vlmdistill.distill.data;
 
-import org.vlmdistill.core.image.RgbImage;
-import org.vlmdistill.core.model.ImageProcessor;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.datasets.batch.SampleSource;
 import org.vlmdistill.datasets.batch.SkipSampleException;
@@ -13,9 +11,10 @@ import org.vlmdistill.datasets.read.ReaderOptions;
 import org.vlmdistill.datasets.read.Readers;
 import org.vlmdistill.datasets.read.RecordReader;
 import org.vlmdistill.datasets.read.SkipReason;
-import org.vlmdistill.datasets.record.ImageSource;
 import org.vlmdistill.datasets.record.Record;
-import org.vlmdistill.datasets.sample.EncodedConversation;
+import org.vlmdistill.datasets.sample.Conversation;
+import org.vlmdistill.datasets.sample.ConversationImages;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.sample.ModelSamples;
 
 import java.io.IOException;
@@ -28,8 +27,8 @@ import java.util.Optional;
 
 /**
  * The good records of a run's data files as both models see them: {@link #get} decodes the record's
- * images once, then each side renders its own chat template, expands each image into its own image
- * tokens and processes the pixels with its own image processor.
+ * images once, then each side's {@link ModelSamples#input} renders its own chat template, expands each
+ * image into its own image tokens and processes the pixels with its own image processor.
  *
  * <p>Records are read up front (a record is text and image paths, small beside the images, which are
  * decoded per {@code get}); the reader's skip report stays available in {@link #readStats()}.
@@ -38,25 +37,19 @@ import java.util.Optional;
  */
 public final class PairedSamples implements SampleSource<PairedSample> {
 
-    /** One model's way from a record to its inputs: template and tokenizer, image processor. */
-    public record Side(ModelSamples samples, ImageProcessor processor) {
-        public Side {
-            Objects.requireNonNull(samples, "samples");
-            Objects.requireNonNull(processor, "processor");
-        }
-    }
-
     private final List<Record> records;
     private final ReadStats readStats;
     private final ImageDecoder decoder;
-    private final Side student;
-    private final Side teacher; // null: no teacher runs during training
+    private final ModelSamples student;
+    private final ModelSamples teacher; // null: no teacher runs during training
 
     /**
      * @param readStats what reading the records skipped (null: none were read from files)
-     * @param teacher   null when no teacher runs during training (offline cache, SFT)
+     * @param student   the student's samples
+     * @param teacher   the teacher's; null when no teacher runs during training (offline cache, SFT)
      */
-    public PairedSamples(List<Record> records, ReadStats readStats, ImageDecoder decoder, Side student, Side teacher) {
+    public PairedSamples(List<Record> records, ReadStats readStats, ImageDecoder decoder, ModelSamples student,
+                         ModelSamples teacher) {
         this.records = List.copyOf(records);
         this.readStats = readStats == null ? new ReadStats(0) : readStats;
         this.decoder = Objects.requireNonNull(decoder, "decoder");
@@ -69,8 +62,8 @@ public final class PairedSamples implements SampleSource<PairedSample> {
      *
      * @throws IOException naming a file that cannot be read at all
      */
-    public static PairedSamples read(List<Path> files, ReaderOptions options, ImageDecoder decoder, Side student,
-                                     Side teacher) throws IOException {
+    public static PairedSamples read(List<Path> files, ReaderOptions options, ImageDecoder decoder,
+                                     ModelSamples student, ModelSamples teacher) throws IOException {
         List<Record> records = new ArrayList<>();
         ReadStats stats;
         try (RecordReader reader = Readers.open(files, options)) {
@@ -113,75 +106,46 @@ public final class PairedSamples implements SampleSource<PairedSample> {
     @Override
     public PairedSample get(int index) throws IOException {
         Record record = records.get(index);
-        List<RgbImage> images = new ArrayList<>(record.images().size());
-        for (ImageSource source : record.images()) {
-            try {
-                images.add(decoder.decode(source));
-            } catch (ImageDecodeException e) {
-                throw skip(record, switch (e.kind()) {
-                    case TRUNCATED, CORRUPT -> SkipReason.CORRUPT_IMAGE;
-                    case UNSUPPORTED -> SkipReason.UNSUPPORTED_IMAGE;
-                    case TOO_LARGE -> SkipReason.IMAGE_TOO_LARGE;
-                }, e.getMessage());
-            }
+        ConversationImages images;
+        try {
+            images = ConversationImages.decode(record.images(), decoder);
+        } catch (ImageDecodeException e) {
+            throw skip(record, switch (e.kind()) {
+                case TRUNCATED, CORRUPT -> SkipReason.CORRUPT_IMAGE;
+                case UNSUPPORTED -> SkipReason.UNSUPPORTED_IMAGE;
+                case TOO_LARGE -> SkipReason.IMAGE_TOO_LARGE;
+            }, e.getMessage());
         }
-        List<int[]> sizes = images.stream().map(i -> new int[] {i.width(), i.height()}).toList();
-        EncodedConversation s = encode(student, "student", record, sizes);
-        EncodedConversation t = teacher == null ? null : encode(teacher, "teacher", record, sizes);
-        if (t != null && (s.shortened() || t.shortened()) && !Arrays.equals(textIds(s), textIds(t))) {
+        Conversation conversation = Conversation.of(record);
+        ModelInput s = input(student, "student", record, conversation, images);
+        ModelInput t = teacher == null ? null : input(teacher, "teacher", record, conversation, images);
+        if (t != null && (s.shortened() || t.shortened()) && !Arrays.equals(s.textIds(), t.textIds())) {
             // different image-token counts put the token limit at different places in the text
             throw skip(record, SkipReason.TOO_LONG, "shortened to the token limit at different text tokens for "
                     + "the student and the teacher, so their texts would no longer match");
         }
-        return new PairedSample(toSample(student, "student", record, s, images),
-                t == null ? null : toSample(teacher, "teacher", record, t, images));
+        return new PairedSample(sample(s, "student", record), t == null ? null : sample(t, "teacher", record));
     }
 
-    private static EncodedConversation encode(Side side, String name, Record record, List<int[]> sizes) {
+    private static ModelInput input(ModelSamples side, String name, Record record, Conversation conversation,
+                                    ConversationImages images) {
         try {
-            return side.samples().encode(record, sizes);
+            return side.input(conversation, images);
         } catch (SkipSampleException e) {
             throw skip(record, e.reason(), name + ": " + e.detail());
         }
     }
 
-    private static TokenizedSample<PixelValues> toSample(Side side, String name, Record record,
-                                                         EncodedConversation encoded, List<RgbImage> images) {
-        List<PixelValues> pixels = new ArrayList<>(images.size());
-        for (int k = 0; k < images.size(); k++) {
-            int image = k;
-            if (encoded.imageRuns().stream().noneMatch(r -> r.imageIndex() == image)) {
-                pixels.add(null); // cut off with the text past the token limit: never processed
-                continue;
-            }
-            try {
-                pixels.add(side.processor().process(images.get(k)));
-            } catch (IllegalArgumentException e) {
-                throw skip(record, SkipReason.UNSUPPORTED_IMAGE, name + " image processor, image " + k + ": "
-                        + e.getMessage());
-            }
+    // images cut off with the text past the token limit have no run, so they are never processed
+    private static TokenizedSample<PixelValues> sample(ModelInput input, String name, Record record) {
+        try {
+            return input.toSample();
+        } catch (SkipSampleException e) {
+            throw skip(record, e.reason(), name + " " + e.detail());
         }
-        return encoded.toSample(pixels, record.provenance().toString());
     }
 
     private static SkipSampleException skip(Record record, SkipReason reason, String detail) {
         return new SkipSampleException(reason, "record " + record.id() + " (" + record.provenance() + "): " + detail);
-    }
-
-    /** The ids outside every image run, in order. */
-    static int[] textIds(EncodedConversation encoded) {
-        int[] ids = encoded.inputIds();
-        boolean[] image = new boolean[ids.length];
-        for (EncodedConversation.ImageRun r : encoded.imageRuns()) {
-            Arrays.fill(image, r.start(), r.start() + r.length(), true);
-        }
-        int[] text = new int[ids.length];
-        int n = 0;
-        for (int i = 0; i < ids.length; i++) {
-            if (!image[i]) {
-                text[n++] = ids[i];
-            }
-        }
-        return Arrays.copyOf(text, n);
     }
 }

@@ -2,6 +2,10 @@ package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
+import org.vlmdistill.distill.loss.fused.AdaptiveKlKernel;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.kl;
@@ -20,18 +24,11 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * The weights are per row (the official code pools them over the batch, which no chunked loss can).
  * Reverse KL is infinite where p = 0, so it cannot read a truncated teacher. Default mu = 0.5.
  */
-public final class AdaptiveKl implements DistillationLoss {
-    private final double mu;
-
-    public AdaptiveKl(double mu) {
+public record AdaptiveKl(double mu) implements DistillationLoss {
+    public AdaptiveKl {
         if (!(mu >= 0 && mu <= 1)) {
             throw new IllegalArgumentException("mu must be in [0, 1], was " + mu);
         }
-        this.mu = mu;
-    }
-
-    public double mu() {
-        return mu;
     }
 
     @Override
@@ -42,6 +39,11 @@ public final class AdaptiveKl implements DistillationLoss {
     @Override
     public boolean acceptsTruncatedTeacher() {
         return false;
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new AdaptiveKlKernel(mu));
     }
 
     @Override

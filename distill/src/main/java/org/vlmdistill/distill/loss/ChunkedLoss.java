@@ -7,8 +7,6 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.pytorch.engine.PtNDArray;
-import ai.djl.pytorch.jni.JniUtils;
 import org.vlmdistill.core.bridge.BridgeOps;
 import org.vlmdistill.core.bridge.FloatRows;
 import org.vlmdistill.core.bridge.ComposedOps;
@@ -214,19 +212,19 @@ public final class ChunkedLoss {
      * libtorch's backward from {@code root} with {@code gradient} (a scalar root: gradient 1), times
      * {@code scale}. The gradient is scaled in place: it is ours, made for this one call.
      */
-    private static void backprop(NDArray root, NDArray gradient, double scale) {
+    private void backprop(NDArray root, NDArray gradient, double scale) {
         NDArray g = gradient;
         if (g == null) {
             NDArray r = scale == 1.0 ? root : root.mul(Scalars.like(root, scale));
             g = r.onesLike();
-            JniUtils.backward((PtNDArray) r, (PtNDArray) g, false, false);
+            ops.backward(r, g);
             g.close();
             return;
         }
         if (scale != 1.0) {
             g.muli(Scalars.like(g, scale));
         }
-        JniUtils.backward((PtNDArray) root, (PtNDArray) g, false, false);
+        ops.backward(root, g);
     }
 
     /** Per-call accumulators and weights; the gradient of a row is {@code scale * ((1-r) dLM + r dD)}. */

@@ -4,8 +4,11 @@ import org.vlmdistill.core.tensor.HostReads;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.vlmdistill.core.model.Parameter;
+import org.vlmdistill.distill.loss.fused.CtkdKernel;
+import org.vlmdistill.distill.loss.fused.RowKernel;
 
 import java.util.List;
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.kl;
@@ -71,6 +74,12 @@ public final class Ctkd implements DistillationLoss {
     @Override
     public List<Parameter> parameters() {
         return List.of(theta);
+    }
+
+    /** The temperature is read from theta here, once per chunk, as {@link #forwardBackward} reads it. */
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new CtkdKernel(sigmoidTheta(), lambda(context)));
     }
 
     @Override

@@ -1,9 +1,12 @@
 package org.vlmdistill.distill.loss;
 
 import org.vlmdistill.core.model.Parameter;
+import org.vlmdistill.distill.loss.fused.FusedKernels;
+import org.vlmdistill.distill.loss.fused.RowKernel;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One distillation objective (TAID or a baseline), as ../shared/design/TAID.md gives it, computed one
@@ -36,8 +39,17 @@ public interface DistillationLoss {
         return true;
     }
 
-    /** Loss and gradient of one chunk; see {@link LossChunk} for the inputs' shapes. */
+    /** Loss and gradient of one chunk, composed of DJL ops; see {@link LossChunk} for the inputs' shapes. */
     ChunkGradient forwardBackward(LossChunk chunk, LossContext context);
+
+    /**
+     * The same loss as one fused CPU kernel over a token row ({@link FusedKernels} runs it), with this
+     * point of training's settings (TAID's t, CTKD's temperature and lambda) read now, once per chunk;
+     * empty when the loss has none, and then every chunk goes through {@link #forwardBackward}.
+     */
+    default Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.empty();
+    }
 
     /** Trainable parameters the loss itself owns (CTKD's temperature logit); none for the rest. */
     default List<Parameter> parameters() {

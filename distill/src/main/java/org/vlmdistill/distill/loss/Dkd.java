@@ -3,6 +3,10 @@ package org.vlmdistill.distill.loss;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import org.vlmdistill.distill.loss.fused.DkdKernel;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.kl;
@@ -26,36 +30,22 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * Defaults alpha 1, beta 0.5, T 1 (the TAID paper's settings); DKD's own vision defaults are
  * alpha 1, beta 8, T 4.
  */
-public final class Dkd implements DistillationLoss {
-    private final double alpha;
-    private final double beta;
-    private final double temperature;
-
-    public Dkd(double alpha, double beta, double temperature) {
+public record Dkd(double alpha, double beta, double temperature) implements DistillationLoss {
+    public Dkd {
         if (!(alpha >= 0) || !(beta >= 0) || !(temperature > 0)) {
             throw new IllegalArgumentException("need alpha >= 0, beta >= 0, temperature > 0; got "
                     + alpha + ", " + beta + ", " + temperature);
         }
-        this.alpha = alpha;
-        this.beta = beta;
-        this.temperature = temperature;
-    }
-
-    public double alpha() {
-        return alpha;
-    }
-
-    public double beta() {
-        return beta;
-    }
-
-    public double temperature() {
-        return temperature;
     }
 
     @Override
     public String name() {
         return "dkd";
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new DkdKernel(alpha, beta, temperature));
     }
 
     @Override

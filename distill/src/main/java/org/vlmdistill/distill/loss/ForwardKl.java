@@ -1,6 +1,10 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.ForwardKlKernel;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.kl;
 import static org.vlmdistill.distill.loss.LossMath.total;
@@ -14,23 +18,21 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * </pre>
  * With T = 1 this is {@code -sum p log q} less the teacher's entropy, which has no gradient.
  */
-public final class ForwardKl implements DistillationLoss {
-    private final double temperature;
-
-    public ForwardKl(double temperature) {
+public record ForwardKl(double temperature) implements DistillationLoss {
+    public ForwardKl {
         if (!(temperature > 0)) {
             throw new IllegalArgumentException("temperature must be > 0, was " + temperature);
         }
-        this.temperature = temperature;
-    }
-
-    public double temperature() {
-        return temperature;
     }
 
     @Override
     public String name() {
         return "fkl";
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new ForwardKlKernel(temperature));
     }
 
     @Override

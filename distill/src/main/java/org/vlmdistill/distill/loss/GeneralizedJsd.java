@@ -1,6 +1,12 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.ForwardKlKernel;
+import org.vlmdistill.distill.loss.fused.JsdKernel;
+import org.vlmdistill.distill.loss.fused.ReverseKlKernel;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.klTerms;
 import static org.vlmdistill.distill.loss.LossMath.logAddExp;
@@ -18,18 +24,11 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * As TRL, beta = 0 is forward KL ({@code KL(p || q)}) and beta = 1 reverse KL ({@code KL(q || p)}), which
  * cannot read a truncated teacher. Default beta = 0.5.
  */
-public final class GeneralizedJsd implements DistillationLoss {
-    private final double beta;
-
-    public GeneralizedJsd(double beta) {
+public record GeneralizedJsd(double beta) implements DistillationLoss {
+    public GeneralizedJsd {
         if (!(beta >= 0 && beta <= 1)) {
             throw new IllegalArgumentException("beta must be in [0, 1], was " + beta);
         }
-        this.beta = beta;
-    }
-
-    public double beta() {
-        return beta;
     }
 
     @Override
@@ -40,6 +39,12 @@ public final class GeneralizedJsd implements DistillationLoss {
     @Override
     public boolean acceptsTruncatedTeacher() {
         return beta < 1;
+    }
+
+    /** As the composed form: beta 0 and 1 are forward and reverse KL's kernels. */
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(beta == 0 ? new ForwardKlKernel(1) : beta == 1 ? new ReverseKlKernel() : new JsdKernel(beta));
     }
 
     @Override

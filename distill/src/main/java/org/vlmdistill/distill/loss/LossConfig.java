@@ -1,5 +1,6 @@
 package org.vlmdistill.distill.loss;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * A run config's {@code loss} section, every default filled in:
@@ -96,14 +98,21 @@ public record LossConfig(String name, Map<String, Object> params, Schedule disti
         Objects.requireNonNull(distilRatio, "distilRatio");
     }
 
-    /** False only for SFT, which reads nothing but the labels (the same answer as the loss it creates). */
+    /** {@link DistillationLoss#needsTeacher()} of the loss this config creates. */
     public boolean needsTeacher() {
-        return !name.equals("sft");
+        return ask(DistillationLoss::needsTeacher);
     }
 
-    /** False for losses infinite where the teacher's probability is 0 (reverse KL, Adaptive KL). */
+    /** {@link DistillationLoss#acceptsTruncatedTeacher()} of the loss this config creates. */
     public boolean acceptsTruncatedTeacher() {
-        return !name.equals("rkl") && !name.equals("akl");
+        return ask(DistillationLoss::acceptsTruncatedTeacher);
+    }
+
+    /** A question to the loss itself, created for it in a throwaway CPU manager (CTKD's theta needs one). */
+    private <T> T ask(Function<DistillationLoss, T> question) {
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu())) {
+            return question.apply(create(manager));
+        }
     }
 
     /** A loss with every default. */

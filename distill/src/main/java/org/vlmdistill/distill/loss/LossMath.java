@@ -18,7 +18,7 @@ final class LossMath {
      * {@code v} as a 0-d array of {@code x}'s precision, for {@code x.mul(...)} and the like: a mixed-dtype
      * element-wise op falls off libtorch's vectorized path (measured: about 10x slower on [1024, 32000]
      * fp32), and a Java number handed to DJL leaves autograd a constant in freed memory (see
-     * {@link Scalars}), which the autograd reference {@link NaiveLoss} would meet.
+     * {@link Scalars}), which the autograd reference ({@code NaiveLoss}, in the tests) would meet.
      */
     static NDArray like(NDArray x, double v) {
         return Scalars.like(x, v);

@@ -1,6 +1,10 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.ReverseKlKernel;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.positive;
@@ -16,7 +20,7 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * Infinite where the teacher gives probability 0, so it cannot read a truncated teacher; where the student
  * gives 0 ({@code s_v = -inf}, a masked token) the term and its gradient take their limit, 0.
  */
-public final class ReverseKl implements DistillationLoss {
+public record ReverseKl() implements DistillationLoss {
     @Override
     public String name() {
         return "rkl";
@@ -25,6 +29,11 @@ public final class ReverseKl implements DistillationLoss {
     @Override
     public boolean acceptsTruncatedTeacher() {
         return false;
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new ReverseKlKernel());
     }
 
     @Override

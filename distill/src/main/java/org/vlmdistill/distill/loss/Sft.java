@@ -1,6 +1,10 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.CrossEntropyKernel;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.oneHot;
 import static org.vlmdistill.distill.loss.LossMath.pick;
@@ -14,7 +18,7 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * </pre>
  * {@link ChunkedLoss} reports it as the LM loss (the total is the LM loss, distil NaN, whatever the ratio).
  */
-public final class Sft implements DistillationLoss {
+public record Sft() implements DistillationLoss {
     @Override
     public String name() {
         return "sft";
@@ -23,6 +27,11 @@ public final class Sft implements DistillationLoss {
     @Override
     public boolean needsTeacher() {
         return false;
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new CrossEntropyKernel());
     }
 
     @Override

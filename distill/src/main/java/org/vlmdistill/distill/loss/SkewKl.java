@@ -1,6 +1,10 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+import org.vlmdistill.distill.loss.fused.SkewKlKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.logAddExp;
@@ -18,23 +22,21 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * </pre>
  * {@code log m} is {@code logaddexp(log a + log p, log(1 - a) + log q)}, finite wherever q is. Default a = 0.1.
  */
-public final class SkewKl implements DistillationLoss {
-    private final double alpha;
-
-    public SkewKl(double alpha) {
+public record SkewKl(double alpha) implements DistillationLoss {
+    public SkewKl {
         if (!(alpha >= 0 && alpha < 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1), was " + alpha);
         }
-        this.alpha = alpha;
-    }
-
-    public double alpha() {
-        return alpha;
     }
 
     @Override
     public String name() {
         return "skew_kl";
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new SkewKlKernel(alpha));
     }
 
     @Override

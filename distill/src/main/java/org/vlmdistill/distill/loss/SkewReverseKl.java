@@ -1,6 +1,10 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+import org.vlmdistill.distill.loss.fused.SkewReverseKlKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
 import static org.vlmdistill.distill.loss.LossMath.logAddExp;
@@ -18,23 +22,21 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * Where p = 0, {@code log q - log m = -log a}: finite, so a truncated teacher is fine. Where q = 0
  * ({@code s_v = -inf}) the terms take their limit, 0. Default a = 0.1.
  */
-public final class SkewReverseKl implements DistillationLoss {
-    private final double alpha;
-
-    public SkewReverseKl(double alpha) {
+public record SkewReverseKl(double alpha) implements DistillationLoss {
+    public SkewReverseKl {
         if (!(alpha > 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in (0, 1], was " + alpha);
         }
-        this.alpha = alpha;
-    }
-
-    public double alpha() {
-        return alpha;
     }
 
     @Override
     public String name() {
         return "skew_rkl";
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new SkewReverseKlKernel(alpha));
     }
 
     @Override

@@ -1,9 +1,12 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+import org.vlmdistill.distill.loss.fused.TaidKernel;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 import static org.vlmdistill.distill.loss.LossMath.keep;
@@ -75,6 +78,11 @@ public final class Taid implements DistillationLoss {
     @Override
     public String name() {
         return "taid";
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new TaidKernel(t));
     }
 
     @Override

@@ -1,6 +1,10 @@
 package org.vlmdistill.distill.loss;
 
 import ai.djl.ndarray.NDArray;
+import org.vlmdistill.distill.loss.fused.RowKernel;
+import org.vlmdistill.distill.loss.fused.TotalVariationKernel;
+
+import java.util.Optional;
 
 import static org.vlmdistill.distill.loss.LossMath.softmaxBackward;
 import static org.vlmdistill.distill.loss.LossMath.total;
@@ -13,10 +17,15 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * dL/ds = u - q * sum_v u
  * </pre>
  */
-public final class TotalVariation implements DistillationLoss {
+public record TotalVariation() implements DistillationLoss {
     @Override
     public String name() {
         return "tvd";
+    }
+
+    @Override
+    public Optional<RowKernel> fusedKernel(LossContext context) {
+        return Optional.of(new TotalVariationKernel());
     }
 
     @Override

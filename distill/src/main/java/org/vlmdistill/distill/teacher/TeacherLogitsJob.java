@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDScope;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.io.DirectoryLock;
 import org.vlmdistill.core.model.ModelDirectory;
-import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.BatchPlan;
 import org.vlmdistill.datasets.batch.BatchingConfig;
 import org.vlmdistill.datasets.sample.ModelSamples;
@@ -65,9 +64,7 @@ public final class TeacherLogitsJob {
         try (ModelSamples student = ModelSamples.open(config.student(), options);
              ModelSamples teacherSamples = ModelSamples.open(teacherDir, options);
              OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy)) {
-            PairedSamples samples = TrainingSetup.readSamples(config,
-                    new PairedSamples.Side(student, Models.imageProcessor(studentDir)),
-                    new PairedSamples.Side(teacherSamples, teacher.model().imageProcessor()));
+            PairedSamples samples = TrainingSetup.readSamples(config, student, teacherSamples);
             // file order, every sample once: the cache is keyed by sample id, so order is only for locality
             BatchPlan plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()).withShuffle(false),
                     samples.size());

@@ -32,7 +32,7 @@ import java.util.Optional;
  * @param teacherCache  a cache written by {@code vlmd teacher-logits}, read instead of running the teacher
  * @param data          data files (LLaVA JSON/JSONL, VLMEvalKit TSV, WebDataset tar; brace patterns allowed)
  * @param imageRoot     the directory image paths are relative to; empty for each data file's own
- * @param output        the run directory: config.json, metrics.jsonl, checkpoints/, plots/
+ * @param output        the run directory: config.json, provenance.json, metrics.jsonl, checkpoints/, plots/
  * @param maxSteps      optimizer steps; 0 means {@code epochs} worth
  * @param gradientAccumulationSteps micro-batches per optimizer step
  * @param freeze        component names ({@code vision}, {@code connector}, {@code text}, {@code lm_head})

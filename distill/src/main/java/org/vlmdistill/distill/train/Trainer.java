@@ -78,6 +78,7 @@ public final class Trainer implements AutoCloseable {
     private final AdamWOptimizer optimizer;
     private final List<Parameter> trainable;
     private final long totalSteps;
+    private final RunProvenance provenance;
     private long optimizerStep;
     private long microSteps;
     private long tokensSeen;
@@ -87,9 +88,10 @@ public final class Trainer implements AutoCloseable {
     private double elapsedSeconds;
 
     private Trainer(RunConfig config, DirectoryLock outputLock, TrainingSetup setup, PrintWriter log,
-                    Optional<Path> resumeFrom) throws IOException {
+                    Optional<Path> resumeFrom, RunProvenance provenance) throws IOException {
         this.config = config;
         this.outputLock = outputLock;
+        this.provenance = provenance;
         this.setup = setup;
         this.log = log;
         this.checkpoints = new Checkpoints(config.output().resolve("checkpoints"));
@@ -107,9 +109,10 @@ public final class Trainer implements AutoCloseable {
 
     /**
      * Opens a run: everything {@link TrainingSetup} validates, then, with {@code resume}, the newest
-     * complete checkpoint under the run's output (a fresh start when there is none). The output
-     * directory is locked first ({@link DirectoryLock}) and stays locked until {@link #close}: a second
-     * run into it, which would clean, retire and overwrite this one's checkpoints, is refused.
+     * complete checkpoint under the run's output (a fresh start when there is none). Every input file
+     * is hashed for {@link RunProvenance}; a resume whose inputs changed since the run started is refused.
+     * The output directory is locked first ({@link DirectoryLock}) and stays locked until {@link #close}:
+     * a second run into it, which would clean, retire and overwrite this one's checkpoints, is refused.
      *
      * @throws org.vlmdistill.core.io.DirectoryInUseException while another run holds the output
      */
@@ -152,7 +155,9 @@ public final class Trainer implements AutoCloseable {
         // a resumed run then takes its weights from the checkpoint (restore)
         TrainingSetup setup = TrainingSetup.open(config, log);
         try {
-            return new Trainer(config, lock, setup, log, from);
+            RunProvenance provenance = from.isPresent() ? RunProvenance.resume(config, from.get(), log)
+                    : RunProvenance.start(config);
+            return new Trainer(config, lock, setup, log, from, provenance);
         } catch (IOException | RuntimeException e) {
             setup.close();
             throw e;
@@ -176,6 +181,7 @@ public final class Trainer implements AutoCloseable {
     public RunSummary run(Progress progress) throws IOException {
         Files.createDirectories(config.output());
         writeResolvedConfig();
+        provenance.write(config.output());
         long started = System.nanoTime();
         double elapsedBefore = elapsedSeconds;
         try (MetricsLog metrics = MetricsLog.open(config.output().resolve("metrics.jsonl"), optimizerStep)) {

@@ -83,7 +83,6 @@ public final class TrainingSetup implements AutoCloseable {
         DistillationLoss l = loss.loss();
         int studentVocab = ((VisionLanguageConfig) student.config()).textConfig().vocabSize();
         List<String> notes = new ArrayList<>();
-        PairedSamples.Side teacherSide = null;
         if (!l.needsTeacher()) {
             teacher = null;
             teacherSamples = null;
@@ -111,13 +110,12 @@ public final class TrainingSetup implements AutoCloseable {
             vocab = r.sharedVocab();
             teacherSamples = ModelSamples.open(teacherDir, options);
             opened.add(teacherSamples);
-            teacherSide = new PairedSamples.Side(teacherSamples, online.model().imageProcessor());
         }
         this.vocabNotes = List.copyOf(notes);
         if (teacher != null && teacher.truncated() && !l.acceptsTruncatedTeacher()) {
             throw new IllegalArgumentException("loss '" + l.name() + "' cannot read a truncated teacher cache");
         }
-        this.samples = readSamples(config, new PairedSamples.Side(studentSamples, student.imageProcessor()), teacherSide);
+        this.samples = readSamples(config, studentSamples, teacherSamples);
         if (samples.size() == 0) {
             throw new IllegalArgumentException("data: no good record in " + config.data() + " ("
                     + samples.readStats().skipped() + " skipped; see vlmd data check)");
@@ -171,7 +169,7 @@ public final class TrainingSetup implements AutoCloseable {
     }
 
     /** Every good record of the config's data files, as both sides tokenize it ({@code teacher} null: none). */
-    public static PairedSamples readSamples(RunConfig config, PairedSamples.Side student, PairedSamples.Side teacher)
+    public static PairedSamples readSamples(RunConfig config, ModelSamples student, ModelSamples teacher)
             throws IOException {
         ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
         List<Path> files = new ArrayList<>();

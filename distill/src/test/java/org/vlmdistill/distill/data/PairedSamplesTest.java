@@ -2,8 +2,6 @@ package org.vlmdistill.distill.data;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.vlmdistill.core.model.ModelDirectory;
-import org.vlmdistill.core.model.Models;
 import org.vlmdistill.datasets.batch.ImageSpan;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.batch.TokenizedSample;
@@ -74,8 +72,7 @@ class PairedSamplesTest {
              ModelSamples shortStudent = ModelSamples.open(pair.studentDir,
                      SampleOptions.defaults().withMaxTokens(20).withTruncation(SampleOptions.Truncation.DROP))) {
             PairedSamples samples = PairedSamples.read(List.of(pair.data), ReaderOptions.DEFAULTS, new ImageDecoder(),
-                    new PairedSamples.Side(shortStudent, Models.imageProcessor(ModelDirectory.open(pair.studentDir))),
-                    null);
+                    shortStudent, null);
             SkipSampleException e = assertThrows(SkipSampleException.class, () -> samples.get(1));
             assertEquals(SkipReason.TOO_LONG, e.reason());
             assertTrue(e.detail().contains("record " + samples.idOf(1)) && e.detail().contains(pair.data.toString())

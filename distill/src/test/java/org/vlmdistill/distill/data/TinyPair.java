@@ -52,11 +52,8 @@ public final class TinyPair implements AutoCloseable {
 
     /** The train records for both models; {@code withTeacher} false for the cached-teacher path. */
     public PairedSamples samples(boolean withTeacher) throws IOException {
-        PairedSamples.Side s = new PairedSamples.Side(studentSamples, Models.imageProcessor(ModelDirectory.open(studentDir)));
-        PairedSamples.Side t = withTeacher
-                ? new PairedSamples.Side(teacherSamples, Models.imageProcessor(ModelDirectory.open(teacherDir)))
-                : null;
-        return PairedSamples.read(List.of(data), ReaderOptions.DEFAULTS, new ImageDecoder(), s, t);
+        return PairedSamples.read(List.of(data), ReaderOptions.DEFAULTS, new ImageDecoder(), studentSamples,
+                withTeacher ? teacherSamples : null);
     }
 
     public StepBatches batches(PairedSamples samples, BatchingConfig config, Cursor from, int epochs, int ahead) {

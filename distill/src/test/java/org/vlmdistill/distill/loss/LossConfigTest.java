@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -34,6 +35,26 @@ class LossConfigTest {
                 + "\"adaptive\":true,\"distil_ratio\":{\"type\":\"constant\",\"value\":1.0,\"warmup_steps\":0},"
                 + "\"chunk_size\":256}"), taid.toJson().toString());
         assertTrue(LossConfig.describeAll().contains("dkd: alpha=1.0"));
+    }
+
+    @Test
+    void teacherNeedsAreTheLossesOwn() throws Exception {
+        try (NDManager m = NDManager.newBaseManager()) {
+            for (String name : LossConfig.LOSSES.keySet()) {
+                LossConfig c = LossConfig.defaults(name);
+                assertEquals(c.create(m).needsTeacher(), c.needsTeacher(), name);
+                assertEquals(c.create(m).acceptsTruncatedTeacher(), c.acceptsTruncatedTeacher(), name);
+            }
+        }
+        assertFalse(LossConfig.defaults("sft").needsTeacher());
+        assertFalse(LossConfig.defaults("rkl").acceptsTruncatedTeacher());
+        assertFalse(LossConfig.defaults("akl").acceptsTruncatedTeacher());
+        assertTrue(LossConfig.defaults("jsd").acceptsTruncatedTeacher());
+        List<String> problems = new ArrayList<>();
+        // GKD's beta = 1 is reverse KL: infinite where a truncated teacher gives 0
+        assertFalse(LossConfig.parse(json.readTree("{\"name\":\"jsd\",\"beta\":1}"), "loss", problems)
+                .acceptsTruncatedTeacher());
+        assertTrue(problems.isEmpty(), problems.toString());
     }
 
     @Test

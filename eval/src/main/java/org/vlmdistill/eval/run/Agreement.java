@@ -1,8 +1,11 @@
 package org.vlmdistill.eval.run;
 
-import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.datasets.image.ImageDecoder;
-import org.vlmdistill.datasets.record.ImageSource;
+import org.vlmdistill.datasets.record.Role;
+import org.vlmdistill.datasets.record.Turn;
+import org.vlmdistill.datasets.sample.Conversation;
+import org.vlmdistill.datasets.sample.ConversationImages;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.tokenizer.AlignmentException;
 import org.vlmdistill.datasets.tokenizer.VocabularyAlignment;
 import org.vlmdistill.eval.bench.BenchItem;
@@ -56,20 +59,19 @@ public final class Agreement {
         int items = 0;
         for (int from = 0; from < bench.items().size(); from += batchSize) {
             List<BenchItem> batch = bench.items().subList(from, Math.min(bench.items().size(), from + batchSize));
-            List<EvalModel.Input> refRows = new ArrayList<>();
-            List<EvalModel.Input> rows = new ArrayList<>();
+            List<ModelInput> refRows = new ArrayList<>();
+            List<ModelInput> rows = new ArrayList<>();
             for (BenchItem item : batch) {
                 try {
-                    List<RgbImage> images = new ArrayList<>();
-                    for (ImageSource s : item.images()) {
-                        images.add(decoder.decode(s));
-                    }
-                    String user = userText(item, bench.kind());
-                    String answer = answerText(item, bench.kind());
-                    EvalModel.Input r = reference.conversation(item.id(), user, answer, images, reference.process(images));
-                    EvalModel.Input m = model.conversation(item.id(), user, answer, images, model.process(images));
-                    int[] rt = EvalModel.answerTokens(r);
-                    int[] mt = EvalModel.answerTokens(m);
+                    ConversationImages images = ConversationImages.decode(item.images(), decoder);
+                    Conversation c = new Conversation(item.id(), List.of(new Turn(Role.USER, userText(item, bench.kind())),
+                            new Turn(Role.ASSISTANT, answerText(item, bench.kind()))), item.provenance());
+                    ModelInput r = reference.samples().input(c, images);
+                    ModelInput m = model.samples().input(c, images);
+                    r.pixelValues(); // processed now, so an image either processor refuses is this item's problem
+                    m.pixelValues();
+                    int[] rt = r.answerTokens();
+                    int[] mt = m.answerTokens();
                     if (!Arrays.equals(rt, mt)) {
                         problems.add(problem(item, "answer_tokens_differ", "the answer's tokens differ: "
                                 + Arrays.toString(rt) + " vs " + Arrays.toString(mt)));

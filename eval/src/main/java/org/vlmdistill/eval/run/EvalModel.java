@@ -9,7 +9,6 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.config.TextConfig;
 import org.vlmdistill.core.device.ComputePolicy;
-import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.model.CausalLanguageModel;
 import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.ModelDirectory;
@@ -19,12 +18,7 @@ import org.vlmdistill.core.model.TextDecoder;
 import org.vlmdistill.core.model.UnsupportedModelException;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.core.tensor.DType;
-import org.vlmdistill.datasets.record.ImageSource;
-import org.vlmdistill.datasets.record.Provenance;
-import org.vlmdistill.datasets.record.Record;
-import org.vlmdistill.datasets.record.Role;
-import org.vlmdistill.datasets.record.Turn;
-import org.vlmdistill.datasets.sample.EncodedConversation;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import org.vlmdistill.decoder.generate.Generation;
@@ -153,59 +147,12 @@ public final class EvalModel implements AutoCloseable {
     }
 
     /**
-     * One row for the model: token ids, and for a conversation the labels ({@code -100} outside the
-     * answer, as HF's), and the row's images processed.
+     * This model's way in: {@link ModelSamples#prompt} for generation rows, {@link ModelSamples#input} for
+     * teacher-forced ones (the answer's tokens labelled, its end-of-turn token included, as training
+     * scores it), with this model's image processor.
      */
-    public record Input(int[] ids, int[] labels, List<PixelValues> images) {
-        public Input {
-            images = List.copyOf(images);
-        }
-    }
-
-    /** The images as this model's processor takes them; null for a text-only model given none. */
-    public List<PixelValues> process(List<RgbImage> images) {
-        if (images.isEmpty()) {
-            return List.of();
-        }
-        if (!(model instanceof VisionLanguageModel vlm)) {
-            throw new IllegalArgumentException(dir + " is a text-only model (" + model.config().modelType()
-                    + "); it cannot take images");
-        }
-        List<PixelValues> out = new ArrayList<>(images.size());
-        for (RgbImage image : images) {
-            out.add(vlm.imageProcessor().process(image));
-        }
-        return out;
-    }
-
-    /**
-     * The prompt for generation: the user turn through the chat template, with the generation prompt.
-     *
-     * @param pixels the images, already processed ({@link #process}), in the order of the placeholders
-     * @throws org.vlmdistill.datasets.batch.SkipSampleException when placeholders and images differ in number
-     */
-    public Input prompt(String userText, List<RgbImage> images, List<PixelValues> pixels) {
-        int[] ids = samples.builder().prompt(List.of(new Turn(Role.USER, userText)), sizes(images));
-        return new Input(ids, null, pixels);
-    }
-
-    /**
-     * A user turn and an answer through the chat template; the labels mark the answer's tokens (its
-     * end-of-turn token included, as training scores it).
-     *
-     * @throws org.vlmdistill.datasets.batch.SkipSampleException when the text is over the context length
-     *                                                           or placeholders and images differ
-     */
-    public Input conversation(String id, String userText, String answer, List<RgbImage> images,
-                              List<PixelValues> pixels) {
-        List<ImageSource> sources = new ArrayList<>(images.size());
-        for (int i = 0; i < images.size(); i++) {
-            sources.add(new ImageSource.Bytes("image" + i, new byte[0])); // sizes come from the decoded images
-        }
-        Record r = new Record(id, List.of(new Turn(Role.USER, userText), new Turn(Role.ASSISTANT, answer)),
-                sources, Map.of(), new Provenance(Path.of("eval"), id));
-        EncodedConversation e = samples.encode(r, sizes(images));
-        return new Input(e.inputIds(), e.labels(), pixels);
+    public ModelSamples samples() {
+        return samples;
     }
 
     /** Generated ids as text, without special tokens, trimmed. */
@@ -214,13 +161,13 @@ public final class EvalModel implements AutoCloseable {
     }
 
     /** Greedy (or sampled) answers to left-padded prompts, one per row. */
-    public List<Generation> generate(List<Input> prompts, GenerationSettings settings) {
+    public List<Generation> generate(List<ModelInput> prompts, GenerationSettings settings) {
         int batch = prompts.size();
-        int t = prompts.stream().mapToInt(p -> p.ids().length).max().orElseThrow();
+        int t = prompts.stream().mapToInt(ModelInput::length).max().orElseThrow();
         long[] ids = new long[batch * t];
         long[] mask = new long[batch * t];
         for (int b = 0; b < batch; b++) {
-            int[] row = prompts.get(b).ids();
+            int[] row = prompts.get(b).inputIds();
             int offset = t - row.length; // left padding: every row's last token is at t - 1
             for (int i = 0; i < t; i++) {
                 boolean token = i >= offset;
@@ -241,19 +188,19 @@ public final class EvalModel implements AutoCloseable {
      * label position {@code p}, {@code log_softmax(logits[p - 1])} over ids {@code [0, vocabLimit)}, fp32.
      * Rows are right-padded; only the labelled positions' logits are ever computed.
      */
-    public List<float[][]> answerLogProbs(List<Input> rows, int vocabLimit) {
+    public List<float[][]> answerLogProbs(List<ModelInput> rows, int vocabLimit) {
         int batch = rows.size();
-        int t = rows.stream().mapToInt(r -> r.ids().length).max().orElseThrow();
+        int t = rows.stream().mapToInt(ModelInput::length).max().orElseThrow();
         long[] ids = new long[batch * t];
         long[] mask = new long[batch * t];
         List<Long> at = new ArrayList<>();
         int[] perRow = new int[batch];
         for (int b = 0; b < batch; b++) {
-            Input r = rows.get(b);
-            for (int i = 0; i < r.ids().length; i++) {
-                ids[b * t + i] = r.ids()[i];
+            ModelInput r = rows.get(b);
+            for (int i = 0; i < r.length(); i++) {
+                ids[b * t + i] = r.inputIds()[i];
                 mask[b * t + i] = 1;
-                if (r.labels()[i] != EncodedConversation.IGNORE_INDEX) {
+                if (r.labels()[i] != ModelInput.IGNORE_INDEX) {
                     if (i == 0) {
                         throw new IllegalArgumentException("a label at position 0 has no context to predict it");
                     }
@@ -295,15 +242,15 @@ public final class EvalModel implements AutoCloseable {
     }
 
     /** Per row, the summed log-probability of its labelled tokens: how likely the model finds the answer. */
-    public double[] answerLogLikelihoods(List<Input> rows) {
+    public double[] answerLogLikelihoods(List<ModelInput> rows) {
         List<float[][]> logProbs = answerLogProbs(rows, Integer.MAX_VALUE);
         double[] out = new double[rows.size()];
         for (int b = 0; b < rows.size(); b++) {
-            Input r = rows.get(b);
+            ModelInput r = rows.get(b);
             float[][] lp = logProbs.get(b);
             int j = 0;
-            for (int i = 0; i < r.ids().length; i++) {
-                if (r.labels()[i] != EncodedConversation.IGNORE_INDEX) {
+            for (int i = 0; i < r.length(); i++) {
+                if (r.labels()[i] != ModelInput.IGNORE_INDEX) {
                     out[b] += lp[j++][r.labels()[i]];
                 }
             }
@@ -311,18 +258,13 @@ public final class EvalModel implements AutoCloseable {
         return out;
     }
 
-    /** The labelled token ids of a conversation row, in order: what {@link #answerLogProbs} scores. */
-    public static int[] answerTokens(Input row) {
-        return java.util.Arrays.stream(row.labels()).filter(l -> l != EncodedConversation.IGNORE_INDEX).toArray();
-    }
-
     /**
      * Token embeddings with image features merged in. Each distinct image (by identity) goes through the
      * vision tower once; rows sharing it get its features by a gather.
      */
-    private NDArray embeddings(NDArray ids, List<Input> rows, NDManager m) {
+    private NDArray embeddings(NDArray ids, List<ModelInput> rows, NDManager m) {
         if (!(model instanceof VisionLanguageModel vlm)) {
-            if (rows.stream().anyMatch(r -> !r.images().isEmpty())) {
+            if (rows.stream().anyMatch(r -> !r.imageRuns().isEmpty())) {
                 throw new IllegalArgumentException(dir + " is a text-only model; it cannot take images");
             }
             return decoder.embedTokens(ids);
@@ -330,8 +272,8 @@ public final class EvalModel implements AutoCloseable {
         Map<PixelValues, Integer> firstTile = new IdentityHashMap<>();
         List<PixelValues> distinct = new ArrayList<>();
         int tiles = 0;
-        for (Input r : rows) {
-            for (PixelValues p : r.images()) {
+        for (ModelInput r : rows) {
+            for (PixelValues p : r.pixelValues()) {
                 if (!firstTile.containsKey(p)) {
                     firstTile.put(p, tiles);
                     distinct.add(p);
@@ -348,8 +290,8 @@ public final class EvalModel implements AutoCloseable {
         }
         NDArray features = vlm.imageFeatures(pixels); // [distinct tiles, tokens, hidden]
         List<Long> order = new ArrayList<>();
-        for (Input r : rows) {
-            for (PixelValues p : r.images()) {
+        for (ModelInput r : rows) {
+            for (PixelValues p : r.pixelValues()) {
                 for (int k = 0; k < p.tiles(); k++) {
                     order.add((long) firstTile.get(p) + k);
                 }
@@ -360,10 +302,6 @@ public final class EvalModel implements AutoCloseable {
             features = features.get(new NDIndex("{}", m.create(index)));
         }
         return vlm.mergeImageFeatures(ids, features);
-    }
-
-    private static List<int[]> sizes(List<RgbImage> images) {
-        return images.stream().map(i -> new int[] {i.width(), i.height()}).toList();
     }
 
     @Override

@@ -1,9 +1,11 @@
 package org.vlmdistill.eval.run;
 
-import org.vlmdistill.core.image.RgbImage;
-import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.datasets.image.ImageDecoder;
-import org.vlmdistill.datasets.record.ImageSource;
+import org.vlmdistill.datasets.record.Role;
+import org.vlmdistill.datasets.record.Turn;
+import org.vlmdistill.datasets.sample.Conversation;
+import org.vlmdistill.datasets.sample.ConversationImages;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.decoder.generate.Generation;
 import org.vlmdistill.decoder.generate.GenerationSettings;
 import org.vlmdistill.eval.bench.BenchItem;
@@ -97,7 +99,7 @@ public final class Evaluator {
         for (int from = 0; from < tasks.size(); from += batchSize) {
             List<Task> batch = tasks.subList(from, Math.min(tasks.size(), from + batchSize));
             List<Task> ready = new ArrayList<>(batch.size());
-            List<List<EvalModel.Input>> inputs = new ArrayList<>(batch.size());
+            List<List<ModelInput>> inputs = new ArrayList<>(batch.size());
             for (Task t : batch) {
                 try {
                     inputs.add(inputs(model, bench.kind(), mode, t, limit));
@@ -140,37 +142,43 @@ public final class Evaluator {
         return out;
     }
 
-    /** One row for generation; the options' rows for log-likelihood. */
-    private List<EvalModel.Input> inputs(EvalModel model, BenchmarkKind kind, ScoringMode mode, Task t, int limit)
+    /** One row for generation; the options' rows for log-likelihood, all showing the item's images once processed. */
+    private List<ModelInput> inputs(EvalModel model, BenchmarkKind kind, ScoringMode mode, Task t, int limit)
             throws Unscorable {
-        List<RgbImage> images = new ArrayList<>(t.item().images().size());
-        for (ImageSource s : t.item().images()) {
-            try {
-                images.add(decoder.decode(s));
-            } catch (IOException e) {
-                throw new Unscorable("unreadable_image", s.name() + ": " + e.getMessage());
-            }
+        ConversationImages images;
+        try {
+            images = ConversationImages.decode(t.item().images(), decoder);
+        } catch (IOException e) {
+            throw new Unscorable("unreadable_image", e.getMessage());
         }
-        List<PixelValues> pixels = model.process(images);
         BenchItem asked = t.asked();
         int context = model.textConfig().maxPositionEmbeddings();
         if (mode == ScoringMode.GENERATE) {
-            EvalModel.Input in = model.prompt(Prompts.generation(asked, kind), images, pixels);
-            if (context > 0 && in.ids().length + limit > context) {
-                throw new Unscorable("too_long", in.ids().length + " prompt tokens + " + limit
+            ModelInput in = model.samples().prompt(conversation(t, new Turn(Role.USER, Prompts.generation(asked, kind))),
+                    images);
+            in.pixelValues(); // processed now, so an image the processor refuses is this item's problem
+            if (context > 0 && in.length() + limit > context) {
+                throw new Unscorable("too_long", in.length() + " prompt tokens + " + limit
                         + " new ones exceed max_position_embeddings " + context);
             }
             return List.of(in);
         }
-        List<EvalModel.Input> rows = new ArrayList<>();
+        List<ModelInput> rows = new ArrayList<>();
         for (String answer : Prompts.continuations(asked, kind)) {
-            rows.add(model.conversation(t.id(), Prompts.cloze(asked), answer, images, pixels));
+            ModelInput row = model.samples().input(conversation(t, new Turn(Role.USER, Prompts.cloze(asked)),
+                    new Turn(Role.ASSISTANT, answer)), images);
+            row.pixelValues();
+            rows.add(row);
         }
         return rows;
     }
 
+    private static Conversation conversation(Task t, Turn... turns) {
+        return new Conversation(t.id(), List.of(turns), t.item().provenance());
+    }
+
     private List<Prediction> generate(EvalModel model, BenchmarkKind kind, List<Task> tasks,
-                                      List<List<EvalModel.Input>> inputs, int limit) {
+                                      List<List<ModelInput>> inputs, int limit) {
         GenerationSettings settings = model.greedy(limit);
         List<Generation> out = model.generate(inputs.stream().map(List::getFirst).toList(), settings);
         List<Prediction> predictions = new ArrayList<>(tasks.size());
@@ -204,8 +212,8 @@ public final class Evaluator {
         };
     }
 
-    private List<Prediction> loglik(EvalModel model, List<Task> tasks, List<List<EvalModel.Input>> inputs) {
-        List<EvalModel.Input> rows = inputs.stream().flatMap(List::stream).toList();
+    private List<Prediction> loglik(EvalModel model, List<Task> tasks, List<List<ModelInput>> inputs) {
+        List<ModelInput> rows = inputs.stream().flatMap(List::stream).toList();
         double[] ll = model.answerLogLikelihoods(rows);
         List<Prediction> predictions = new ArrayList<>(tasks.size());
         int at = 0;

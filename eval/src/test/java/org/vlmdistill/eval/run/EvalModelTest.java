@@ -8,11 +8,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.core.device.ComputePolicy;
-import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.datasets.record.Role;
+import org.vlmdistill.datasets.record.Turn;
+import org.vlmdistill.datasets.sample.Conversation;
+import org.vlmdistill.datasets.sample.ConversationImages;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.shapes.ShapesDataset;
 import org.vlmdistill.decoder.generate.Generation;
 import org.vlmdistill.eval.bench.BenchItem;
@@ -32,6 +36,7 @@ import java.util.SplittableRandom;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The model side of evaluation on a tiny idefics3 model: batching must not change any answer or score. */
@@ -60,26 +65,26 @@ class EvalModelTest {
         model.close();
     }
 
-    private static List<RgbImage> images(BenchItem item) throws IOException {
-        List<RgbImage> out = new ArrayList<>();
-        for (var s : item.images()) {
-            out.add(DECODER.decode(s));
-        }
-        return out;
+    private static ConversationImages images(BenchItem item) throws IOException {
+        return ConversationImages.decode(item.images(), DECODER);
+    }
+
+    private static Conversation conversation(BenchItem item, Turn... turns) {
+        return new Conversation(item.id(), List.of(turns), item.provenance());
     }
 
     @Test
     void batchedLeftPaddedGenerationEqualsOneByOne() throws IOException {
-        List<EvalModel.Input> prompts = new ArrayList<>();
+        List<ModelInput> prompts = new ArrayList<>();
         for (BenchItem item : shapes.items().subList(0, 5)) {
-            List<RgbImage> im = images(item);
-            prompts.add(model.prompt("<image>\n" + item.question(), im, model.process(im)));
+            prompts.add(model.samples().prompt(conversation(item, new Turn(Role.USER, "<image>\n" + item.question())),
+                    images(item)));
         }
         // one prompt surely longer than the others, so that padding is exercised whatever the questions
         BenchItem last = shapes.items().get(5);
-        List<RgbImage> im = images(last);
-        prompts.add(model.prompt("<image>\n" + last.question() + " " + last.question(), im, model.process(im)));
-        assertTrue(prompts.stream().mapToInt(p -> p.ids().length).distinct().count() > 1, "lengths should differ");
+        prompts.add(model.samples().prompt(conversation(last, new Turn(Role.USER, "<image>\n" + last.question() + " "
+                + last.question())), images(last)));
+        assertTrue(prompts.stream().mapToInt(ModelInput::length).distinct().count() > 1, "lengths should differ");
         List<Generation> batched = model.generate(prompts, model.greedy(12));
         for (int i = 0; i < prompts.size(); i++) {
             Generation alone = model.generate(List.of(prompts.get(i)), model.greedy(12)).getFirst();
@@ -91,21 +96,24 @@ class EvalModelTest {
     @Test
     void answerLogLikelihoodIsTheSumOfTheFullForwardsLogProbabilities() throws IOException {
         BenchItem item = shapes.items().getFirst();
-        List<RgbImage> im = images(item);
-        List<PixelValues> shared = model.process(im);
+        ConversationImages im = images(item);
         List<String> answers = List.of("red", "a blue circle", "yes", "3");
-        List<EvalModel.Input> rows = new ArrayList<>();
+        List<ModelInput> rows = new ArrayList<>();
         for (String a : answers) {
-            rows.add(model.conversation(item.id(), "<image>\n" + item.question(), a, im, shared));
+            rows.add(model.samples().input(conversation(item, new Turn(Role.USER, "<image>\n" + item.question()),
+                    new Turn(Role.ASSISTANT, a)), im));
         }
+        // the rows show one image: one processed object, so the vision tower encodes it once
+        assertSame(rows.getFirst().pixelValues().getFirst(), rows.getLast().pixelValues().getFirst());
         double[] batched = model.answerLogLikelihoods(rows);
         VisionLanguageModel vlm = (VisionLanguageModel) model.model();
         for (int r = 0; r < rows.size(); r++) {
-            EvalModel.Input row = rows.get(r);
+            ModelInput row = rows.get(r);
             double expected = 0;
             try (NDManager m = NDManager.newBaseManager()) {
-                long[] ids = java.util.Arrays.stream(row.ids()).asLongStream().toArray();
-                NDArray pixels = PixelValues.stack(model.process(im), m); // a fresh copy: no sharing
+                long[] ids = java.util.Arrays.stream(row.inputIds()).asLongStream().toArray();
+                NDArray pixels = PixelValues.stack(images(item).images().stream() // a fresh copy: no sharing
+                        .map(vlm.imageProcessor()::process).toList(), m);
                 NDArray logits = vlm.forward(m.create(ids, new Shape(1, ids.length)), pixels, null, null).logits();
                 float[] lp = logits.logSoftmax(-1).toFloatArray();
                 int vocab = Math.toIntExact(logits.getShape().get(2));
@@ -116,7 +124,7 @@ class EvalModelTest {
                 }
             }
             assertEquals(expected, batched[r], 1e-4 * Math.max(1, Math.abs(expected)), "answer " + answers.get(r));
-            assertTrue(EvalModel.answerTokens(row).length >= 2, "the answer and its end-of-turn token");
+            assertTrue(row.answerTokens().length >= 2, "the answer and its end-of-turn token");
         }
     }
 

@@ -17,6 +17,8 @@ import java.util.function.BiFunction;
  * transformers' {@code CLIPImageProcessor} (LLaVA-1.5): resize so the shortest edge is
  * {@code size.shortest_edge} (the other {@code int(short * long / short_in)}), BICUBIC by default,
  * center crop to {@code crop_size}, rescale, normalize with OpenAI CLIP's mean and std. One image, one tile.
+ * First, as {@code do_convert_rgb}, Pillow's {@code convert("RGB")}: the alpha band dropped, the colour
+ * under transparent pixels kept ({@link RgbImage#withoutAlpha}).
  */
 public final class ClipImageProcessor implements ImageProcessor {
     private final boolean doResize;
@@ -80,12 +82,12 @@ public final class ClipImageProcessor implements ImageProcessor {
         return width <= height ? new int[] {shortest, (int) longOut} : new int[] {(int) longOut, shortest};
     }
 
-    /** The resized and cropped image, uint8 RGB. */
+    /** The image converted to RGB, resized and cropped, uint8 RGB. */
     public RgbImage crop(RgbImage image) {
-        RgbImage resized = image;
+        RgbImage resized = image.withoutAlpha();
         if (doResize) {
             int[] s = shortestEdgeSize(image.width(), image.height(), shortestEdge);
-            resized = ImageResize.resize(image, s[0], s[1], resample);
+            resized = ImageResize.resize(resized, s[0], s[1], resample);
         }
         return ImageCrop.center(resized, cropWidth, cropHeight);
     }

@@ -21,6 +21,10 @@ import java.util.List;
  * whole image squashed to one tile; without splitting only the squashed image. Every resize uses
  * {@code resample} (LANCZOS by default). Tiles are in HF order, row by row, the global image last.
  * Sizes come from {@link Idefics3ImageTokens}, so the tiling is the one the token layout counts.
+ *
+ * <p>Alpha: like HF, which converts to RGB only after splitting ({@code convert_to_rgb} composites each
+ * tile onto white), an image with an alpha band is resized with it (premultiplied, as Pillow resizes
+ * RGBA; see {@link ImageResize}) and each tile is composited onto white last ({@link RgbImage#overWhite}).
  */
 public final class Idefics3ImageProcessor implements ImageProcessor {
     /** Idefics3ImageProcessor's defaults. */
@@ -55,7 +59,7 @@ public final class Idefics3ImageProcessor implements ImageProcessor {
         return layout.tileSize();
     }
 
-    /** The tiles of {@code image} as uint8 RGB, in HF order, and the grid (rows, cols; 0, 0 unsplit). */
+    /** The tiles of {@code image} as uint8 RGB (composited onto white), in HF order, and the grid (rows, cols; 0, 0 unsplit). */
     public record Tiles(List<RgbImage> tiles, int rows, int cols) {
         public Tiles {
             tiles = List.copyOf(tiles);
@@ -63,6 +67,12 @@ public final class Idefics3ImageProcessor implements ImageProcessor {
     }
 
     public Tiles tiles(RgbImage image) {
+        Tiles t = tilesWithAlpha(image);
+        return new Tiles(t.tiles().stream().map(RgbImage::overWhite).toList(), t.rows(), t.cols());
+    }
+
+    /** HF's resizes and split, before {@code convert_to_rgb}: the tiles keep the image's alpha band. */
+    private Tiles tilesWithAlpha(RgbImage image) {
         int max = layout.tileSize();
         int[] fit = Idefics3ImageTokens.resizeToLongestEdge(image.width(), image.height(), layout.longestEdge());
         RgbImage resized = ImageResize.resize(image, fit[0], fit[1], resample);

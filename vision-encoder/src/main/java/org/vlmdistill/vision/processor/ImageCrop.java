@@ -2,7 +2,7 @@ package org.vlmdistill.vision.processor;
 
 import org.vlmdistill.core.image.RgbImage;
 
-/** Pixel crops, as numpy slicing {@code image[top:bottom, left:right]}. */
+/** Pixel crops, as numpy slicing {@code image[top:bottom, left:right]}; the alpha band, if any, goes along. */
 public final class ImageCrop {
     private ImageCrop() {
     }
@@ -19,10 +19,14 @@ public final class ImageCrop {
         int w = right - left;
         int h = bottom - top;
         byte[] out = new byte[w * h * 3];
+        byte[] alpha = image.hasAlpha() ? new byte[w * h] : null;
         for (int y = 0; y < h; y++) {
             System.arraycopy(image.rgb(), ((top + y) * image.width() + left) * 3, out, y * w * 3, w * 3);
+            if (alpha != null) {
+                System.arraycopy(image.alpha(), (top + y) * image.width() + left, alpha, y * w, w);
+            }
         }
-        return new RgbImage(w, h, out);
+        return new RgbImage(w, h, out, alpha);
     }
 
     /** transformers' {@code center_crop} of an image at least as large as the crop. */

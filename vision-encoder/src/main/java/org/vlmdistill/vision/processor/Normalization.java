@@ -28,8 +28,16 @@ public record Normalization(boolean doRescale, double rescaleFactor, boolean doN
                 p.bool("do_normalize", true), p.perChannel("image_mean", mean), p.perChannel("image_std", std));
     }
 
-    /** Writes {@code image} as {@code [3, height, width]} at {@code out[offset..]}. */
+    /**
+     * Writes {@code image} as {@code [3, height, width]} at {@code out[offset..]}.
+     *
+     * @throws IllegalStateException for an image with an alpha band: its processor converts it to RGB first
+     */
     public void write(RgbImage image, float[] out, int offset) {
+        if (image.hasAlpha()) {
+            throw new IllegalStateException("a " + image.width() + "x" + image.height() + " tile still has its "
+                    + "alpha band: the processor must convert it to RGB before normalizing");
+        }
         int plane = image.width() * image.height();
         byte[] rgb = image.rgb();
         for (int c = 0; c < 3; c++) {

@@ -15,7 +15,9 @@ import java.util.function.BiFunction;
 /**
  * transformers' {@code SiglipImageProcessor}: resize to {@code size.height x size.width} (BICUBIC by
  * default, aspect not kept), rescale, normalize with mean and std 0.5. With {@code do_resize} false
- * the image must already have that size.
+ * the image must already have that size. First Pillow's {@code convert("RGB")}: the alpha band dropped,
+ * the colour under transparent pixels kept ({@link RgbImage#withoutAlpha}; see docs/image-decoding.md for
+ * checkpoints whose preprocessor_config.json leaves {@code do_convert_rgb} unset).
  */
 public final class SiglipImageProcessor implements ImageProcessor {
     private final boolean doResize;
@@ -43,14 +45,15 @@ public final class SiglipImageProcessor implements ImageProcessor {
 
     @Override
     public PixelValues process(RgbImage image) {
+        RgbImage rgb = image.withoutAlpha();
         RgbImage tile;
         if (doResize) {
-            tile = ImageResize.resize(image, width, height, resample);
+            tile = ImageResize.resize(rgb, width, height, resample);
         } else if (image.width() != width || image.height() != height) {
             throw new IllegalArgumentException("image " + image.width() + "x" + image.height() + " is not the "
                     + width + "x" + height + " this processor takes with do_resize false");
         } else {
-            tile = image;
+            tile = rgb;
         }
         float[] values = new float[3 * width * height];
         normalization.write(tile, values, 0);

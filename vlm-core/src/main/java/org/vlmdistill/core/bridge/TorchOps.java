@@ -1,6 +1,8 @@
 package org.vlmdistill.core.bridge;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import org.vlmdistill.core.tensor.DType;
 
 import java.util.Set;
@@ -77,6 +79,16 @@ public interface TorchOps {
      */
     void adamwStep(NDArray param, NDArray grad, NDArray expAvg, NDArray expAvgSq, long step,
                    AdamW hyper);
+
+    /**
+     * libtorch's backward from {@code root} seeded with {@code gradient} of root's shape, as
+     * {@code torch.autograd.backward(root, gradient)}: every leaf that requires gradient accumulates
+     * {@code gradient . d root / d leaf}, and the graph is freed. (DJL's {@code GradientCollector}
+     * seeds with ones only.) The same call for both implementations: it is autograd's own.
+     */
+    default void backward(NDArray root, NDArray gradient) {
+        JniUtils.backward((PtNDArray) root, (PtNDArray) gradient, false, false);
+    }
 
     /** AdamW's hyper-parameters, torch's defaults in {@link #defaults(double)}. */
     record AdamW(double lr, double beta1, double beta2, double eps, double weightDecay) {

@@ -31,6 +31,7 @@ public record ClipVisionConfig(
         SiglipVisionConfig.checkVision(hiddenSize, intermediateSize, numHiddenLayers, numAttentionHeads,
                 numChannels, imageSize, patchSize, hiddenAct, layerNormEps, attentionDropout);
         Require.positive("projection_dim", projectionDim);
+        ConfigBounds.atMost("projection_dim", projectionDim, ConfigBounds.MAX_HIDDEN_SIZE);
         Objects.requireNonNull(torchDtype, "torchDtype");
         Require.nonNull("extra", extra);
     }

@@ -130,14 +130,21 @@ public record LlamaConfig(
         Require.positive("intermediate_size", intermediateSize);
         Require.positive("num_hidden_layers", numHiddenLayers);
         Require.positive("num_attention_heads", numAttentionHeads);
+        ConfigBounds.atMost("vocab_size", vocabSize, ConfigBounds.MAX_VOCAB_SIZE);
+        ConfigBounds.atMost("hidden_size", hiddenSize, ConfigBounds.MAX_HIDDEN_SIZE);
+        ConfigBounds.atMost("intermediate_size", intermediateSize, ConfigBounds.MAX_INTERMEDIATE_SIZE);
+        ConfigBounds.atMost("num_hidden_layers", numHiddenLayers, ConfigBounds.MAX_LAYERS);
+        ConfigBounds.atMost("num_attention_heads", numAttentionHeads, ConfigBounds.MAX_HEADS);
         Require.kvHeadsDivideHeads(numKeyValueHeads, numAttentionHeads);
         Require.positive("head_dim", headDim);
+        ConfigBounds.atMost("head_dim", headDim, ConfigBounds.MAX_HEAD_DIM);
         // RoPE rotates pairs of channels.
         if (headDim % 2 != 0) {
             throw Require.invalid("head_dim", "must be even for rotary embeddings, got " + headDim);
         }
         Require.nonBlank("hidden_act", hiddenAct);
         Require.positive("max_position_embeddings", maxPositionEmbeddings);
+        ConfigBounds.atMost("max_position_embeddings", maxPositionEmbeddings, ConfigBounds.MAX_POSITION_EMBEDDINGS);
         Require.nonNegative("initializer_range", initializerRange);
         Require.nonNegative("rms_norm_eps", rmsNormEps);
         Require.positive("rope_theta", ropeTheta);

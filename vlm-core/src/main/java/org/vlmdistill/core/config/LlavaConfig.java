@@ -58,6 +58,7 @@ public record LlavaConfig(
                     "must be \"default\" or \"full\", got \"" + visionFeatureSelectStrategy + "\"");
         }
         Require.positive("image_seq_length", imageSeqLength);
+        ConfigBounds.atMost("image_seq_length", imageSeqLength, ConfigBounds.MAX_IMAGE_TOKENS);
         Objects.requireNonNull(torchDtype, "torchDtype");
         Require.nonNull("extra", extra);
     }

@@ -111,7 +111,9 @@ public record Qwen2Config(
         // getattr(config, "head_dim", hidden_size // num_attention_heads), so a head_dim key counts.
         int headDim = LlamaConfig.headDim(c, hidden, heads);
         RopeScaling.Rope rope = RopeScaling.read(c, 10000.0);
-        int layers = c.intOr("num_hidden_layers", 32);
+        // Bounded here, not only in the constructor: layer_types is derived with one entry per layer.
+        int layers = c.build(() -> ConfigBounds.atMost("num_hidden_layers", c.intOr("num_hidden_layers", 32),
+                ConfigBounds.MAX_LAYERS));
         boolean useSliding = c.boolOr("use_sliding_window", false);
         OptionalInt window = c.optionalInt("sliding_window", OptionalInt.of(4096));
         int maxWindowLayers = c.intOr("max_window_layers", 28);

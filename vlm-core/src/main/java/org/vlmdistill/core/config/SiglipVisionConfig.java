@@ -78,6 +78,10 @@ public record SiglipVisionConfig(
         Require.positive("intermediate_size", intermediateSize);
         Require.positive("num_hidden_layers", numHiddenLayers);
         Require.positive("num_attention_heads", numAttentionHeads);
+        ConfigBounds.atMost("hidden_size", hiddenSize, ConfigBounds.MAX_HIDDEN_SIZE);
+        ConfigBounds.atMost("intermediate_size", intermediateSize, ConfigBounds.MAX_INTERMEDIATE_SIZE);
+        ConfigBounds.atMost("num_hidden_layers", numHiddenLayers, ConfigBounds.MAX_LAYERS);
+        ConfigBounds.atMost("num_attention_heads", numAttentionHeads, ConfigBounds.MAX_HEADS);
         // Siglip/CLIPAttention raise on this: they have no head_dim of their own.
         if (hiddenSize % numAttentionHeads != 0) {
             throw Require.invalid("num_attention_heads",
@@ -86,6 +90,8 @@ public record SiglipVisionConfig(
         Require.positive("num_channels", numChannels);
         Require.positive("image_size", imageSize);
         Require.positive("patch_size", patchSize);
+        ConfigBounds.atMost("num_channels", numChannels, ConfigBounds.MAX_CHANNELS);
+        ConfigBounds.atMost("image_size", imageSize, ConfigBounds.MAX_IMAGE_SIZE);
         // A remainder is dropped by the patch conv (see VisionConfig.patchesPerSide); no patch at all is not.
         if (imageSize < patchSize) {
             throw Require.invalid("image_size",

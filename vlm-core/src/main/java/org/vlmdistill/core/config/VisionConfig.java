@@ -37,7 +37,8 @@ public sealed interface VisionConfig extends ModelConfig permits SiglipVisionCon
         return imageSize() / patchSize();
     }
 
+    /** At most 16384^2 = 2^28 under {@link ConfigBounds#MAX_IMAGE_SIZE}; exact all the same. */
     default int numPatches() {
-        return patchesPerSide() * patchesPerSide();
+        return Math.multiplyExact(patchesPerSide(), patchesPerSide());
     }
 }

@@ -15,6 +15,11 @@ package org.vlmdistill.core.image;
  * 22-bit fixed point (rounded half away from zero). Filters {@code K}: BILINEAR the triangle
  * {@code 1 - |x|} on {@code |x| < 1}; BICUBIC Keys' cubic with {@code a = -0.5} on {@code |x| < 2};
  * LANCZOS {@code sinc(x) sinc(x/3)} on {@code |x| < 3}.
+ *
+ * <p>An image with an alpha band is resized as Pillow resizes mode RGBA: premultiplied
+ * ({@code convert("RGBa")}: {@code c' = round(c a / 255)}), all four channels resampled alike, then
+ * divided back ({@code convert("RGBA")}: {@code c = min(255, floor(255 c' / a))} where {@code 0 < a < 255},
+ * {@code c'} as is where {@code a} is 0 or 255).
  */
 public final class ImageResize {
     private ImageResize() {}
@@ -72,11 +77,46 @@ public final class ImageResize {
         if (width <= 0 || height <= 0) {
             throw new IllegalArgumentException("target size must be positive, got " + width + "x" + height);
         }
-        int inW = image.width();
-        int inH = image.height();
-        if (width == inW && height == inH) {
+        if (width == image.width() && height == image.height()) {
             return image;
         }
+        if (!image.hasAlpha()) {
+            return resizeRgb(image, width, height, filter);
+        }
+        byte[] a = image.alpha();
+        byte[] premultiplied = new byte[image.rgb().length];
+        byte[] alpha3 = new byte[image.rgb().length]; // the alpha band as a grey image, resampled like a channel
+        for (int i = 0, p = 0; i < a.length; i++, p += 3) {
+            int ai = a[i] & 0xFF;
+            for (int c = 0; c < 3; c++) {
+                premultiplied[p + c] = (byte) mulDiv255(image.rgb()[p + c] & 0xFF, ai);
+                alpha3[p + c] = a[i];
+            }
+        }
+        byte[] colour = resizeRgb(new RgbImage(image.width(), image.height(), premultiplied), width, height, filter).rgb();
+        byte[] alpha = resizeRgb(new RgbImage(image.width(), image.height(), alpha3), width, height, filter).rgb();
+        byte[] outAlpha = new byte[width * height];
+        for (int i = 0, p = 0; i < outAlpha.length; i++, p += 3) {
+            int ai = alpha[p] & 0xFF;
+            outAlpha[i] = (byte) ai;
+            if (ai != 0 && ai != 255) {
+                for (int c = 0; c < 3; c++) {
+                    colour[p + c] = (byte) Math.min(255, 255 * (colour[p + c] & 0xFF) / ai);
+                }
+            }
+        }
+        return new RgbImage(width, height, colour, outAlpha);
+    }
+
+    /** Pillow's {@code MULDIV255}: {@code round(a b / 255)} with its shifts. */
+    private static int mulDiv255(int a, int b) {
+        int t = a * b + 128;
+        return ((t >> 8) + t) >> 8;
+    }
+
+    private static RgbImage resizeRgb(RgbImage image, int width, int height, Filter filter) {
+        int inW = image.width();
+        int inH = image.height();
         byte[] in = image.rgb();
         Taps vertical = taps(inH, height, filter);
         if (width != inW) {

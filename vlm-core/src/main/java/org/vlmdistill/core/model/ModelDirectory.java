@@ -8,6 +8,7 @@ import org.vlmdistill.core.config.GenerationConfig;
 import org.vlmdistill.core.config.HfConfigs;
 import org.vlmdistill.core.config.ModelConfig;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+import org.vlmdistill.core.safetensors.SafetensorsException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -50,9 +51,11 @@ public final class ModelDirectory {
     }
 
     /**
-     * Reads the directory's config files (not its weights).
+     * Reads the directory's config files, and holds config.json to the headers of the directory's
+     * checkpoint where it has one (names and shapes, not the weights; see {@link CheckpointFit}).
      *
-     * @throws ConfigException naming the file and field of a bad config
+     * @throws ConfigException naming the file and field of a bad config, or of a config that promises
+     *     more layers or larger tensors than its checkpoint holds
      */
     public static ModelDirectory open(Path dir) {
         if (!Files.isDirectory(dir)) {
@@ -61,12 +64,35 @@ public final class ModelDirectory {
         Path configFile = dir.resolve(HfConfigs.CONFIG_FILE);
         JsonNode tree = HfConfigs.readJson(configFile);
         ModelConfig config = HfConfigs.parse(tree, configFile.toString());
+        checkAgainstCheckpoint(dir, config, configFile);
         Path pre = dir.resolve(PREPROCESSOR_FILE);
         JsonNode preprocessor = Files.isRegularFile(pre) ? HfConfigs.readJson(pre) : JsonNodeFactory.instance.objectNode();
         if (!preprocessor.isObject()) {
             throw new ConfigException(pre.toString(), null, "expected a JSON object");
         }
         return new ModelDirectory(Optional.of(dir), tree, config, preprocessor, HfConfigs.readGenerationIfPresent(dir));
+    }
+
+    /**
+     * Holds the config to its checkpoint's headers ({@link CheckpointFit}) when the directory has one. A
+     * checkpoint that cannot be read is not this method's to report: whoever loads the weights reports
+     * it naming file and tensor, and a directory opened for its config and tokenizer alone (a teacher
+     * whose logits are cached) does not read them.
+     */
+    private static void checkAgainstCheckpoint(Path dir, ModelConfig config, Path configFile) {
+        if (!Files.exists(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), LinkOption.NOFOLLOW_LINKS)
+                && !Files.exists(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE), LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        SafetensorsCheckpoint checkpoint;
+        try {
+            checkpoint = SafetensorsCheckpoint.open(dir);
+        } catch (IOException | SafetensorsException unreadable) {
+            return;
+        }
+        try (checkpoint) {
+            CheckpointFit.check(config, checkpoint, configFile.toString());
+        }
     }
 
     /** A model described in memory (tests, benchmarks); {@code preprocessor} may be null for none. */

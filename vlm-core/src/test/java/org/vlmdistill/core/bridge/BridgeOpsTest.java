@@ -279,6 +279,21 @@ class BridgeOpsTest {
         return d;
     }
 
+    /** backward(root, g) leaves {@code g . d root / d x} in x's gradient, as torch.autograd.backward. */
+    @Test
+    void backwardSeedsAutogradWithTheGivenGradient() {
+        for (TorchOps ops : List.of(bridge, composed)) {
+            NDArray x = randn(3, 4);
+            NDArray g = randn(3, 4);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                x.setRequiresGradient(true);
+                ops.backward(x.mul(x), g);
+                assertArrayEquals(x.mul(2f).mul(g).toFloatArray(), x.getGradient().toFloatArray(), 1e-6f,
+                        ops.describe() + ", " + seedText());
+            }
+        }
+    }
+
     @Test
     void libtorchErrorsBecomeExceptionsNamingTheOp() {
         NDArray q = randn(1, 2, 4, 8);

@@ -11,7 +11,6 @@ import org.vlmdistill.distill.loss.ChunkedLoss;
 import org.vlmdistill.distill.loss.DistillationLoss;
 import org.vlmdistill.distill.loss.LossConfig;
 import org.vlmdistill.distill.loss.LossContext;
-import org.vlmdistill.distill.loss.NaiveLoss;
 import org.vlmdistill.distill.loss.StudentRows;
 import org.vlmdistill.distill.schedule.Schedule;
 
@@ -31,15 +30,16 @@ import java.util.Random;
  * ({@link ChunkedLoss#overwritingLogits()}), as for logits nothing reads after the loss;</li>
  * <li>{@code composed}: the same with the loss's DJL-composed closed form per chunk;</li>
  * <li>{@code hidden} / {@code hidden-composed}: hidden states and lm_head weight given, logits
- * projected chunk by chunk, teacher rows made chunk by chunk, so no {@code [N, V]} array exists;</li>
- * <li>{@code naive}: autograd through {@link NaiveLoss} on the whole logits.</li>
+ * projected chunk by chunk, teacher rows made chunk by chunk, so no {@code [N, V]} array exists.</li>
  * </ul>
+ * (The {@code naive} variant, autograd through the textbook form on the whole logits, went with that
+ * form to the tests; BENCHMARKS.md keeps its last figures.)
  * Memory: VmHWM is reset (Linux {@code clear_refs}) after each run's inputs exist, so each run gives
  * the loss's own peak above the RSS it started from (inputs included there), besides the process's
  * peak.
  */
 public record LossBench(String loss, int tokens, int vocab, int chunk, String variant, int reps, int hidden) {
-    public static final List<String> VARIANTS = List.of("fused", "in-place", "composed", "hidden", "hidden-composed", "naive");
+    public static final List<String> VARIANTS = List.of("fused", "in-place", "composed", "hidden", "hidden-composed");
 
     /**
      * @param peakRssBytes the process's highest VmHWM right after a run (baseline, inputs and the loss's own)
@@ -121,15 +121,6 @@ public record LossBench(String loss, int tokens, int vocab, int chunk, String va
         }
         NDArray logits = m.randomNormal(0, 2, rows, DataType.FLOAT32);
         NDArray teacher = m.randomNormal(0, 2, rows, DataType.FLOAT32);
-        if (variant.equals("naive")) {
-            NDArray labelArray = m.create(labels);
-            return measure(() -> {
-                try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                    logits.setRequiresGradient(true);
-                    gc.backward(NaiveLoss.total(distillation, logits, teacher, labelArray, 1.0, context));
-                }
-            });
-        }
         ChunkedLoss chunked = new ChunkedLoss(distillation, new Schedule.Constant(1.0), chunk, fused);
         requireKernel(chunked, fused);
         ChunkedLoss timed = variant.equals("in-place") ? chunked.overwritingLogits() : chunked;

@@ -268,8 +268,8 @@ final class BenchCommand implements Runnable {
         @Option(names = "--chunk", defaultValue = "256", description = "Rows per chunk (default ${DEFAULT-VALUE}).")
         int chunk;
         @Option(names = "--variant", defaultValue = "fused",
-                description = "fused, in-place (fused, the gradient written over the logits), composed, hidden, "
-                        + "hidden-composed or naive (default ${DEFAULT-VALUE}).")
+                description = "fused, in-place (fused, the gradient written over the logits), composed, hidden "
+                        + "or hidden-composed (default ${DEFAULT-VALUE}).")
         String variant;
         @Option(names = "--loss", defaultValue = "taid", description = "Loss config name, with its defaults (default ${DEFAULT-VALUE}).")
         String loss;
@@ -286,7 +286,7 @@ final class BenchCommand implements Runnable {
             System.out.printf("loss %s %s, %d x %d fp32%s: %.3f s forward+backward, peak RSS %.2f GiB, "
                             + "the loss's own peak %.2f GiB above its inputs (RSS %.2f GiB before the inputs) "
                             + "(medians of %d runs)%n", loss, variant, tokens, vocab,
-                    variant.equals("naive") ? "" : ", chunk " + chunk + (variant.startsWith("hidden") ? ", hidden " + hidden : ""),
+                    ", chunk " + chunk + (variant.startsWith("hidden") ? ", hidden " + hidden : ""),
                     r.timing().median(), r.peakRssBytes() / gib, r.medianAboveInputsBytes() / gib,
                     r.rssBeforeBytes() / gib, reps);
             return Vlmd.EXIT_OK;

@@ -14,7 +14,9 @@ import org.vlmdistill.datasets.record.Provenance;
 import org.vlmdistill.datasets.record.Record;
 import org.vlmdistill.datasets.record.Role;
 import org.vlmdistill.datasets.record.Turn;
-import org.vlmdistill.datasets.sample.EncodedConversation;
+import org.vlmdistill.datasets.sample.Conversation;
+import org.vlmdistill.datasets.sample.ConversationImages;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import picocli.CommandLine.Command;
@@ -73,24 +75,21 @@ final class DataShowCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         Record record = messages != null ? fromMessages() : fromFile();
-        ImageDecoder decoder = new ImageDecoder();
-        List<int[]> sizes = new ArrayList<>();
-        for (ImageSource src : record.images()) {
-            RgbImage img = decoder.decode(src);
-            sizes.add(new int[] {img.width(), img.height()});
-        }
+        ConversationImages images = ConversationImages.decode(record.images(), new ImageDecoder());
+        // the token view only: no pixel values are asked for, so the processor never runs
         try (ModelSamples samples = ModelSamples.open(model, SampleOptions.defaults().withMaxTokens(maxTokens))) {
-            EncodedConversation e;
+            ModelInput e;
             try {
-                e = samples.encode(record, sizes);
+                e = samples.input(Conversation.of(record), images);
             } catch (SkipSampleException skip) {
                 throw new IllegalStateException(record.provenance() + ": the record would be skipped: " + skip.getMessage());
             }
             out.printf("record %s from %s%n", TerminalText.escape(record.id()),
                     TerminalText.escape(record.provenance().toString()));
-            for (int k = 0; k < sizes.size(); k++) {
+            for (int k = 0; k < images.size(); k++) {
+                RgbImage image = images.images().get(k);
                 out.printf("image %d: %s, %dx%d%n", k, TerminalText.escape(record.images().get(k).name()),
-                        sizes.get(k)[0], sizes.get(k)[1]);
+                        image.width(), image.height());
             }
             String imageToken = samples.layout().map(l -> l.imageToken()).orElse(null);
             out.printf("--- rendered text (%d chars%s) ---%n", e.text().length(),
@@ -165,7 +164,7 @@ final class DataShowCommand implements Callable<Integer> {
         return s.toString();
     }
 
-    private void printTokens(PrintWriter out, EncodedConversation e, ModelSamples samples) {
+    private void printTokens(PrintWriter out, ModelInput e, ModelSamples samples) {
         out.printf("%6s %8s  %-5s %s%n", "pos", "id", "label", "token");
         int i = 0;
         while (i < e.length()) {
@@ -174,7 +173,7 @@ final class DataShowCommand implements Callable<Integer> {
             while (!verbatim && j < e.length() && e.inputIds()[j] == id && e.labels()[j] == e.labels()[i]) {
                 j++;
             }
-            String label = e.labels()[i] == EncodedConversation.IGNORE_INDEX ? "" : "yes";
+            String label = e.labels()[i] == ModelInput.IGNORE_INDEX ? "" : "yes";
             String token = TerminalText.escape(samples.tokenString(id));
             if (j - i > 2) {
                 out.printf("%6s %8d  %-5s %s ×%d%n", i + ".." + (j - 1), id, label, token, j - i);

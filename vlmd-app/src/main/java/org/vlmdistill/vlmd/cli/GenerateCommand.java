@@ -3,13 +3,19 @@ package org.vlmdistill.vlmd.cli;
 import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.device.ComputePolicy;
-import org.vlmdistill.core.image.RgbImage;
-import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.model.UnsupportedModelException;
 import org.vlmdistill.core.model.WeightsMismatchException;
 import org.vlmdistill.datasets.image.ImageDecodeException;
 import org.vlmdistill.datasets.image.ImageDecoder;
+import org.vlmdistill.datasets.batch.SkipSampleException;
+import org.vlmdistill.datasets.read.SkipReason;
+import org.vlmdistill.datasets.record.ImageSource;
+import org.vlmdistill.datasets.record.Provenance;
+import org.vlmdistill.datasets.record.Role;
 import org.vlmdistill.datasets.record.Turn;
+import org.vlmdistill.datasets.sample.Conversation;
+import org.vlmdistill.datasets.sample.ConversationImages;
+import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.decoder.generate.Generation;
 import org.vlmdistill.decoder.generate.GenerationSettings;
 import org.vlmdistill.eval.run.EvalModel;
@@ -58,28 +64,32 @@ final class GenerateCommand implements Callable<Integer> {
         if (!Files.isDirectory(model)) {
             throw new Vlmd.UsageException(model + ": not a directory");
         }
-        RgbImage rgb = null;
+        ConversationImages images = ConversationImages.NONE;
         if (image != null) {
             if (!Files.isRegularFile(image)) {
                 throw new Vlmd.UsageException(image + ": no such file");
             }
             try {
-                rgb = new ImageDecoder().decode(image.toString(), Files.readAllBytes(image));
+                images = ConversationImages.decode(List.of(new ImageSource.File(image)), new ImageDecoder());
             } catch (ImageDecodeException e) {
                 throw new Vlmd.UsageException(e.getMessage());
             }
         }
+        String text = image == null ? prompt : Turn.IMAGE_PLACEHOLDER + "\n" + prompt;
+        Conversation conversation = new Conversation("prompt", List.of(new Turn(Role.USER, text)),
+                new Provenance(Path.of("--prompt"), "argument"));
         ComputePolicy policy = ComputePolicy.fromEnvironment();
         try (EvalModel m = EvalModel.open(model, policy)) {
-            List<RgbImage> images = rgb == null ? List.of() : List.of(rgb);
-            List<PixelValues> pixels;
+            ModelInput input;
             try {
-                pixels = m.process(images);
-            } catch (IllegalArgumentException e) {
-                throw new Vlmd.UsageException(e.getMessage() + "; it cannot take --image");
+                input = m.samples().prompt(conversation, images);
+                input.pixelValues();
+            } catch (SkipSampleException e) {
+                if (e.reason() == SkipReason.UNSUPPORTED_IMAGE) {
+                    throw new IllegalArgumentException(image + ": " + e.detail()); // Vlmd prints it, exits 1
+                }
+                throw new Vlmd.UsageException(model + ": " + e.detail()); // placeholders and images, a text-only model
             }
-            String text = rgb == null ? prompt : Turn.IMAGE_PLACEHOLDER + "\n" + prompt;
-            EvalModel.Input input = m.prompt(text, images, pixels);
             GenerationSettings settings = m.generationDefaults().withSeed(seed);
             if (maxNewTokens != null) {
                 settings = settings.withMaxNewTokens(maxNewTokens);
@@ -90,7 +100,7 @@ final class GenerateCommand implements Callable<Integer> {
             Generation g = m.generate(List.of(input), settings).getFirst();
             out.println(TerminalText.escapeKeepingLines(m.decode(g.tokens())));
             out.flush();
-            spec.commandLine().getErr().printf("(%d prompt tokens, %d generated, stopped by %s)%n", input.ids().length,
+            spec.commandLine().getErr().printf("(%d prompt tokens, %d generated, stopped by %s)%n", input.length(),
                     g.tokens().length, g.finishReason() == Generation.FinishReason.EOS ? "EOS" : "max new tokens");
             return Vlmd.EXIT_OK;
         } catch (ConfigException | WeightsMismatchException | UnsupportedModelException e) {

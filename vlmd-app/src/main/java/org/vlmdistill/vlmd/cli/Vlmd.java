@@ -3,15 +3,12 @@ package org.vlmdistill.vlmd.cli;
 import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.io.DirectoryInUseException;
 import org.vlmdistill.core.device.DjlRuntime;
+import org.vlmdistill.core.device.Versions;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * {@code vlmd}: the command line of vlm-distill. Exit codes: 0 ok, 2 bad usage or config,
@@ -85,33 +82,20 @@ public final class Vlmd implements Runnable {
         }
     }
 
-    /** The version from the build, with the DJL and libtorch the build pins. */
+    /** vlmd's, DJL's, libtorch's and Java's versions ({@link Versions}, as a run's provenance records them). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            Map<String, String> v = versions();
+            Versions v = Versions.current();
             return new String[] {
-                "vlmd " + v.get("vlmd"),
-                "DJL " + v.get("djl") + ", libtorch " + v.get("libtorch") + " (CPU, offline), Java " + v.get("java")
+                "vlmd " + v.vlmd(),
+                "DJL " + v.djl() + ", libtorch " + v.libtorch() + ", Java " + v.java()
             };
         }
 
         /** vlmd, DJL, libtorch and Java versions, for reports that must say what produced them. */
         static Map<String, String> versions() {
-            Properties p = new Properties();
-            try (InputStream in = Vlmd.class.getResourceAsStream("/vlmd-version.properties")) {
-                if (in != null) {
-                    p.load(in);
-                }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            Map<String, String> v = new java.util.LinkedHashMap<>();
-            v.put("vlmd", p.getProperty("version", "unknown"));
-            v.put("djl", p.getProperty("djl", "unknown"));
-            v.put("libtorch", p.getProperty("libtorch", "unknown"));
-            v.put("java", Runtime.version().toString());
-            return v;
+            return Versions.current().asMap();
         }
     }
 }

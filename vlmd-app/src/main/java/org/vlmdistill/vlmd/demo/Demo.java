@@ -10,6 +10,7 @@ import org.vlmdistill.datasets.shapes.ShapesConfig;
 import org.vlmdistill.datasets.shapes.ShapesDataset;
 import org.vlmdistill.datasets.shapes.ShapesGenerator;
 import org.vlmdistill.datasets.shapes.ShapesSample;
+import org.vlmdistill.distill.loss.LossConfig;
 import org.vlmdistill.eval.bench.Choice;
 import org.vlmdistill.eval.bench.Prompts;
 import org.vlmdistill.datasets.shapes.ShapesSummary;
@@ -212,7 +213,7 @@ public final class Demo {
             for (String loss : settings.losses()) {
                 String name = runName(loss, seed);
                 TrainingRun run = new TrainingRun(out.resolve("runs").resolve(name), init,
-                        loss.equals("sft") ? Optional.empty() : Optional.of(teacher),
+                        LossConfig.defaults(loss).needsTeacher() ? Optional.of(teacher) : Optional.empty(),
                         trainingFiles(), loss, Double.NaN, seed,
                         settings.studentSteps(), settings.batchSize(), settings.studentLr(), false);
                 log.printf("student %s: %d steps of %d samples%n", name, settings.studentSteps(), settings.batchSize());

@@ -35,6 +35,10 @@ class DataCheckShowTest {
                    "num_hidden_layers": 1, "num_attention_heads": 2, "image_size": 28, "patch_size": 14},
                  "text_config": {"model_type": "llama", "hidden_size": 32, "intermediate_size": 64,
                    "num_hidden_layers": 1, "num_attention_heads": 2, "vocab_size": 128}}""");
+        // the processor's 28 x 28 crop (the CLIP processor's default is 224, 256 tokens): (28 / 14)^2 = 4 tokens
+        Files.writeString(model.resolve("preprocessor_config.json"), """
+                {"image_processor_type": "CLIPImageProcessor", "size": {"shortest_edge": 28},
+                 "crop_size": {"height": 28, "width": 28}}""");
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = json.createObjectNode();
         config.put("chat_template", "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['content'] is string %}"

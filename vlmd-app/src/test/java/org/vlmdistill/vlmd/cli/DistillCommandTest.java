@@ -227,6 +227,42 @@ class DistillCommandTest {
     }
 
     @Test
+    void aRunRecordsItsInputsAndAResumeRefusesChangedData() throws Exception {
+        // a copy beside the shared data file (its image paths stay valid), so that editing it disturbs no other test
+        Path data = pair.data.resolveSibling("provenance-" + pair.data.getFileName());
+        Files.copy(pair.data, data);
+        Path out = tmp.resolve("provenance");
+        ObjectNode c = config("taid", out, 2).put("data", data.toString());
+        c.putObject("checkpoint").put("every", 1).put("keep", 1);
+        Path file = write(c, tmp.resolve("provenance.json"));
+        CliRun first = CliRun.run("distill", "--config", file.toString(), "--progress", "none");
+        assertEquals(0, first.code(), first.err() + first.out());
+
+        JsonNode recorded = JSON.readTree(out.resolve("provenance.json").toFile());
+        JsonNode dataEntry = recorded.path("files").get(0);
+        assertEquals("data", dataEntry.path("role").asText());
+        assertEquals(data.toAbsolutePath().normalize().toString(), dataEntry.path("path").asText());
+        Process sha256sum = new ProcessBuilder("sha256sum", data.toString()).start();
+        String independent = new String(sha256sum.getInputStream().readAllBytes()).split(" ")[0];
+        assertEquals(0, sha256sum.waitFor());
+        assertEquals(independent, dataEntry.path("sha256").asText());
+        assertTrue(recorded.toString().contains(pair.studentDir.resolve("model.safetensors").toString()), recorded.toString());
+
+        byte[] original = Files.readAllBytes(data);
+        Files.writeString(data, "\n", java.nio.file.StandardOpenOption.APPEND); // the same records, other bytes
+        CliRun refused = CliRun.run("distill", "--config", file.toString(), "--resume", "--progress", "none");
+        assertEquals(Vlmd.EXIT_FAILURE, refused.code(), refused.err() + refused.out());
+        assertTrue(refused.err().contains("data file " + data.toAbsolutePath().normalize() + " changed"), refused.err());
+
+        Files.write(data, original);
+        CliRun resumed = CliRun.run("distill", "--config", file.toString(), "--resume", "--progress", "none");
+        assertEquals(0, resumed.code(), resumed.err() + resumed.out());
+        JsonNode after = JSON.readTree(out.resolve("provenance.json").toFile());
+        assertEquals(recorded.path("files"), after.path("files"));
+        assertEquals(2, after.path("resumes").get(0).path("step").asLong());
+    }
+
+    @Test
     void aConfigWithSeveralProblemsListsThemAll() throws IOException {
         ObjectNode c = config("taid", tmp.resolve("bad"), 10);
         c.put("batch_size", 0);

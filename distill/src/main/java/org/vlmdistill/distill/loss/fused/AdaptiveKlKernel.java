@@ -3,6 +3,7 @@ package org.vlmdistill.distill.loss.fused;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import org.vlmdistill.core.random.SplitMix64;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -46,11 +47,11 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * ids first. The composed form takes whichever libtorch's (unstable) descending argsort puts first.
  * Only {@code g_head} and {@code g_tail} can differ, by the tied tokens' {@code |p - q|}.
  */
-final class AdaptiveKlKernel implements RowKernel {
+public final class AdaptiveKlKernel implements RowKernel {
     /** As the composed form compares it: in fp32. */
     private final float mu;
 
-    AdaptiveKlKernel(double mu) {
+    public AdaptiveKlKernel(double mu) {
         this.mu = (float) mu;
     }
 
@@ -217,17 +218,10 @@ final class AdaptiveKlKernel implements RowKernel {
     private static float pivot(float[] c, int lo, int hi) {
         long h = (lo * 0x9E3779B97F4A7C15L) ^ (hi * 0xC2B2AE3D27D4EB4FL);
         int len = hi - lo;
-        float a = c[lo + (int) Long.remainderUnsigned(h = mix(h), len)];
-        float b = c[lo + (int) Long.remainderUnsigned(h = mix(h), len)];
-        float d = c[lo + (int) Long.remainderUnsigned(mix(h), len)];
+        float a = c[lo + (int) Long.remainderUnsigned(h = SplitMix64.mix(h), len)];
+        float b = c[lo + (int) Long.remainderUnsigned(h = SplitMix64.mix(h), len)];
+        float d = c[lo + (int) Long.remainderUnsigned(SplitMix64.mix(h), len)];
         return Math.max(Math.min(a, b), Math.min(Math.max(a, b), d));
-    }
-
-    /** SplitMix64's finalizer. */
-    private static long mix(long h) {
-        h = (h ^ (h >>> 30)) * 0xBF58476D1CE4E5B9L;
-        h = (h ^ (h >>> 27)) * 0x94D049BB133111EBL;
-        return h ^ (h >>> 31);
     }
 
     /**

@@ -16,7 +16,7 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * The LM loss alone (SFT, or any loss at a distillation ratio of 0): {@code lm = lse(s) - s_y},
  * {@code g = wLm (softmax(s) - onehot(y))}. Two reads of the student row, one exp an element each.
  */
-final class CrossEntropyKernel implements RowKernel {
+public final class CrossEntropyKernel implements RowKernel {
 
     @Override
     public boolean readsTarget() {

@@ -35,13 +35,13 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  * log-sum-exps' difference taken in double (each log-sum-exp rounded to fp32 alone would shift every
  * term by up to an ulp of lse, about 1e-6), and {@code log p - E_p[log p] = a - E_p[a]}.
  */
-final class CtkdKernel implements RowKernel {
+public final class CtkdKernel implements RowKernel {
     private final double temperature;
     /** {@code lambda 20 sigmoid(theta) (1 - sigmoid(theta))}: dD/dT to the handed-back dtheta. */
     private final double thetaFactor;
 
     /** @param sigmoid {@code sigmoid(theta)}; lambda the reversal factor at this point of training */
-    CtkdKernel(double sigmoid, double lambda) {
+    public CtkdKernel(double sigmoid, double lambda) {
         this.temperature = 1 + 20 * sigmoid;
         this.thetaFactor = lambda * 20 * sigmoid * (1 - sigmoid);
     }

@@ -32,12 +32,12 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * <p>A row whose non-label teacher or student entries are all {@code -inf} gets {@code p^ = 0} or
  * {@code q^ = 0}, as the composed form; so at V = 1, D and dD/ds are 0.
  */
-final class DkdKernel implements RowKernel {
+public final class DkdKernel implements RowKernel {
     private final float alpha;
     private final float beta;
     private final float temperature;
 
-    DkdKernel(double alpha, double beta, double temperature) {
+    public DkdKernel(double alpha, double beta, double temperature) {
         this.alpha = (float) alpha;
         this.beta = (float) beta;
         this.temperature = (float) temperature;

@@ -27,10 +27,10 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  * {@code softmax(s)} is added by a loop of its own over the block (still in L1): a third exp in
  * pass 2's loop would exceed C2's inlining budget.
  */
-final class ForwardKlKernel implements RowKernel {
+public final class ForwardKlKernel implements RowKernel {
     private final float temperature;
 
-    ForwardKlKernel(double temperature) {
+    public ForwardKlKernel(double temperature) {
         this.temperature = (float) temperature;
     }
 

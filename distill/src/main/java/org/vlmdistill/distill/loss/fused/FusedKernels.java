@@ -2,19 +2,9 @@ package org.vlmdistill.distill.loss.fused;
 
 import jdk.incubator.vector.FloatVector;
 import org.vlmdistill.core.bridge.FloatRows;
-import org.vlmdistill.distill.loss.AdaptiveKl;
-import org.vlmdistill.distill.loss.Ctkd;
 import org.vlmdistill.distill.loss.DistillationLoss;
-import org.vlmdistill.distill.loss.Dkd;
-import org.vlmdistill.distill.loss.ForwardKl;
-import org.vlmdistill.distill.loss.GeneralizedJsd;
 import org.vlmdistill.distill.loss.LossContext;
-import org.vlmdistill.distill.loss.ReverseKl;
-import org.vlmdistill.distill.loss.SkewKl;
-import org.vlmdistill.distill.loss.SkewReverseKl;
 import org.vlmdistill.distill.loss.SparseTargetRows;
-import org.vlmdistill.distill.loss.Taid;
-import org.vlmdistill.distill.loss.TotalVariation;
 
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -205,27 +195,13 @@ public final class FusedKernels {
     }
 
     /**
-     * The kernel of {@code loss} at this point of training; null when it has none. CTKD's temperature
-     * is read from theta here, once per chunk, as its composed form reads it once per chunk.
+     * The kernel of {@code loss} at this point of training ({@link DistillationLoss#fusedKernel}); the LM
+     * cross entropy alone without distillation; null when the loss has no kernel.
      */
     static RowKernel kernel(DistillationLoss loss, LossContext context, boolean distil) {
         if (!distil || !loss.needsTeacher()) {
             return new CrossEntropyKernel();
         }
-        return switch (loss) {
-            case Taid taid -> new TaidKernel(taid.t());
-            case ForwardKl f -> new ForwardKlKernel(f.temperature());
-            case ReverseKl r -> new ReverseKlKernel();
-            case TotalVariation tv -> new TotalVariationKernel();
-            case SkewKl k -> new SkewKlKernel(k.alpha());
-            case SkewReverseKl k -> new SkewReverseKlKernel(k.alpha());
-            case GeneralizedJsd j when j.beta() == 0 -> new ForwardKlKernel(1);
-            case GeneralizedJsd j when j.beta() == 1 -> new ReverseKlKernel();
-            case GeneralizedJsd j -> new JsdKernel(j.beta());
-            case Dkd d -> new DkdKernel(d.alpha(), d.beta(), d.temperature());
-            case Ctkd c -> new CtkdKernel(c.sigmoidTheta(), c.lambda(context));
-            case AdaptiveKl a -> new AdaptiveKlKernel(a.mu());
-            default -> null;
-        };
+        return loss.fusedKernel(context).orElse(null);
     }
 }

@@ -40,12 +40,12 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  *
  * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
-final class JsdKernel implements RowKernel {
+public final class JsdKernel implements RowKernel {
     private final double beta;
     private final double logB;
     private final double log1mB;
 
-    JsdKernel(double beta) {
+    public JsdKernel(double beta) {
         if (!(beta > 0 && beta < 1)) {
             throw new IllegalArgumentException("beta must be in (0, 1) here (0 and 1 have their own kernels), was " + beta);
         }

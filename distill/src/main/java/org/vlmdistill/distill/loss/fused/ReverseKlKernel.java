@@ -30,7 +30,7 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  *
  * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
-final class ReverseKlKernel implements RowKernel {
+public final class ReverseKlKernel implements RowKernel {
 
     @Override
     public void row(MemorySegment s, long sb, MemorySegment z, long zb, int n, int y,

@@ -11,12 +11,13 @@ import java.lang.foreign.MemorySegment;
  * written over the gradient row. Each implementation gives D and dD/ds in its Javadoc, as the
  * DJL-composed loss of the same name does (the reference the kernels are tested against).
  *
- * <p>A row is {@code n} floats at a byte offset of a segment; the student's and target's rows are
+ * <p>Each loss picks its own kernel ({@link org.vlmdistill.distill.loss.DistillationLoss#fusedKernel});
+ * {@link FusedKernels} runs it over a chunk's rows. A row is {@code n} floats at a byte offset of a segment; the student's and target's rows are
  * only read, the gradient row only written (it may hold anything before). The gradient row may be
  * the student's own row only for a kernel that says {@link #inPlace()}; {@link FusedKernels} gives
  * the others a copy of the student's row when the two are one.
  */
-interface RowKernel {
+public interface RowKernel {
 
     /** Per-row outputs: {@code out[0]} the LM loss, {@code out[1]} D, then the loss's parameter gradients. */
     default int outputs() {

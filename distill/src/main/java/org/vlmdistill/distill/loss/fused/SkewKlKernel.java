@@ -35,11 +35,11 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  *
  * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
-final class SkewKlKernel implements RowKernel {
+public final class SkewKlKernel implements RowKernel {
     private final double logA;
     private final double log1mA;
 
-    SkewKlKernel(double alpha) {
+    public SkewKlKernel(double alpha) {
         if (!(alpha >= 0 && alpha < 1)) {
             throw new IllegalArgumentException("alpha must be in [0, 1), was " + alpha);
         }

@@ -40,11 +40,11 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  *
  * <p>Vector stores call {@code intoMemorySegment} directly (see {@link VectorMath#store}).
  */
-final class SkewReverseKlKernel implements RowKernel {
+public final class SkewReverseKlKernel implements RowKernel {
     private final double logA;
     private final double log1mA;
 
-    SkewReverseKlKernel(double alpha) {
+    public SkewReverseKlKernel(double alpha) {
         if (!(alpha > 0 && alpha <= 1)) {
             throw new IllegalArgumentException("alpha must be in (0, 1], was " + alpha);
         }

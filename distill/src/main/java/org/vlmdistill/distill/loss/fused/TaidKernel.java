@@ -25,7 +25,7 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.set;
  * cache) and writes g: two exps an element in each pass. Pass 2 reads {@code s_i} and {@code z_i}
  * just before it writes {@code g_i}, so g may be s ({@link #inPlace()}).
  */
-final class TaidKernel implements RowKernel {
+public final class TaidKernel implements RowKernel {
     private final float cs;
     private final float cz;
     /** Pass 2 reads {@code a = c1 u + c2 w}: rows (s, z) in between, (s, s) at t = 0, (z, z) at t = 1. */
@@ -34,7 +34,7 @@ final class TaidKernel implements RowKernel {
     private final boolean uIsZ;
     private final boolean wIsZ;
 
-    TaidKernel(double t) {
+    public TaidKernel(double t) {
         this.cs = t == 1 ? 0f : (float) (1 - t);
         this.cz = t == 0 ? 0f : (float) t;
         // at the ends a = s/2 + s/2 (or z/2 + z/2), exact for normal floats and -inf, never 0 * -inf:

@@ -10,7 +10,7 @@ import java.lang.foreign.MemorySegment;
  * selection reorders, and a copy of the student's row where its gradient goes over it; freed when the
  * call ends.
  */
-final class Workspace implements AutoCloseable {
+public final class Workspace implements AutoCloseable {
     /**
      * Elements per tile of the kernels that run several loops over each piece of a row (a loop body
      * with more than two exps or logs exceeds C2's inlining budget): the row's s, z and g tiles and

@@ -6,8 +6,8 @@ import ai.djl.nn.Activation;
 
 /**
  * The same losses written the textbook way on the full {@code [N, V]} fp32 logits, differentiated by
- * autograd: the reference the closed forms are tested against, and the "naive" side of
- * {@code vlmd bench loss}. It materialises every intermediate at full size; use it on small inputs.
+ * autograd: the reference the closed forms and the fused kernels are tested against. It materialises
+ * every intermediate at full size; use it on small inputs.
  *
  * <p>The caller holds the {@code GradientCollector}: set {@code requiresGradient} on the logits (and
  * on CTKD's theta), call {@link #total}, and back-propagate the result. CTKD's theta then receives
