@@ -30,7 +30,7 @@ import java.util.Optional;
  * the one {@code [N, V]} gradient the surrogate holds on the logits path (none on the hidden path, and
  * none on the logits path {@link #overwritingLogits()} with the fused kernel).
  *
- * <p>Reduction: masked token mean over the rows, as ../shared/design/TAID.md. Mixing:
+ * <p>Reduction: masked token mean over the rows, as docs/methods.md gives it. Mixing:
  * {@code total = (1 - r) lm + r distil} with {@code r = distilRatio.at(step, total)}; a term whose
  * weight is 0 contributes no gradient (the LM value is always computed: it is cheap and logged), and
  * the teacher is not read when r is 0. SFT needs no teacher: its total is the LM loss, distil NaN.

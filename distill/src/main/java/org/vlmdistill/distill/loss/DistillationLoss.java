@@ -9,7 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * One distillation objective (TAID or a baseline), as ../shared/design/TAID.md gives it, computed one
+ * One distillation objective (TAID or a baseline), as docs/methods.md gives it, computed one
  * chunk of token rows at a time so that only {@code chunk x vocab} fp32 values exist at once.
  *
  * <p>Each implementation returns, for a chunk, the sum over its rows of the per-row loss and the

@@ -155,7 +155,7 @@ public record LossConfig(String name, Map<String, Object> params, Schedule disti
         }
         JsonNode ratioNode = node.get("distil_ratio");
         Schedule ratio = ratioNode == null || ratioNode.isNull() ? new Schedule.Constant(1.0)
-                : Schedules.parse(ratioNode, path + ".distil_ratio", local);
+                : Schedules.parse(ratioNode, path + ".distil_ratio", Schedules.RATIO, local);
         int chunk = DEFAULT_CHUNK_SIZE;
         JsonNode chunkNode = node.get("chunk_size");
         if (chunkNode != null && !chunkNode.isNull()) {
@@ -167,7 +167,8 @@ public record LossConfig(String name, Map<String, Object> params, Schedule disti
         }
         if (fields != null && name.equals("taid") && local.isEmpty()
                 && (double) params.get("t_start") > (double) params.get("t_end")) {
-            local.add(path + ": t_start " + params.get("t_start") + " is above t_end " + params.get("t_end"));
+            local.add(path + ".t_start, " + path + ".t_end: t_start " + params.get("t_start") + " is above t_end "
+                    + params.get("t_end"));
         }
         problems.addAll(local);
         return local.isEmpty() ? new LossConfig(name, params, ratio, chunk) : null;

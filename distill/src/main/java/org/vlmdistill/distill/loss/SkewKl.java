@@ -13,7 +13,7 @@ import static org.vlmdistill.distill.loss.LossMath.softmaxBackward;
 import static org.vlmdistill.distill.loss.LossMath.total;
 
 /**
- * Skew KL (DistiLLM, Ko et al. 2024), as ../shared/design/TAID.md: per row, with
+ * Skew KL (DistiLLM, Ko et al. 2024), as docs/methods.md gives it: per row, with
  * {@code m = a p + (1 - a) q}
  * <pre>
  * L     = -sum_v p log m                        (0 where p = 0)

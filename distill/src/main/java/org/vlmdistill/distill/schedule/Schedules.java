@@ -3,6 +3,7 @@ package org.vlmdistill.distill.schedule;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.distill.config.NumberRange;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -20,19 +21,40 @@ import java.util.Set;
  * {"type": "wsd", "peak": 1e-4, "warmup_steps": 0, "decay_fraction": 0.1, "min_ratio": 0}
  * </pre>
  * Problems are added to a list with their JSON path, so a config with several is reported at once.
+ * Every number is checked against its {@link NumberRange}: the schedule's {@link Bounds}, and
+ * {@code [0, 1]} for {@code min_ratio} and {@code decay_fraction}.
  */
 public final class Schedules {
     private Schedules() {
     }
 
-    /** The schedule at {@code path}, or null after adding what is wrong to {@code problems}. */
-    public static Schedule parse(JsonNode node, String path, List<String> problems) {
+    /**
+     * The values a schedule may take: {@code peak} for the value it rises to (a constant's
+     * {@code value}, linear's {@code from}, cosine's and wsd's {@code peak}), {@code end} for linear's
+     * {@code to}.
+     */
+    public record Bounds(NumberRange peak, NumberRange end) {
+    }
+
+    /** A learning rate: a finite peak above 0 (Infinity turns every weight into NaN), ending at or above 0. */
+    public static final Bounds LEARNING_RATE = new Bounds(NumberRange.positive(), NumberRange.atLeast(0));
+
+    /** A ratio such as the distillation ratio: every value in [0, 1]. */
+    public static final Bounds RATIO = new Bounds(NumberRange.closed(0, 1), NumberRange.closed(0, 1));
+
+    private static final NumberRange FRACTION = NumberRange.closed(0, 1);
+    // (step + 1) / (warmup_steps + 1) must not overflow; a run takes at most 2^31 - 1 steps
+    private static final NumberRange STEPS = NumberRange.closed(0, Integer.MAX_VALUE);
+
+    /** The schedule at {@code path} within {@code bounds}, or null after adding what is wrong to {@code problems}. */
+    public static Schedule parse(JsonNode node, String path, Bounds bounds, List<String> problems) {
         if (node == null || node.isMissingNode() || node.isNull()) {
             problems.add(path + ": a schedule is required (a number or {\"type\": ...})");
             return null;
         }
         if (node.isNumber()) {
-            return new Schedule.Constant(node.asDouble());
+            Double value = bounds.peak().read(node, path, problems);
+            return value == null ? null : new Schedule.Constant(value);
         }
         if (!node.isObject()) {
             problems.add(path + ": expected a number or an object with \"type\", got " + node.getNodeType());
@@ -43,24 +65,24 @@ public final class Schedules {
         Schedule s = switch (type) {
             case "constant" -> {
                 known(node, path, Set.of("type", "value", "warmup_steps"), local);
-                yield build(() -> new Schedule.Constant(number(node, path, "value", null, local),
+                yield build(() -> new Schedule.Constant(number(node, path, "value", null, bounds.peak(), local),
                         steps(node, path, local)), path, local);
             }
             case "linear" -> {
                 known(node, path, Set.of("type", "from", "to", "warmup_steps"), local);
-                yield build(() -> new Schedule.Linear(number(node, path, "from", null, local),
-                        number(node, path, "to", 0.0, local), steps(node, path, local)), path, local);
+                yield build(() -> new Schedule.Linear(number(node, path, "from", null, bounds.peak(), local),
+                        number(node, path, "to", 0.0, bounds.end(), local), steps(node, path, local)), path, local);
             }
             case "cosine" -> {
                 known(node, path, Set.of("type", "peak", "warmup_steps", "min_ratio"), local);
-                yield build(() -> new Schedule.Cosine(number(node, path, "peak", null, local),
-                        steps(node, path, local), number(node, path, "min_ratio", 0.0, local)), path, local);
+                yield build(() -> new Schedule.Cosine(number(node, path, "peak", null, bounds.peak(), local),
+                        steps(node, path, local), number(node, path, "min_ratio", 0.0, FRACTION, local)), path, local);
             }
             case "wsd" -> {
                 known(node, path, Set.of("type", "peak", "warmup_steps", "decay_fraction", "min_ratio"), local);
-                yield build(() -> new Schedule.Wsd(number(node, path, "peak", null, local),
-                        steps(node, path, local), number(node, path, "decay_fraction", 0.1, local),
-                        number(node, path, "min_ratio", 0.0, local)), path, local);
+                yield build(() -> new Schedule.Wsd(number(node, path, "peak", null, bounds.peak(), local),
+                        steps(node, path, local), number(node, path, "decay_fraction", 0.1, FRACTION, local),
+                        number(node, path, "min_ratio", 0.0, FRACTION, local)), path, local);
             }
             default -> {
                 local.add(path + ".type: expected constant, linear, cosine or wsd, got "
@@ -96,7 +118,9 @@ public final class Schedules {
             Schedule s = maker.make();
             return problems.isEmpty() ? s : null;
         } catch (IllegalArgumentException e) {
-            problems.add(path + ": " + e.getMessage());
+            if (problems.isEmpty()) { // else a field already named is what the constructor refused
+                problems.add(path + ": " + e.getMessage());
+            }
             return null;
         }
     }
@@ -110,7 +134,8 @@ public final class Schedules {
         }
     }
 
-    private static double number(JsonNode node, String path, String field, Double fallback, List<String> problems) {
+    private static double number(JsonNode node, String path, String field, Double fallback, NumberRange range,
+                                 List<String> problems) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             if (fallback == null) {
@@ -119,11 +144,8 @@ public final class Schedules {
             }
             return fallback;
         }
-        if (!v.isNumber()) {
-            problems.add(path + "." + field + ": expected a number, got " + v);
-            return Double.NaN;
-        }
-        return v.asDouble();
+        Double x = range.read(v, path + "." + field, problems);
+        return x == null ? Double.NaN : x;
     }
 
     private static long steps(JsonNode node, String path, List<String> problems) {
@@ -131,10 +153,7 @@ public final class Schedules {
         if (v == null || v.isNull()) {
             return 0;
         }
-        if (!v.canConvertToLong() || !v.isIntegralNumber() || v.asLong() < 0) {
-            problems.add(path + ".warmup_steps: expected a whole number >= 0, got " + v);
-            return 0;
-        }
-        return v.asLong();
+        Long n = STEPS.readWhole(v, path + ".warmup_steps", problems);
+        return n == null ? 0 : n;
     }
 }

@@ -9,7 +9,7 @@ import java.util.Arrays;
 
 /**
  * The teacher distribution the offline cache keeps (Peng et al., pre-training distillation:
- * truncation top-p then top-k, top-0.95-50 best; see ../shared/design/TAID.md).
+ * truncation top-p then top-k, top-0.95-50 best; see docs/methods.md).
  *
  * <p>The rule, per row {@code z} of {@code V} logits:
  * <ol>

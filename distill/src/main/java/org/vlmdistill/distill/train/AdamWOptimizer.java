@@ -31,6 +31,8 @@ import java.util.Map;
 public final class AdamWOptimizer implements AutoCloseable {
     /** The reason {@link #clipGradNorm} gives its one read of the device ({@link HostReads}). */
     public static final String GRAD_NORM_READ = "gradient norm: clipping, the finite check, metrics";
+    /** The reason {@link #nonFiniteParameter} gives its read: a checkpoint never holds NaN or Infinity. */
+    public static final String FINITE_WEIGHTS_READ = "weights' finiteness before a checkpoint";
     private final List<Parameter> params;
     private final RunConfig.Optimizer settings;
     private final TorchOps ops;
@@ -90,6 +92,32 @@ public final class AdamWOptimizer implements AutoCloseable {
                 }
             }
             return norm;
+        }
+    }
+
+    /**
+     * The first trainable parameter holding NaN or Infinity, if any. One read for all of them: the sum
+     * of {@code w - w}, 0 where every value is finite and NaN otherwise; only then is each read to name it.
+     */
+    public java.util.Optional<String> nonFiniteParameter() {
+        try (NDScope scope = new NDScope()) {
+            scope.suppressNotUsedWarning();
+            NDArray total = null;
+            for (Parameter p : params) {
+                NDArray w = ops.cast(p.array().stopGradient(), DType.F32);
+                NDArray s = w.sub(w).sum();
+                total = total == null ? s : total.add(s);
+            }
+            if (total == null || Float.isFinite(HostReads.scalarFloat(total, FINITE_WEIGHTS_READ))) {
+                return java.util.Optional.empty();
+            }
+            for (Parameter p : params) {
+                NDArray w = ops.cast(p.array().stopGradient(), DType.F32);
+                if (!Float.isFinite(HostReads.scalarFloat(w.sub(w).sum(), FINITE_WEIGHTS_READ))) {
+                    return java.util.Optional.of(p.name());
+                }
+            }
+            return java.util.Optional.of("a parameter");
         }
     }
 

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.distill.config.NumberRange;
 import org.vlmdistill.distill.loss.LossConfig;
 import org.vlmdistill.distill.schedule.Schedule;
 import org.vlmdistill.distill.schedule.Schedules;
@@ -23,9 +25,11 @@ import java.util.Optional;
 
 /**
  * A distillation run as {@code vlmd distill --config run.json} reads it. Every field, its default and
- * its meaning is in the README ("Run config"); unknown fields are errors, and a config with several
- * problems reports all of them at once ({@link RunConfigException}). Relative paths are resolved
- * against the config file's directory.
+ * its meaning is in the README ("Run config"); unknown fields and duplicate keys are errors, and a
+ * config with several problems reports all of them at once ({@link RunConfigException}). Every number
+ * is checked here, against the range below (schedules' and losses' in {@link Schedules} and
+ * {@link LossConfig}), before anything loads; non-finite numbers ({@code 1e999}) are never in range.
+ * Relative paths are resolved against the config file's directory.
  *
  * @param student       the student's initial model directory (HF layout)
  * @param teacher       the teacher's model directory; empty only for SFT
@@ -54,7 +58,27 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
     public record Checkpointing(long every, int keep) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.ALLOW_COMMENTS)
+            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /** Micro-batches a run may take in all: the data's epochs are counted in an int. */
+    public static final long MAX_MICRO_BATCHES = Integer.MAX_VALUE;
+
+    // the ranges of the numbers in the README's table; the loop divides by (1 - beta^t) and by (sqrt(v) + eps)
+    private static final NumberRange SEED = NumberRange.closed(Long.MIN_VALUE, Long.MAX_VALUE);
+    private static final NumberRange EPOCHS = NumberRange.closed(1, 1_000_000);
+    private static final NumberRange MAX_STEPS = NumberRange.closed(0, MAX_MICRO_BATCHES);
+    private static final NumberRange BATCH_SIZE = NumberRange.closed(1, 65_536);
+    private static final NumberRange ACCUMULATION = NumberRange.closed(1, 65_536);
+    private static final NumberRange MAX_TOKENS = NumberRange.closed(8, 1 << 20);
+    private static final NumberRange MAX_BAD_STEPS = NumberRange.closed(1, Integer.MAX_VALUE);
+    private static final NumberRange PREFETCH = NumberRange.closed(0, 2);
+    private static final NumberRange BETA = NumberRange.upTo(0, 1);
+    private static final NumberRange EPS = NumberRange.above(0, 1);
+    private static final NumberRange WEIGHT_DECAY = NumberRange.atLeast(0);
+    private static final NumberRange MAX_GRAD_NORM = NumberRange.atLeast(0);
+    private static final NumberRange CHECKPOINT_EVERY = NumberRange.atLeast(0);
+    private static final NumberRange CHECKPOINT_KEEP = NumberRange.closed(1, Integer.MAX_VALUE);
 
     /** Reads and validates {@code file}. */
     public static RunConfig read(Path file) throws IOException {
@@ -64,10 +88,41 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         } catch (NoSuchFileException e) {
             throw new RunConfigException(file, List.of("no such file"));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new RunConfigException(file, List.of("not valid JSON: " + e.getOriginalMessage()
-                    + " (line " + e.getLocation().getLineNr() + ")"));
+            throw new RunConfigException(file, List.of(jsonProblem(e)));
         }
         return parse(root, file);
+    }
+
+    /** What is wrong with the file's JSON, led by the path of the field where the parser stopped. */
+    private static String jsonProblem(com.fasterxml.jackson.core.JsonProcessingException e) {
+        String line = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")";
+        String path = e.getProcessor() instanceof JsonParser p ? dotted(p.getParsingContext().pathAsPointer().toString())
+                : "";
+        String at = path.isEmpty() ? "" : path + ": ";
+        String message = e.getOriginalMessage();
+        if (message.startsWith("Duplicate field")) {
+            // the parser's context already holds the repeated name, so the path ends with it
+            return at + "duplicate key" + message.substring("Duplicate field".length()) + line
+                    + "; each key may appear once";
+        }
+        if (message.startsWith("Non-standard token") && message.indexOf(':') > 0) {
+            return at + "not a JSON number" + message.substring("Non-standard token".length(), message.indexOf(':'))
+                    + line + "; numbers must be finite";
+        }
+        return at + "not valid JSON: " + message + line;
+    }
+
+    /** {@code /optimizer/lr} as {@code optimizer.lr}, {@code /data/1} as {@code data[1]}. */
+    private static String dotted(String pointer) {
+        StringBuilder b = new StringBuilder();
+        for (String part : pointer.substring(Math.min(1, pointer.length())).split("/", -1)) {
+            if (part.matches("\\d+") && !b.isEmpty()) {
+                b.append('[').append(part).append(']');
+            } else {
+                b.append(b.isEmpty() ? "" : ".").append(part.replace("~1", "/").replace("~0", "~"));
+            }
+        }
+        return b.toString();
     }
 
     /** Validates {@code root}; paths resolve against {@code file}'s directory. */
@@ -103,14 +158,18 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         }
         Optional<Path> imageRoot = f.path("image_root", base, false);
         Path output = f.path("output", base, false).orElse(base.resolve("run"));
-        long seed = f.integer("seed", 0, Long.MIN_VALUE);
-        int epochs = (int) f.integer("epochs", 1, 1);
-        long maxSteps = f.integer("max_steps", 0, 0);
-        int batchSize = (int) f.integer("batch_size", 4, 1);
-        int accumulation = (int) f.integer("gradient_accumulation_steps", 1, 1);
-        int maxTokens = (int) f.integer("max_tokens", 2048, 8);
-        int maxBad = (int) f.integer("max_bad_steps", 5, 1);
-        int prefetch = (int) f.integer("prefetch", 1, 0);
+        long seed = f.integer("seed", 0, SEED);
+        int epochs = (int) f.integer("epochs", 1, EPOCHS);
+        long maxSteps = f.integer("max_steps", 0, MAX_STEPS);
+        int batchSize = (int) f.integer("batch_size", 4, BATCH_SIZE);
+        int accumulation = (int) f.integer("gradient_accumulation_steps", 1, ACCUMULATION);
+        int maxTokens = (int) f.integer("max_tokens", 2048, MAX_TOKENS);
+        int maxBad = (int) f.integer("max_bad_steps", 5, MAX_BAD_STEPS);
+        int prefetch = (int) f.integer("prefetch", 1, PREFETCH);
+        if (maxSteps * accumulation > MAX_MICRO_BATCHES) {
+            problems.add("max_steps: times gradient_accumulation_steps must be <= " + MAX_MICRO_BATCHES
+                    + " micro-batches, got " + maxSteps + " x " + accumulation);
+        }
 
         JsonNode lossNode = root.has("loss") ? root.get("loss") : JsonNodeFactory.instance.objectNode().put("name", "taid");
         LossConfig loss = LossConfig.parse(lossNode, "loss", problems);
@@ -119,10 +178,10 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         o.known("lr", "beta1", "beta2", "eps", "weight_decay", "max_grad_norm");
         JsonNode lrNode = o.node.has("lr") ? o.node.get("lr")
                 : JsonNodeFactory.instance.objectNode().put("type", "cosine").put("peak", 1e-4);
-        Schedule lr = Schedules.parse(lrNode, "optimizer.lr", problems);
-        Optimizer optimizer = new Optimizer(lr, o.number("beta1", 0.9, 0, 1), o.number("beta2", 0.999, 0, 1),
-                o.number("eps", 1e-8, 0, 1), o.number("weight_decay", 0.0, 0, 1e9),
-                o.number("max_grad_norm", 1.0, 0, Double.MAX_VALUE));
+        Schedule lr = Schedules.parse(lrNode, "optimizer.lr", Schedules.LEARNING_RATE, problems);
+        Optimizer optimizer = new Optimizer(lr, o.number("beta1", 0.9, BETA), o.number("beta2", 0.999, BETA),
+                o.number("eps", 1e-8, EPS), o.number("weight_decay", 0.0, WEIGHT_DECAY),
+                o.number("max_grad_norm", 1.0, MAX_GRAD_NORM));
 
         List<String> freeze = new ArrayList<>();
         JsonNode fr = root.get("freeze");
@@ -141,7 +200,8 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         }
         Fields c = f.object("checkpoint");
         c.known("every", "keep");
-        Checkpointing checkpoint = new Checkpointing(c.integer("every", 100, 0), (int) c.integer("keep", 3, 1));
+        Checkpointing checkpoint = new Checkpointing(c.integer("every", 100, CHECKPOINT_EVERY),
+                (int) c.integer("keep", 3, CHECKPOINT_KEEP));
 
         Map<String, String> compute = new LinkedHashMap<>();
         Fields cp = f.object("compute");
@@ -156,6 +216,8 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
                 }
             }
         }
+        // the spelling only: which devices exist is known once the engine loads
+        ComputePolicy.problems(compute).forEach(p -> problems.add("compute." + p));
         if (loss != null && loss.needsTeacher() && teacher.isEmpty() && cache.isEmpty()) {
             problems.add("teacher: required for loss '" + loss.name() + "' (or give teacher_cache)");
         }
@@ -254,37 +316,22 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
             return Optional.of(base.resolve(v.asText()).normalize());
         }
 
-        long integer(String name, long fallback, long min) {
+        long integer(String name, long fallback, NumberRange range) {
             JsonNode v = node.get(name);
             if (v == null || v.isNull()) {
                 return fallback;
             }
-            if (!v.isIntegralNumber() || !v.canConvertToLong()) {
-                problems.add(prefix + name + ": expected a whole number, got " + v);
-                return fallback;
-            }
-            if (v.asLong() < min) {
-                problems.add(prefix + name + ": must be >= " + min + ", was " + v.asLong());
-                return fallback;
-            }
-            return v.asLong();
+            Long x = range.readWhole(v, prefix + name, problems);
+            return x == null ? fallback : x;
         }
 
-        double number(String name, double fallback, double min, double max) {
+        double number(String name, double fallback, NumberRange range) {
             JsonNode v = node.get(name);
             if (v == null || v.isNull()) {
                 return fallback;
             }
-            if (!v.isNumber()) {
-                problems.add(prefix + name + ": expected a number, got " + v);
-                return fallback;
-            }
-            double x = v.asDouble();
-            if (!(x >= min && x <= max)) {
-                problems.add(prefix + name + ": must be in [" + min + ", " + max + "], was " + x);
-                return fallback;
-            }
-            return x;
+            Double x = range.read(v, prefix + name, problems);
+            return x == null ? fallback : x;
         }
     }
 }

@@ -45,7 +45,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The distillation loop, in the order ../shared/design/ARCHITECTURE.md draws one step:
+ * The distillation loop, in the order docs/architecture.md draws one step:
  *
  * <pre>
  * for each optimizer step:
@@ -62,6 +62,8 @@ import java.util.regex.Pattern;
  *
  * A non-finite loss or gradient norm skips the optimizer step (its gradients are dropped) and counts;
  * {@code max_bad_steps} in a row stop the run, naming the step and the samples of the last batch.
+ * Weights that are not finite (a step's update overflowed; the next step's loss is then non-finite)
+ * are never written: every checkpoint, the last included, first checks them and stops the run instead.
  * On CPU in fp32 a run is deterministic: the data order is a function of the seed, and a resumed run
  * restores weights, optimizer moments, the loss's state and the data cursor exactly, so its losses
  * continue the uninterrupted run's.
@@ -117,6 +119,7 @@ public final class Trainer implements AutoCloseable {
      * @throws org.vlmdistill.core.io.DirectoryInUseException while another run holds the output
      */
     public static Trainer open(RunConfig config, boolean resume, PrintWriter log) throws IOException {
+        RunInputs.check(config); // before the lock creates the output: an output that is a file is named as a field
         DirectoryLock lock = DirectoryLock.acquire(config.output(), "vlmd distill");
         try {
             lock.tookOverNote().ifPresent(log::println);
@@ -358,6 +361,10 @@ public final class Trainer implements AutoCloseable {
     }
 
     private Path saveCheckpoint() throws IOException {
+        Optional<String> bad = optimizer.nonFiniteParameter();
+        if (bad.isPresent()) {
+            throw TrainingDivergedException.nonFiniteWeights(optimizerStep, bad.get(), checkpoints.newest().orElse(null));
+        }
         return checkpoints.save(optimizerStep, config.checkpoint().keep(), dir -> {
             ModelWriter.save(setup.student(), dir.resolve(Checkpoints.MODEL));
             optimizer.save(dir.resolve(Checkpoints.OPTIMIZER));

@@ -67,7 +67,7 @@ public final class TrainingSetup implements AutoCloseable {
     private TrainingSetup(RunConfig config, Path studentDir, List<AutoCloseable> opened, PrintWriter log) throws IOException {
         this.config = config;
         this.studentDir = studentDir;
-        this.policy = ComputePolicy.of(config.compute());
+        this.policy = ComputePolicy.of(config.compute(), "compute.");
         Model loaded = Models.load(studentDir, policy);
         opened.add(loaded);
         if (!(loaded instanceof VisionLanguageModel vlm)) {
@@ -75,6 +75,9 @@ public final class TrainingSetup implements AutoCloseable {
                     + " model; distill trains vision-language models");
         }
         this.student = vlm;
+        List<String> frozen = new ArrayList<>();
+        this.trainable = trainable(student, config.freeze(), frozen, config.source());
+        this.frozenSummary = List.copyOf(frozen);
         SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
         this.studentSamples = ModelSamples.open(studentDir, options);
         opened.add(studentSamples);
@@ -129,14 +132,12 @@ public final class TrainingSetup implements AutoCloseable {
         this.studentCollator = StepBatches.collator(studentSamples, student.source());
         this.teacherCollator = teacherSamples == null ? null
                 : StepBatches.collator(teacherSamples, ((OnlineTeacher) teacher).model().source());
-        List<String> frozen = new ArrayList<>();
-        this.trainable = trainable(student, config.freeze(), frozen);
-        this.frozenSummary = List.copyOf(frozen);
         log.flush();
     }
 
-    /** Opens everything, the student from the config's directory. */
+    /** Opens everything, the student from the config's directory, once {@link RunInputs#check} passes. */
     public static TrainingSetup open(RunConfig config, PrintWriter log) throws IOException {
+        RunInputs.check(config);
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             return new TrainingSetup(config, config.student(), opened, log);
@@ -178,7 +179,7 @@ public final class TrainingSetup implements AutoCloseable {
     }
 
     /** The student's parameters minus those {@code freeze} names (components or globs); each entry must match. */
-    static List<Parameter> trainable(Model model, List<String> freeze, List<String> summary) {
+    static List<Parameter> trainable(Model model, List<String> freeze, List<String> summary, Path source) {
         List<Parameter> all = model.parameters().list();
         boolean[] frozen = new boolean[all.size()];
         List<String> unmatched = new ArrayList<>();
@@ -207,8 +208,8 @@ public final class TrainingSetup implements AutoCloseable {
             summary.add(entry + " (" + hits + " tensors)");
         }
         if (!unmatched.isEmpty()) {
-            throw new IllegalArgumentException("freeze: " + unmatched + " match no parameter; components are "
-                    + model.components().keySet() + ", names look like " + all.getFirst().name());
+            throw new RunConfigException(source, List.of("freeze: " + unmatched + " match no parameter; components are "
+                    + model.components().keySet() + ", names look like " + all.getFirst().name()));
         }
         List<Parameter> out = new ArrayList<>();
         for (int i = 0; i < all.size(); i++) {
@@ -302,6 +303,16 @@ public final class TrainingSetup implements AutoCloseable {
 
     public List<Parameter> trainable() {
         return trainable;
+    }
+
+    /**
+     * Reads whole what a run reads piecemeal, for {@code --dry-run}: every shard of a teacher cache
+     * against its CRC32, so that a corrupted shard fails the check rather than the run.
+     */
+    public void verifyInputs() throws IOException {
+        if (teacher instanceof CachedTeacher cached) {
+            cached.cache().verify();
+        }
     }
 
     public long totalSteps() {

@@ -90,6 +90,6 @@ class LossConfigTest {
         assertTrue(problems.getFirst().startsWith("loss.name: expected one of taid, fkl, rkl"), problems.toString());
         problems.clear();
         assertNull(LossConfig.parse(json.readTree("{\"name\":\"taid\",\"t_start\":0.9,\"t_end\":0.5}"), "loss", problems));
-        assertEquals(List.of("loss: t_start 0.9 is above t_end 0.5"), problems);
+        assertEquals(List.of("loss.t_start, loss.t_end: t_start 0.9 is above t_end 0.5"), problems);
     }
 }

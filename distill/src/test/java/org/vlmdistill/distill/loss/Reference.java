@@ -5,7 +5,7 @@ import java.util.Comparator;
 import java.util.stream.IntStream;
 
 /**
- * The losses' formulas per row in plain Java doubles, written from ../shared/design/TAID.md and not
+ * The losses' formulas per row in plain Java doubles, written from docs/methods.md and not
  * from the implementation. {@link Frozen} holds what the method treats as a constant (TAID's
  * target, Adaptive KL's weights), taken at the point where the gradient is wanted, so finite
  * differences of {@link #row} are the gradient the closed forms claim.

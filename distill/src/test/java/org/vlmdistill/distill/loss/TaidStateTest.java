@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** TAID's t against the update of ../shared/design/TAID.md simulated here in plain doubles. */
+/** TAID's t against the update of docs/methods.md simulated here in plain doubles. */
 class TaidStateTest {
     private final long seed = System.nanoTime();
     private final Random random = new Random(seed);

@@ -45,10 +45,10 @@ class ScheduleTest {
     @Test
     void parsesEachTypeAndANumber() throws Exception {
         List<String> problems = new ArrayList<>();
-        assertEquals(new Schedule.Constant(0.5), Schedules.parse(json.readTree("0.5"), "x", problems));
-        assertEquals(new Schedule.Linear(1, 0, 5), Schedules.parse(json.readTree("{\"type\":\"linear\",\"from\":1,\"warmup_steps\":5}"), "x", problems));
-        assertEquals(new Schedule.Cosine(2, 0, 0), Schedules.parse(json.readTree("{\"type\":\"cosine\",\"peak\":2}"), "x", problems));
-        assertEquals(new Schedule.Wsd(0.9, 0, 0.1, 0), Schedules.parse(json.readTree("{\"type\":\"wsd\",\"peak\":0.9}"), "x", problems));
+        assertEquals(new Schedule.Constant(0.5), Schedules.parse(json.readTree("0.5"), "x", Schedules.LEARNING_RATE, problems));
+        assertEquals(new Schedule.Linear(1, 0, 5), Schedules.parse(json.readTree("{\"type\":\"linear\",\"from\":1,\"warmup_steps\":5}"), "x", Schedules.LEARNING_RATE, problems));
+        assertEquals(new Schedule.Cosine(2, 0, 0), Schedules.parse(json.readTree("{\"type\":\"cosine\",\"peak\":2}"), "x", Schedules.LEARNING_RATE, problems));
+        assertEquals(new Schedule.Wsd(0.9, 0, 0.1, 0), Schedules.parse(json.readTree("{\"type\":\"wsd\",\"peak\":0.9}"), "x", Schedules.LEARNING_RATE, problems));
         assertTrue(problems.isEmpty(), problems.toString());
     }
 
@@ -56,14 +56,14 @@ class ScheduleTest {
     void reportsSeveralProblemsAtOnceWithTheirPaths() throws Exception {
         List<String> problems = new ArrayList<>();
         assertNull(Schedules.parse(json.readTree(
-                "{\"type\":\"cosine\",\"peek\":1,\"warmup_steps\":-2,\"min_ratio\":\"low\"}"), "train.lr", problems));
+                "{\"type\":\"cosine\",\"peek\":1,\"warmup_steps\":-2,\"min_ratio\":\"low\"}"), "train.lr", Schedules.LEARNING_RATE, problems));
         String all = String.join("\n", problems);
         assertTrue(all.contains("train.lr.peek: unknown field (known: min_ratio, peak, type, warmup_steps)"), all);
         assertTrue(all.contains("train.lr.peak: required"), all);
-        assertTrue(all.contains("train.lr.warmup_steps: expected a whole number >= 0"), all);
+        assertTrue(all.contains("train.lr.warmup_steps: must be in [0, 2147483647], got -2"), all);
         assertTrue(all.contains("train.lr.min_ratio: expected a number"), all);
         problems.clear();
-        assertNull(Schedules.parse(json.readTree("{\"type\":\"step\"}"), "a", problems));
+        assertNull(Schedules.parse(json.readTree("{\"type\":\"step\"}"), "a", Schedules.LEARNING_RATE, problems));
         assertEquals(List.of("a.type: expected constant, linear, cosine or wsd, got \"step\""), problems);
     }
 }

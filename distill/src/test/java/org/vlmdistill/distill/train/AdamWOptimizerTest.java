@@ -190,4 +190,26 @@ class AdamWOptimizerTest {
             assertTrue(moved >= 6, "seed " + seed + ": only " + moved + " of 8 bf16 weights moved; updates were lost");
         }
     }
+
+    @Test
+    void namesTheFirstParameterHoldingNaNOrInfinityInOneReadWhenAllAreFinite() {
+        NDArray a = manager.create(randomFloats(6));
+        NDArray b = manager.create(randomFloats(4));
+        a.setRequiresGradient(true);
+        b.setRequiresGradient(true);
+        try (AdamWOptimizer opt = new AdamWOptimizer(List.of(new Parameter("a", a), new Parameter("b", b)),
+                settings(0, 0), ops, manager)) {
+            org.vlmdistill.core.tensor.HostReads.Tally tally = new org.vlmdistill.core.tensor.HostReads.Tally();
+            assertEquals(java.util.Optional.empty(),
+                    org.vlmdistill.core.tensor.HostReads.counting(tally, opt::nonFiniteParameter), "seed " + seed);
+            assertEquals(1, tally.count());
+            float[] v = b.toFloatArray();
+            v[2] = Float.POSITIVE_INFINITY;
+            b.set(v);
+            assertEquals(java.util.Optional.of("b"), opt.nonFiniteParameter());
+            v[2] = Float.NaN;
+            b.set(v);
+            assertEquals(java.util.Optional.of("b"), opt.nonFiniteParameter());
+        }
+    }
 }

@@ -56,9 +56,19 @@ public final class Benchmarks {
      * @param kind the kind the user named, or empty to detect it
      */
     public record Spec(Path file, Optional<BenchmarkKind> kind) {
+        /**
+         * {@code FILE} or {@code FILE:KIND}; a suffix that can only be a kind (letters, {@code _}, {@code -})
+         * must be one, unless the whole argument names an existing file.
+         *
+         * @throws IllegalArgumentException naming an unknown kind and listing the kinds
+         */
         public static Spec parse(String arg) {
             int colon = arg.lastIndexOf(':');
             if (colon > 0) {
+                String suffix = arg.substring(colon + 1);
+                if (suffix.matches("[A-Za-z_-]+") && !java.nio.file.Files.exists(Path.of(arg))) {
+                    return new Spec(Path.of(arg.substring(0, colon)), Optional.of(BenchmarkKind.parse(suffix)));
+                }
                 try {
                     return new Spec(Path.of(arg.substring(0, colon)),
                             Optional.of(BenchmarkKind.parse(arg.substring(colon + 1))));

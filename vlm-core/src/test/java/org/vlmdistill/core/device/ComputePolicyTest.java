@@ -52,13 +52,13 @@ class ComputePolicyTest {
 
     @Test
     void badSwitchesNameTheSwitch() {
-        var e = assertThrows(IllegalArgumentException.class, () -> ComputePolicy.of(Map.of("device", "tpu")));
+        var e = assertThrows(org.vlmdistill.core.config.ConfigException.class, () -> ComputePolicy.of(Map.of("device", "tpu")));
         assertTrue(e.getMessage().contains("vlmd.device"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ComputePolicy.of(Map.of("dtype", "int8")));
+        e = assertThrows(org.vlmdistill.core.config.ConfigException.class, () -> ComputePolicy.of(Map.of("dtype", "int8")));
         assertTrue(e.getMessage().contains("vlmd.dtype"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> ComputePolicy.of(Map.of("ops", "fast")));
+        e = assertThrows(org.vlmdistill.core.config.ConfigException.class, () -> ComputePolicy.of(Map.of("ops", "fast")));
         assertTrue(e.getMessage().contains("vlmd.ops"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class,
+        e = assertThrows(org.vlmdistill.core.config.ConfigException.class,
                 () -> ComputePolicy.of(Map.of("dtype", "bf16", "ops", "composed")));
         assertTrue(e.getMessage().contains("bridge"), e.getMessage());
     }

@@ -2,7 +2,6 @@ package org.vlmdistill.vlmd.cli;
 
 import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.distill.train.RunConfig;
-import org.vlmdistill.distill.train.RunConfigException;
 import org.vlmdistill.distill.train.Trainer;
 import org.vlmdistill.distill.train.TrainingSetup;
 import picocli.CommandLine.Command;
@@ -40,15 +39,11 @@ final class DistillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RunConfig run;
-        try {
-            run = RunConfig.read(config);
-        } catch (RunConfigException e) {
-            throw new Vlmd.UsageException(e.getMessage());
-        }
+        RunConfig run = RunConfig.read(config);
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
             try (TrainingSetup setup = TrainingSetup.open(run, out)) {
+                setup.verifyInputs();
                 out.println(setup.plan());
                 out.println("dry run: config, models, data and alignment are valid; nothing was trained");
             }

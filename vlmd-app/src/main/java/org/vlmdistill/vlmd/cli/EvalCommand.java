@@ -1,11 +1,8 @@
 package org.vlmdistill.vlmd.cli;
 
-import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.io.DirectoryLock;
-import org.vlmdistill.core.config.ConfigException;
+import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.device.ComputePolicy;
-import org.vlmdistill.core.model.UnsupportedModelException;
-import org.vlmdistill.core.model.WeightsMismatchException;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.read.ReaderOptions;
 import org.vlmdistill.eval.bench.Benchmarks;
@@ -92,7 +89,12 @@ final class EvalCommand implements Callable<Integer> {
         }
         List<Benchmarks.Spec> specs = new ArrayList<>();
         for (String b : benches) {
-            Benchmarks.Spec s = Benchmarks.Spec.parse(b);
+            Benchmarks.Spec s;
+            try {
+                s = Benchmarks.Spec.parse(b);
+            } catch (IllegalArgumentException e) {
+                throw new Vlmd.UsageException("--bench " + b + ": " + e.getMessage());
+            }
             if (!Files.isRegularFile(s.file())) {
                 throw new Vlmd.UsageException("--bench " + s.file() + ": no such file");
             }
@@ -110,7 +112,7 @@ final class EvalCommand implements Callable<Integer> {
             EvalReport report;
             try {
                 report = EvalJob.run(request, policy, ReaderOptions.DEFAULTS, new ImageDecoder(), Vlmd.Version.versions(), bar);
-            } catch (ConfigException | WeightsMismatchException | UnsupportedModelException | NoSuchFileException e) {
+            } catch (NoSuchFileException e) { // a benchmark's image; a model that does not load reaches Vlmd's mapper
                 throw new Vlmd.UsageException(e.getMessage());
             }
             List<Path> written = ReportFiles.writeAll(report, out);

@@ -1,10 +1,7 @@
 package org.vlmdistill.vlmd.cli;
 
 import org.vlmdistill.core.text.TerminalText;
-import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.device.ComputePolicy;
-import org.vlmdistill.core.model.UnsupportedModelException;
-import org.vlmdistill.core.model.WeightsMismatchException;
 import org.vlmdistill.datasets.image.ImageDecodeException;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.batch.SkipSampleException;
@@ -47,11 +44,11 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--sample", description = "Sample instead of greedy decoding.")
     boolean sample;
 
-    @Option(names = "--temperature", defaultValue = "1.0") double temperature;
+    @Option(names = "--temperature", defaultValue = "1.0", description = "> 0 (with --sample).") double temperature;
 
-    @Option(names = "--top-k", defaultValue = "0", description = "0 = off.") int topK;
+    @Option(names = "--top-k", defaultValue = "0", description = ">= 0; 0 = off.") int topK;
 
-    @Option(names = "--top-p", defaultValue = "1.0", description = "1 = off.") double topP;
+    @Option(names = "--top-p", defaultValue = "1.0", description = "In [0, 1]; 1 = off.") double topP;
 
     @Option(names = "--seed", defaultValue = "0") long seed;
 
@@ -61,6 +58,19 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        // checked before anything loads, with GenerationSettings' ranges, naming the option
+        if (maxNewTokens != null && maxNewTokens < 1) {
+            throw new Vlmd.UsageException("--max-new-tokens: must be >= 1, got " + maxNewTokens);
+        }
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new Vlmd.UsageException("--temperature: must be finite and > 0, got " + temperature);
+        }
+        if (topK < 0) {
+            throw new Vlmd.UsageException("--top-k: must be >= 0 (0 = off), got " + topK);
+        }
+        if (!(topP >= 0 && topP <= 1)) {
+            throw new Vlmd.UsageException("--top-p: must be in [0, 1] (1 = off), got " + topP);
+        }
         if (!Files.isDirectory(model)) {
             throw new Vlmd.UsageException(model + ": not a directory");
         }
@@ -103,10 +113,6 @@ final class GenerateCommand implements Callable<Integer> {
             spec.commandLine().getErr().printf("(%d prompt tokens, %d generated, stopped by %s)%n", input.length(),
                     g.tokens().length, g.finishReason() == Generation.FinishReason.EOS ? "EOS" : "max new tokens");
             return Vlmd.EXIT_OK;
-        } catch (ConfigException | WeightsMismatchException | UnsupportedModelException e) {
-            // files that do not fit the config are the caller's to fix; an image the processor cannot
-            // take reaches Vlmd's handler, which prints its reason and exits 1
-            throw new Vlmd.UsageException(e.getMessage());
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.vlmdistill.vlmd.cli;
 
-import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.config.HfConfigs;
 import org.vlmdistill.core.config.ModelConfig;
 import org.vlmdistill.core.config.TextConfig;
@@ -57,12 +56,7 @@ final class InspectCommand implements Callable<Integer> {
             throw new Vlmd.UsageException(model + ": not a directory");
         }
         out.println("model: " + model.toAbsolutePath().normalize());
-        ModelConfig config;
-        try {
-            config = HfConfigs.read(model);
-        } catch (ConfigException e) {
-            throw new Vlmd.UsageException(e.getMessage());
-        }
+        ModelConfig config = HfConfigs.read(model);
         describe(out, config);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(model)) {
             Map<DType, long[]> byDtype = new EnumMap<>(DType.class); // dtype -> {tensors, elements}
@@ -90,28 +84,31 @@ final class InspectCommand implements Callable<Integer> {
                 }
             }
         }
-        boolean fits = model(out, config);
+        RuntimeException doesNotLoad = model(out, config);
         tokenizer(out);
         for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "chat_template.json",
                 "preprocessor_config.json", "generation_config.json"}) {
             out.printf("%-26s %s%n", f + ":", Files.isRegularFile(model.resolve(f)) ? "present" : "absent");
         }
         out.flush();
-        return fits ? Vlmd.EXIT_OK : Vlmd.EXIT_FAILURE;
+        if (doesNotLoad != null) {
+            throw doesNotLoad; // after the summary of the files; Vlmd's mapper gives its exit code
+        }
+        return Vlmd.EXIT_OK;
     }
 
     /**
      * The model as its family builds it, checked against the files without reading tensor data:
      * parameters per component, which must add up to the tensors in the files.
      *
-     * @return false when the files do not fit the config
+     * @return why the model does not load (the files do not fit the config), or null
      */
-    private boolean model(PrintWriter out, ModelConfig config) throws java.io.IOException {
+    private RuntimeException model(PrintWriter out, ModelConfig config) throws java.io.IOException {
         ModelFamilies families = ModelFamilies.installed();
         if (!families.modelTypes().contains(config.modelType())) {
             out.println("family: none for model_type " + config.modelType() + " (supported: "
                     + String.join(", ", families.modelTypes()) + ")");
-            return true;
+            return null;
         }
         out.println("family: " + config.modelType() + " (" + families.family(config.modelType(), model.toString())
                 .getClass().getSimpleName() + ")");
@@ -142,10 +139,10 @@ final class InspectCommand implements Callable<Integer> {
                 }
                 out.println();
             }
-            return true;
+            return null;
         } catch (WeightsMismatchException | UnsupportedModelException e) {
             out.println("model: does not load: " + e.getMessage());
-            return false;
+            return e;
         }
     }
 

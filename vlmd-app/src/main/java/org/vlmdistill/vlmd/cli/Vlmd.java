@@ -1,9 +1,17 @@
 package org.vlmdistill.vlmd.cli;
 
-import org.vlmdistill.core.text.TerminalText;
+import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.io.DirectoryInUseException;
+import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.device.DjlRuntime;
 import org.vlmdistill.core.device.Versions;
+import org.vlmdistill.core.model.UnsupportedModelException;
+import org.vlmdistill.core.model.WeightsMismatchException;
+import org.vlmdistill.core.safetensors.SafetensorsException;
+import org.vlmdistill.datasets.template.TemplateSyntaxException;
+import org.vlmdistill.datasets.tokenizer.AlignmentException;
+import org.vlmdistill.distill.teacher.CacheFormatException;
+import org.vlmdistill.distill.train.RunConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -44,8 +52,7 @@ public final class Vlmd implements Runnable {
 
     static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new Vlmd());
-        cl.setExitCodeExceptionMapper(e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE
-                : e instanceof UsageException || e instanceof DirectoryInUseException ? EXIT_USAGE : EXIT_FAILURE);
+        cl.setExitCodeExceptionMapper(Vlmd::exitCode);
         cl.setParameterExceptionHandler((e, args) -> {
             CommandLine cmd = e.getCommandLine();
             PrintWriter err = cmd.getErr();
@@ -64,15 +71,48 @@ public final class Vlmd implements Runnable {
             String name = cmd.getCommandSpec().qualifiedName();
             // messages quote data (record ids, paths, template text): printed escaped
             err.println(name + ": " + TerminalText.escapeKeepingLines(String.valueOf(e.getMessage())));
-            if (e instanceof UsageException || e instanceof DirectoryInUseException) {
-                return EXIT_USAGE;
-            }
-            if (Boolean.getBoolean("vlmd.trace")) {
+            int code = exitCode(e);
+            if (code == EXIT_FAILURE && Boolean.getBoolean("vlmd.trace")) {
                 e.printStackTrace(err);
             }
-            return EXIT_FAILURE;
+            return code;
         });
         return cl;
+    }
+
+    /**
+     * The one mapping from what a command throws to its exit code. Exit 2, the caller's to fix: bad
+     * flags ({@link UsageException}, picocli's), a run config that does not validate or does not fit
+     * this machine ({@link RunConfigException}: a field, a missing file or directory, an unusable output),
+     * a model directory that does not load (a config no family builds, tensors that do not fit the config,
+     * a malformed safetensors file, a chat template that does not parse, tokenizers that disagree) and a
+     * teacher cache that fails its checks, also when another thread's exception wraps it (a prefetched
+     * batch). Everything else is a failure at run time: exit 1.
+     */
+    static int exitCode(Throwable e) {
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (usage(c)) {
+                return EXIT_USAGE;
+            }
+        }
+        return usage(e) ? EXIT_USAGE : EXIT_FAILURE;
+    }
+
+    private static boolean usage(Throwable e) {
+        return switch (e) {
+            case CommandLine.ParameterException p -> true;
+            case UsageException u -> true;
+            case RunConfigException r -> true;
+            case ConfigException c -> true;
+            case UnsupportedModelException u -> true;
+            case WeightsMismatchException w -> true;
+            case SafetensorsException s -> true;
+            case TemplateSyntaxException t -> true;
+            case AlignmentException a -> true;
+            case CacheFormatException c -> true;
+            case DirectoryInUseException d -> true; // another run holds the output: wait, or choose another
+            default -> false;
+        };
     }
 
     /** A mistake of the caller (bad flag value, unreadable config): exit code 2. */

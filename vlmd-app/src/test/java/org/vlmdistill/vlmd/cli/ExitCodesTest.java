@@ -1,0 +1,161 @@
+package org.vlmdistill.vlmd.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.core.safetensors.SafetensorsWriter;
+import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.distill.data.TinyPair;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The README's exit-code contract (0 ok, 2 bad usage or config, 1 run failure), case by case: each
+ * mistake of the caller exits 2 and names the field, file or path to fix, before any model loads.
+ */
+class ExitCodesTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path tmp;
+    static TinyPair pair;
+
+    @BeforeAll
+    static void models() throws IOException {
+        pair = TinyPair.create(tmp, 7, 8);
+        pair.close(); // only the files are needed
+    }
+
+    static ObjectNode config(Path out) {
+        ObjectNode c = JSON.createObjectNode();
+        c.put("student", pair.studentDir.toString());
+        c.put("teacher", pair.teacherDir.toString());
+        c.put("data", pair.data.toString());
+        c.put("output", out.toString());
+        c.put("max_steps", 2);
+        c.put("batch_size", 2);
+        c.putObject("loss").put("name", "taid");
+        c.putArray("freeze").add("vision");
+        c.putObject("checkpoint").put("every", 1).put("keep", 2);
+        return c;
+    }
+
+    static Path write(ObjectNode config, String name) throws IOException {
+        Path file = tmp.resolve(name);
+        Files.writeString(file, config.toPrettyString());
+        return file;
+    }
+
+    /** Both the run and its dry run exit 2 naming {@code field}. */
+    static void usage(ObjectNode config, String name, String... named) throws IOException {
+        Path file = write(config, name + ".json");
+        for (boolean dry : new boolean[] {true, false}) {
+            CliRun r = dry ? CliRun.run("distill", "--config", file.toString(), "--dry-run")
+                    : CliRun.run("distill", "--config", file.toString(), "--progress", "none");
+            assertEquals(Vlmd.EXIT_USAGE, r.code(), name + (dry ? " (dry run): " : ": ") + r.err() + r.out());
+            for (String n : named) {
+                assertTrue(r.err().contains(n), name + ": the message names " + n + ": " + r.err());
+            }
+            assertFalse(r.err().contains("\tat "), "no stack trace: " + r.err());
+        }
+    }
+
+    @Test
+    void anUnknownComputeDeviceOrDtypeNamesTheRunConfigField() throws IOException {
+        ObjectNode c = config(tmp.resolve("run-device"));
+        c.putObject("compute").put("device", "tpu:7");
+        usage(c, "device", "compute.device", "tpu:7");
+        ObjectNode d = config(tmp.resolve("run-dtype"));
+        d.putObject("compute").put("dtype", "fp8");
+        usage(d, "dtype", "compute.dtype", "fp8");
+    }
+
+    @Test
+    void aFreezeEntryMatchingNoParameterIsAConfigMistake() throws IOException {
+        ObjectNode c = config(tmp.resolve("run-freeze"));
+        c.putArray("freeze").add("vision").add("no_such_component");
+        usage(c, "freeze", "freeze", "no_such_component");
+    }
+
+    @Test
+    void aMissingDataFileOrStudentDirectoryIsAConfigMistake() throws IOException {
+        ObjectNode c = config(tmp.resolve("run-data"));
+        c.put("data", tmp.resolve("absent.jsonl").toString());
+        usage(c, "data", "data", "absent.jsonl");
+        ObjectNode s = config(tmp.resolve("run-student"));
+        s.put("student", tmp.resolve("no-student").toString());
+        usage(s, "student", "student", "no-student");
+        ObjectNode t = config(tmp.resolve("run-teacher"));
+        t.put("teacher", tmp.resolve("no-teacher").toString());
+        usage(t, "teacher", "teacher", "no-teacher");
+    }
+
+    @Test
+    void anOutputThatIsAFileIsRefusedBeforeAnythingLoads() throws IOException {
+        Path file = Files.writeString(tmp.resolve("output-is-a-file"), "x");
+        usage(config(file), "output-file", "output", "output-is-a-file", "not a directory");
+        usage(config(file.resolve("run")), "output-under-file", "output", "output-is-a-file", "not a directory");
+    }
+
+    @Test
+    void aTeacherCacheWithACorruptedShardFailsTheDryRun() throws IOException {
+        Path cache = tmp.resolve("teacher-cache");
+        Path source = write(config(tmp.resolve("cache-source")), "cache-source.json");
+        CliRun w = CliRun.run("teacher-logits", "--config", source.toString(), "--out", cache.toString(), "--progress", "none");
+        assertEquals(0, w.code(), w.err());
+        Path shard;
+        try (Stream<Path> files = Files.list(cache)) {
+            shard = files.filter(f -> f.getFileName().toString().startsWith("shard-")).sorted().findFirst().orElseThrow();
+        }
+        try (RandomAccessFile f = new RandomAccessFile(shard.toFile(), "rw")) {
+            long at = f.length() / 2;
+            f.seek(at);
+            int b = f.read();
+            f.seek(at);
+            f.write(b ^ 0x5a);
+        }
+        ObjectNode c = config(tmp.resolve("run-cache"));
+        c.put("teacher_cache", cache.toString());
+        c.remove("teacher");
+        usage(c, "cache", shard.getFileName().toString(), "corrupted");
+    }
+
+    @Test
+    void anUnknownBenchmarkKindIsNamedWithTheKinds() throws IOException {
+        Path bench = Files.writeString(tmp.resolve("bench.jsonl"), "");
+        CliRun r = CliRun.run("eval", "--model", pair.studentDir.toString(), "--bench", bench + ":nonsense_kind",
+                "--out", tmp.resolve("eval-out").toString());
+        assertEquals(Vlmd.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("nonsense_kind") && r.err().contains("multiple_choice"), r.err());
+        assertFalse(r.err().contains("no such file"), r.err());
+    }
+
+    @Test
+    void aModelWhoseTensorsDoNotFitItsConfigExitsTwoFromEveryCommand(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("config.json"), """
+                {"model_type": "llama", "hidden_size": 32, "intermediate_size": 64, "num_hidden_layers": 1,
+                 "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100}""");
+        Files.copy(pair.studentDir.resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(pair.studentDir.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"));
+        SafetensorsWriter.write(dir.resolve("model.safetensors"), List.of(
+                InspectCommandTest.zeros("model.embed_tokens.weight", DType.F32, 100, 32)), Map.of("format", "pt"));
+        CliRun inspect = CliRun.run("inspect", "--model", dir.toString());
+        assertEquals(Vlmd.EXIT_USAGE, inspect.code(), inspect.err() + inspect.out());
+        assertTrue(inspect.err().contains("do not fit"), inspect.err());
+        CliRun generate = CliRun.run("generate", "--model", dir.toString(), "--prompt", "hi");
+        assertEquals(Vlmd.EXIT_USAGE, generate.code(), generate.err());
+        assertTrue(generate.err().contains("do not fit"), generate.err());
+    }
+}
