@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.io.DirectoryLock;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.datasets.batch.BatchPlan;
 import org.vlmdistill.datasets.batch.BatchingConfig;
@@ -38,13 +39,24 @@ public final class TeacherLogitsJob {
     }
 
     /**
-     * @param progress makes the progress display for the number of batches the job will take
+     * Locks {@code out} for the job's life ({@link DirectoryLock}).
+     *
+     * @param progressFor makes the progress display for the number of batches the job will take
      */
     public static CacheSummary run(RunConfig config, Path out, TopKTruncation truncation,
                                    LongFunction<Progress> progressFor)
             throws IOException {
+        // held from before the models load until the index is written: a second job into the same
+        // directory would delete this one's shards as leftovers (TeacherCacheWriter.open)
         Path teacherDir = config.teacher().orElseThrow(() -> new IllegalArgumentException(
                 "teacher: required to write teacher logits"));
+        try (DirectoryLock lock = DirectoryLock.acquire(out, "vlmd teacher-logits")) {
+            return run(config, teacherDir, out, truncation, progressFor, lock);
+        }
+    }
+
+    private static CacheSummary run(RunConfig config, Path teacherDir, Path out, TopKTruncation truncation,
+                                    LongFunction<Progress> progressFor, DirectoryLock lock) throws IOException {
         ComputePolicy policy = ComputePolicy.of(config.compute());
         ModelDirectory studentDir = ModelDirectory.open(config.student());
         VocabularyAlignment.Result vocab = TrainingSetup.checkVocab(config.student(), teacherDir);
@@ -60,6 +72,7 @@ public final class TeacherLogitsJob {
                     + config.student() + ")", vocab.sharedVocab(), truncation);
             NDManager manager = teacher.model().parameters().list().getFirst().array().getManager();
             Progress progress = progressFor.apply(plan.stepsPerEpoch());
+            lock.tookOverNote().ifPresent(progress::note);
             try (TeacherCacheWriter writer = TeacherCacheWriter.open(out, meta);
                  StepBatches batches = StepBatches.open(samples, plan, StepBatches.collator(student, studentDir),
                          StepBatches.collator(teacherSamples, teacher.model().source()), plan.start(), 1,

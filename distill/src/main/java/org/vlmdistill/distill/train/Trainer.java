@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.io.AtomicFiles;
+import org.vlmdistill.core.io.DirectoryLock;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
 import org.vlmdistill.core.tensor.Scalars;
 import org.vlmdistill.core.tensor.TensorLoader;
@@ -72,6 +73,7 @@ public final class Trainer implements AutoCloseable {
     public static final int STATE_FORMAT = 1;
 
     private final RunConfig config;
+    private final DirectoryLock outputLock;
     private final TrainingSetup setup;
     private final PrintWriter log;
     private final Checkpoints checkpoints;
@@ -87,9 +89,10 @@ public final class Trainer implements AutoCloseable {
     private Cursor cursor;
     private double elapsedSeconds;
 
-    private Trainer(RunConfig config, TrainingSetup setup, PrintWriter log, Optional<Path> resumeFrom,
-                    RunProvenance provenance) throws IOException {
+    private Trainer(RunConfig config, DirectoryLock outputLock, TrainingSetup setup, PrintWriter log,
+                    Optional<Path> resumeFrom, RunProvenance provenance) throws IOException {
         this.config = config;
+        this.outputLock = outputLock;
         this.provenance = provenance;
         this.setup = setup;
         this.log = log;
@@ -110,9 +113,29 @@ public final class Trainer implements AutoCloseable {
      * Opens a run: everything {@link TrainingSetup} validates, then, with {@code resume}, the newest
      * complete checkpoint under the run's output (a fresh start when there is none). Every input file
      * is hashed for {@link RunProvenance}; a resume whose inputs changed since the run started is refused.
+     * The output directory is locked first ({@link DirectoryLock}) and stays locked until {@link #close}:
+     * a second run into it, which would clean, retire and overwrite this one's checkpoints, is refused.
+     *
+     * @throws org.vlmdistill.core.io.DirectoryInUseException while another run holds the output
      */
     public static Trainer open(RunConfig config, boolean resume, PrintWriter log) throws IOException {
-        RunInputs.check(config);
+        RunInputs.check(config); // before the lock creates the output: an output that is a file is named as a field
+        DirectoryLock lock = DirectoryLock.acquire(config.output(), "vlmd distill");
+        try {
+            lock.tookOverNote().ifPresent(log::println);
+            return open(config, lock, resume, log);
+        } catch (IOException | RuntimeException e) {
+            try {
+                lock.close();
+            } catch (IOException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
+    }
+
+    private static Trainer open(RunConfig config, DirectoryLock lock, boolean resume, PrintWriter log)
+            throws IOException {
         Checkpoints cps = new Checkpoints(config.output().resolve("checkpoints"));
         Optional<Path> from = Optional.empty();
         if (resume) {
@@ -137,7 +160,7 @@ public final class Trainer implements AutoCloseable {
         try {
             RunProvenance provenance = from.isPresent() ? RunProvenance.resume(config, from.get(), log)
                     : RunProvenance.start(config);
-            return new Trainer(config, setup, log, from, provenance);
+            return new Trainer(config, lock, setup, log, from, provenance);
         } catch (IOException | RuntimeException e) {
             setup.close();
             throw e;
@@ -467,8 +490,16 @@ public final class Trainer implements AutoCloseable {
 
     @Override
     public void close() {
-        optimizer.close();
-        setup.close();
+        try {
+            optimizer.close();
+            setup.close();
+        } finally {
+            try {
+                outputLock.close();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(config.output() + ": releasing the run's lock", e);
+            }
+        }
     }
 
     /** What a finished run did. */

@@ -1,5 +1,6 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.datasets.check.DatasetCheck;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.read.ReaderOptions;
@@ -78,7 +79,8 @@ final class DataCheckCommand implements Callable<Integer> {
         out.printf("files: %d%n", r.files().size());
         out.printf("good records: %,d   skipped: %,d   images: %,d%n", r.goodRecords(), r.skipped(), r.images());
         out.println("characters per record: " + percentiles(r.chars()));
-        r.tokens().ifPresent(t -> out.println("tokens per record (" + model + "): " + percentiles(t)
+        r.tokens().ifPresent(t -> out.println("tokens per record (" + TerminalText.escape(String.valueOf(model)) + "): "
+                + percentiles(t)
                 + (r.shortened() > 0 ? "; " + r.shortened() + " shortened to the limit" : "")));
         out.println("image size (longest side, px):");
         r.imageSizes().forEach((bucket, n) -> out.printf("  %-8s %,10d %s%n", bucket, n, bar(n, r.images())));
@@ -90,7 +92,7 @@ final class DataCheckCommand implements Callable<Integer> {
             out.println("bad records" + (r.skippedRecords().size() < r.skipped()
                     ? " (first " + r.skippedRecords().size() + "; --list N for more)" : "") + ":");
             for (SkippedRecord s : r.skippedRecords()) {
-                out.println("  " + s);
+                out.println("  " + TerminalText.escape(s.toString()));
             }
         }
     }

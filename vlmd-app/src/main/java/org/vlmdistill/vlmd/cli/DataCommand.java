@@ -1,5 +1,6 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.io.DirectoryLock;
 import org.vlmdistill.datasets.shapes.QuestionKind;
 import org.vlmdistill.datasets.shapes.ShapesDataset;
 import org.vlmdistill.datasets.shapes.ShapesSummary;
@@ -54,7 +55,11 @@ final class DataCommand implements Runnable {
                 throw new Vlmd.UsageException("--test-fraction must be in [0, 1), got " + testFraction);
             }
             int nTest = (int) Math.round(n * testFraction);
-            ShapesSummary summary = ShapesDataset.write(out, n - nTest, nTest, seed);
+            ShapesSummary summary;
+            try (DirectoryLock lock = DirectoryLock.acquire(out, "vlmd data synth")) {
+                lock.tookOverNote().ifPresent(spec.commandLine().getOut()::println);
+                summary = ShapesDataset.write(out, n - nTest, nTest, seed);
+            }
             print(spec.commandLine().getOut(), summary);
             return Vlmd.EXIT_OK;
         }

@@ -1,5 +1,6 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.text.TerminalText;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.vlmdistill.core.image.RgbImage;
@@ -83,15 +84,18 @@ final class DataShowCommand implements Callable<Integer> {
             } catch (SkipSampleException skip) {
                 throw new IllegalStateException(record.provenance() + ": the record would be skipped: " + skip.getMessage());
             }
-            out.printf("record %s from %s%n", record.id(), record.provenance());
+            out.printf("record %s from %s%n", TerminalText.escape(record.id()),
+                    TerminalText.escape(record.provenance().toString()));
             for (int k = 0; k < images.size(); k++) {
                 RgbImage image = images.images().get(k);
-                out.printf("image %d: %s, %dx%d%n", k, record.images().get(k).name(), image.width(), image.height());
+                out.printf("image %d: %s, %dx%d%n", k, TerminalText.escape(record.images().get(k).name()),
+                        image.width(), image.height());
             }
             String imageToken = samples.layout().map(l -> l.imageToken()).orElse(null);
             out.printf("--- rendered text (%d chars%s) ---%n", e.text().length(),
                     verbatim || imageToken == null ? "" : "; runs of " + imageToken + " shown as " + imageToken + "×N");
-            out.println(verbatim || imageToken == null ? e.text() : collapse(e.text(), imageToken));
+            out.println(TerminalText.escapeKeepingLines(verbatim || imageToken == null ? e.text()
+                    : collapse(e.text(), imageToken)));
             out.printf("--- tokens: %d, labelled %d%s ---%n", e.length(), e.labelledTokens(),
                     e.shortened() ? ", shortened to the limit" : "");
             printTokens(out, e, samples);
@@ -170,7 +174,7 @@ final class DataShowCommand implements Callable<Integer> {
                 j++;
             }
             String label = e.labels()[i] == ModelInput.IGNORE_INDEX ? "" : "yes";
-            String token = samples.tokenString(id).replace("\n", "\\n").replace("\t", "\\t");
+            String token = TerminalText.escape(samples.tokenString(id));
             if (j - i > 2) {
                 out.printf("%6s %8d  %-5s %s ×%d%n", i + ".." + (j - 1), id, label, token, j - i);
                 i = j;

@@ -1,5 +1,6 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.io.DirectoryLock;
 import org.vlmdistill.vlmd.demo.CapacityGap;
 import org.vlmdistill.vlmd.demo.Demo;
 import org.vlmdistill.vlmd.demo.DemoReport;
@@ -93,9 +94,17 @@ final class DemoCommand implements Callable<Integer> {
         if (teacherOnly && !trainTeacher) {
             throw new Vlmd.UsageException("--teacher-only needs --train-teacher");
         }
-        if (Files.isDirectory(out.resolve("runs")) || Files.exists(out.resolve("capacity_gap.md"))) {
-            throw new Vlmd.UsageException(out + " already holds a demo run; remove it or pass another --out");
+        // held for the whole demo, taken before the check so that two demos cannot both pass it
+        try (DirectoryLock lock = DirectoryLock.acquire(out, "vlmd demo")) {
+            lock.tookOverNote().ifPresent(stdout::println);
+            if (Files.isDirectory(out.resolve("runs")) || Files.exists(out.resolve("capacity_gap.md"))) {
+                throw new Vlmd.UsageException(out + " already holds a demo run; remove it or pass another --out");
+            }
+            return demo(s, stdout);
         }
+    }
+
+    private Integer demo(DemoSettings s, PrintWriter stdout) throws Exception {
         if (experiment != null) {
             List<CapacityGap.Point> points = CapacityGap.run(s, CapacityGap.defaultTeachers(), out, stdout,
                     (name, total) -> progress(name, total, stdout), ProgressViews.evaluation(progress, stdout),

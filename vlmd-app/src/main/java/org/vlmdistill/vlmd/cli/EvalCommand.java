@@ -1,5 +1,7 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.io.DirectoryLock;
+import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.read.ReaderOptions;
@@ -103,17 +105,23 @@ final class EvalCommand implements Callable<Integer> {
                 policy.computeDType().name().toLowerCase(Locale.ROOT), policy.device().toString());
         EvalJob.Request request = new EvalJob.Request(models, specs, settings, !noAgreement && models.size() > 1);
         EvalProgress bar = ProgressViews.evaluation(progress, stdout);
-        EvalReport report;
-        try {
-            report = EvalJob.run(request, policy, ReaderOptions.DEFAULTS, new ImageDecoder(), Vlmd.Version.versions(), bar);
-        } catch (NoSuchFileException e) { // a benchmark's image; a model that does not load reaches Vlmd's mapper
-            throw new Vlmd.UsageException(e.getMessage());
+        // held from before the models load to the last report file: two evals into one --out would
+        // interleave their results.json, results.md and report.html
+        try (DirectoryLock lock = DirectoryLock.acquire(out, "vlmd eval")) {
+            lock.tookOverNote().ifPresent(stdout::println);
+            EvalReport report;
+            try {
+                report = EvalJob.run(request, policy, ReaderOptions.DEFAULTS, new ImageDecoder(), Vlmd.Version.versions(), bar);
+            } catch (NoSuchFileException e) { // a benchmark's image; a model that does not load reaches Vlmd's mapper
+                throw new Vlmd.UsageException(e.getMessage());
+            }
+            List<Path> written = ReportFiles.writeAll(report, out);
+            stdout.println();
+            stdout.print(TerminalText.escapeKeepingLines(MarkdownReport.summary(report)));
+            stdout.println(TerminalText.escape("wrote " + written.stream().map(Path::toString)
+                    .reduce((a, b) -> a + ", " + b).orElse("")));
+            stdout.flush();
         }
-        List<Path> written = ReportFiles.writeAll(report, out);
-        stdout.println();
-        stdout.print(MarkdownReport.summary(report));
-        stdout.println("wrote " + written.stream().map(Path::toString).reduce((a, b) -> a + ", " + b).orElse(""));
-        stdout.flush();
         return Vlmd.EXIT_OK;
     }
 }

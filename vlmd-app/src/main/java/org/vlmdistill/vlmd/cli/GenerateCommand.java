@@ -1,5 +1,6 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.datasets.image.ImageDecodeException;
 import org.vlmdistill.datasets.image.ImageDecoder;
@@ -107,7 +108,7 @@ final class GenerateCommand implements Callable<Integer> {
                 settings = settings.withSampling(temperature, topK, topP);
             }
             Generation g = m.generate(List.of(input), settings).getFirst();
-            out.println(m.decode(g.tokens()));
+            out.println(TerminalText.escapeKeepingLines(m.decode(g.tokens())));
             out.flush();
             spec.commandLine().getErr().printf("(%d prompt tokens, %d generated, stopped by %s)%n", input.length(),
                     g.tokens().length, g.finishReason() == Generation.FinishReason.EOS ? "EOS" : "max new tokens");

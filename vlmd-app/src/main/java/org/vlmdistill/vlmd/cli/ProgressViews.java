@@ -1,5 +1,6 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.text.TerminalText;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -58,7 +59,7 @@ final class ProgressViews {
             @Override
             public void note(String line) {
                 out.println();
-                out.println(line);
+                out.println(TerminalText.escapeKeepingLines(line));
             }
 
             @Override

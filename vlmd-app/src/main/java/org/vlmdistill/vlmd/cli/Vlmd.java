@@ -1,6 +1,8 @@
 package org.vlmdistill.vlmd.cli;
 
 import org.vlmdistill.core.config.ConfigException;
+import org.vlmdistill.core.io.DirectoryInUseException;
+import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.device.DjlRuntime;
 import org.vlmdistill.core.device.Versions;
 import org.vlmdistill.core.model.UnsupportedModelException;
@@ -69,7 +71,8 @@ public final class Vlmd implements Runnable {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             String name = cmd.getCommandSpec().qualifiedName();
-            err.println(name + ": " + e.getMessage());
+            // messages quote data (record ids, paths, template text): printed escaped
+            err.println(name + ": " + TerminalText.escapeKeepingLines(String.valueOf(e.getMessage())));
             int code = exitCode(e);
             if (code == EXIT_FAILURE && Boolean.getBoolean("vlmd.trace")) {
                 e.printStackTrace(err);
@@ -111,6 +114,7 @@ public final class Vlmd implements Runnable {
             case AlignmentException a -> true;
             case CacheFormatException c -> true;
             case SkipSampleException s when s.reason() == SkipReason.TOKEN_OUT_OF_VOCABULARY -> true;
+            case DirectoryInUseException d -> true; // another run holds the output: wait, or choose another
             default -> false;
         };
     }

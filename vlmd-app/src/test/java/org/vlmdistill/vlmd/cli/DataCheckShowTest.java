@@ -108,6 +108,28 @@ class DataCheckShowTest {
         assertTrue(r.out().contains("mixed.jsonl line 7: image path outside the image root"), r.out());
     }
 
+    /** A record id, a speaker and an image path holding ESC[2J, an OSC title and NUL reach the terminal escaped. */
+    @Test
+    void checkPrintsControlBytesFromTheDataEscaped() throws IOException {
+        String evil = "\\u001b[2J\\u001b]0;owned\\u0007\\u0000";
+        List<String> lines = List.of(
+                "{\"id\": \"" + evil + "id\", \"image\": \"images/" + evil + ".png\", \"conversations\": "
+                        + "[{\"from\": \"human\", \"value\": \"<image>\\nx\"}, {\"from\": \"gpt\", \"value\": \"y\"}]}",
+                "{\"id\": \"" + evil + "id2\", \"conversations\": "
+                        + "[{\"from\": \"" + evil + "\", \"value\": \"x\"}, {\"from\": \"gpt\", \"value\": \"y\"}]}");
+        Path file = dir.resolve("shapes/evil.jsonl");
+        Files.write(file, lines);
+        CliRun r = CliRun.run("data", "check", file.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("skipped: 2"), r.out());
+        byte[] out = r.out().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int i = 0; i < out.length; i++) {
+            assertTrue(out[i] != 0x1b && out[i] != 0x00 && out[i] != 0x07, "raw control byte " + out[i] + " at " + i
+                    + " in:\n" + r.out().replace("\u001b", "<ESC>").replace("\u0000", "<NUL>"));
+        }
+        assertTrue(r.out().contains("\\x1b[2J\\x1b]0;owned\\x07\\x00"), r.out());
+    }
+
     @Test
     void showPrintsTheRenderedTextAndEveryTokenWithItsLabel() throws IOException {
         CliRun r = CliRun.run("data", "show", "--model", model.toString(), dir.resolve("shapes/train.jsonl").toString(), "--index", "1");

@@ -183,6 +183,49 @@ class DistillCommandTest {
                 killedMidRun, steps);
     }
 
+    /**
+     * Two runs into one output: while a {@code vlmd distill} process trains, a second run (here with
+     * --resume, which would otherwise clean and retire its checkpoints) is refused with exit 2 naming the
+     * directory and the pid; after that process is SIGKILLed its lock is stale, and the next run takes it
+     * over, says so, and finishes.
+     */
+    @Test
+    void aSecondRunIntoAnOutputInUseIsRefusedAndAKilledRunsLockIsTakenOver() throws Exception {
+        Path out = tmp.resolve("locked");
+        ObjectNode cfg = config("fkl", out, 400);
+        cfg.putObject("checkpoint").put("every", 0).put("keep", 1);
+        Path file = write(cfg, tmp.resolve("locked.json"));
+        String javaBin = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(javaBin));
+        command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(flag -> !flag.startsWith("-Xmx") && !flag.startsWith("-javaagent")).toList());
+        command.addAll(List.of("-Xmx1g", "-cp", System.getProperty("java.class.path"), Vlmd.class.getName(),
+                "distill", "--config", file.toString(), "--progress", "none"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("locked.log").toFile()).start();
+        try {
+            Path metricsFile = out.resolve("metrics.jsonl");
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (p.isAlive() && System.nanoTime() < deadline
+                    && (!Files.exists(metricsFile) || MetricsLog.read(metricsFile).isEmpty())) {
+                Thread.sleep(20);
+            }
+            assertTrue(p.isAlive(), "the first run ended early: " + Files.readString(tmp.resolve("locked.log")));
+            CliRun second = CliRun.run("distill", "--config", file.toString(), "--resume", "--progress", "none");
+            assertEquals(2, second.code(), second.err() + second.out());
+            assertTrue(second.err().contains(out.toString()) && second.err().contains("in use by pid " + p.pid()),
+                    second.err());
+        } finally {
+            p.destroyForcibly(); // SIGKILL: the lock file keeps the dead run's pid
+            p.waitFor();
+        }
+        ObjectNode shorter = cfg.deepCopy().put("max_steps", 3);
+        CliRun after = CliRun.run("distill", "--config", write(shorter, tmp.resolve("locked-short.json")).toString(),
+                "--resume", "--progress", "none");
+        assertEquals(0, after.code(), after.err() + after.out());
+        assertTrue(after.out().contains("took over") && after.out().contains("pid " + p.pid()), after.out());
+    }
+
     @Test
     void aRunRecordsItsInputsAndAResumeRefusesChangedData() throws Exception {
         // a copy beside the shared data file (its image paths stay valid), so that editing it disturbs no other test
