@@ -29,6 +29,7 @@ import org.vlmdistill.eval.result.ModelInfo;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -178,7 +179,7 @@ public final class EvalModel implements AutoCloseable {
         try (NDManager m = NDManager.newBaseManager(policy.device()); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray idArray = m.create(ids, new Shape(batch, t));
-            NDArray embeds = embeddings(idArray, prompts, m);
+            NDArray embeds = embeddings(idArray, ids, prompts, m);
             return new Generator(decoder, policy.ops()).generate(embeds, m.create(mask, new Shape(batch, t)), settings);
         }
     }
@@ -215,7 +216,7 @@ public final class EvalModel implements AutoCloseable {
         try (NDManager m = NDManager.newBaseManager(policy.device()); NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             NDArray idArray = m.create(ids, new Shape(batch, t));
-            NDArray hidden = decoder.forwardPadded(embeddings(idArray, rows, m), PaddingMask.of(m, mask, batch, t), null);
+            NDArray hidden = decoder.forwardPadded(embeddings(idArray, ids, rows, m), PaddingMask.of(m, mask, batch, t), null);
             long h = hidden.getShape().get(2);
             long[] index = at.stream().mapToLong(Long::longValue).toArray();
             NDArray picked = hidden.reshape((long) batch * t, h).get(new NDIndex("{}", m.create(index)));
@@ -260,9 +261,10 @@ public final class EvalModel implements AutoCloseable {
 
     /**
      * Token embeddings with image features merged in. Each distinct image (by identity) goes through the
-     * vision tower once; rows sharing it get its features by a gather.
+     * vision tower once; rows sharing it get its features by a gather. {@code hostIds} are {@code ids}'
+     * values as uploaded: the merge's image-token count is taken from them, so nothing is read back.
      */
-    private NDArray embeddings(NDArray ids, List<ModelInput> rows, NDManager m) {
+    private NDArray embeddings(NDArray ids, long[] hostIds, List<ModelInput> rows, NDManager m) {
         if (!(model instanceof VisionLanguageModel vlm)) {
             if (rows.stream().anyMatch(r -> !r.imageRuns().isEmpty())) {
                 throw new IllegalArgumentException(dir + " is a text-only model; it cannot take images");
@@ -281,8 +283,10 @@ public final class EvalModel implements AutoCloseable {
                 }
             }
         }
+        long imageTokenId = vlm.config().imageTokenId();
+        long imageTokens = Arrays.stream(hostIds).filter(id -> id == imageTokenId).count();
         if (distinct.isEmpty()) {
-            return vlm.mergeImageFeatures(ids, null);
+            return vlm.mergeImageFeatures(ids, null, imageTokens);
         }
         NDArray pixels = PixelValues.stack(distinct, m);
         if (policy.computeDType() != DType.F32) {
@@ -301,7 +305,7 @@ public final class EvalModel implements AutoCloseable {
             long[] index = order.stream().mapToLong(Long::longValue).toArray();
             features = features.get(new NDIndex("{}", m.create(index)));
         }
-        return vlm.mergeImageFeatures(ids, features);
+        return vlm.mergeImageFeatures(ids, features, imageTokens);
     }
 
     @Override

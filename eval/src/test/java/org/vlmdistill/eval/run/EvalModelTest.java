@@ -10,6 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.model.VisionLanguageModel;
+import org.vlmdistill.core.tensor.HostReads;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.read.ReaderOptions;
 import org.vlmdistill.datasets.record.Role;
@@ -105,7 +106,10 @@ class EvalModelTest {
         }
         // the rows show one image: one processed object, so the vision tower encodes it once
         assertSame(rows.getFirst().pixelValues().getFirst(), rows.getLast().pixelValues().getFirst());
-        double[] batched = model.answerLogLikelihoods(rows);
+        HostReads.Tally reads = new HostReads.Tally();
+        double[] batched = HostReads.counting(reads, () -> model.answerLogLikelihoods(rows));
+        // the image-token count comes from the ids as uploaded: the only read is the log-probabilities
+        assertEquals(1, reads.reasons().size(), "reads: " + reads.byReason());
         VisionLanguageModel vlm = (VisionLanguageModel) model.model();
         for (int r = 0; r < rows.size(); r++) {
             ModelInput row = rows.get(r);
