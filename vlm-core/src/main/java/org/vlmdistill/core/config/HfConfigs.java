@@ -30,10 +30,11 @@ public final class HfConfigs {
 
     /** The {@code model_type}s {@link #parse} accepts at the top level, sorted. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of(
-            ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, LlamaConfig.MODEL_TYPE,
-            LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE, SiglipVisionConfig.MODEL_TYPE);
+            ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, InternLM2Config.MODEL_TYPE,
+            LlamaConfig.MODEL_TYPE, LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE, SiglipVisionConfig.MODEL_TYPE);
 
-    private static final List<String> TEXT_MODEL_TYPES = List.of(LlamaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE);
+    private static final List<String> TEXT_MODEL_TYPES =
+            List.of(InternLM2Config.MODEL_TYPE, LlamaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE);
     private static final List<String> VISION_MODEL_TYPES =
             List.of(ClipVisionConfig.MODEL_TYPE, SiglipVisionConfig.MODEL_TYPE);
 
@@ -61,6 +62,7 @@ public final class HfConfigs {
         return switch (type) {
             case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
             case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
+            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
             case SiglipVisionConfig.MODEL_TYPE -> SiglipVisionConfig.readSiglip(c);
             case ClipVisionConfig.MODEL_TYPE -> ClipVisionConfig.read(c);
             case Idefics3Config.MODEL_TYPE -> Idefics3Config.read(c);
@@ -86,13 +88,30 @@ public final class HfConfigs {
         return GenerationConfig.read(ConfigNode.root(root, sourceName));
     }
 
-    /** A nested {@code text_config}; HF fills in a missing model_type with {@code defaultType}. */
+    /**
+     * A nested {@code text_config} (or InternVL's {@code llm_config}); HF fills in a missing model_type
+     * with {@code defaultType}. Without a model_type, {@code architectures[0]} InternLM2ForCausalLM
+     * means internlm2 (the class InternVLChatConfig builds for it).
+     */
     static TextConfig readText(ConfigNode c, String defaultType) {
-        return switch (modelType(c, defaultType, TEXT_MODEL_TYPES)) {
+        String fallback = defaultType;
+        if (!c.has("model_type") && architecture(c).filter(InternLM2Config.ARCHITECTURE::equals).isPresent()) {
+            fallback = InternLM2Config.MODEL_TYPE;
+        }
+        return switch (modelType(c, fallback, TEXT_MODEL_TYPES)) {
             case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
             case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
+            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
             default -> throw new AssertionError();
         };
+    }
+
+    /**
+     * {@code architectures[0]} if the config names one; not counted as read, so that the list stays in
+     * the record's extras as HF keeps it.
+     */
+    static Optional<String> architecture(ConfigNode c) {
+        return c.peekFirstString("architectures");
     }
 
     /** A nested {@code vision_config}; HF fills in a missing model_type with {@code defaultType}. */
