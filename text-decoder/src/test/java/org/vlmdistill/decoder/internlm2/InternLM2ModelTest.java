@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.config.InternLM2Config;
+import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.CausalLanguageModel;
 import org.vlmdistill.core.model.ModelFamilies;
 import org.vlmdistill.core.model.ModelWriter;
@@ -15,11 +17,13 @@ import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.model.Parameters;
 import org.vlmdistill.core.model.WeightsMismatchException;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
+import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.decoder.Tiny;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
 
@@ -103,11 +107,38 @@ class InternLM2ModelTest {
     }
 
     @Test
-    void aConfigWithoutBiasHasNoBiasTensors(@TempDir Path tmp) throws Exception {
+    void aConfigWithoutBiasHasNoBiasTensors() {
         try (CausalLanguageModel model = Tiny.random(Tiny.internlm2(), Tiny.fp32(), 2)) {
             List<String> names = model.parameters().list().stream().map(Parameter::name).toList();
             assertFalse(names.stream().anyMatch(n -> n.endsWith(".bias")), names.toString());
             assertEquals(3 + 2 * 7, names.size(), names.toString());
+        }
+    }
+
+    /** The packed split and the NTK rope in bf16 (through the bridge): logits within 5% of fp32's scale. */
+    @Test
+    void bf16ForwardAgreesWithFp32() {
+        long seed = System.nanoTime();
+        ComputePolicy bf16 = ComputePolicy.of(Map.of("dtype", "bf16", "ops", "bridge"));
+        TorchOps ops = bf16.ops();
+        ObjectNode config = Tiny.internlm2().put("max_position_embeddings", 6); // 9 tokens: NTK active
+        try (CausalLanguageModel f = Tiny.random(config, Tiny.fp32(), seed);
+             CausalLanguageModel b = Tiny.random(config, bf16, seed);
+             NDManager m = NDManager.newBaseManager()) {
+            NDArray ids = Tiny.ids(m, new SplittableRandom(seed), 2, 9);
+            float[] x = f.forward(ids, null, null).logits().toFloatArray();
+            NDArray logits = b.forward(ids, null, null).logits();
+            assertEquals(DType.BF16, ops.dtypeOf(logits), "a bf16 model computes in bf16");
+            float[] y = ops.cast(logits, DType.F32).toFloatArray();
+            float maxAbs = 0;
+            float maxDiff = 0;
+            for (int i = 0; i < x.length; i++) {
+                maxAbs = Math.max(maxAbs, Math.abs(x[i]));
+                maxDiff = Math.max(maxDiff, Math.abs(x[i] - y[i]));
+            }
+            System.out.printf("internlm2 bf16 vs fp32 logits (seed %d): max |diff| %.4f, max |logit| %.3f%n", seed,
+                    maxDiff, maxAbs);
+            assertTrue(maxDiff <= 0.05 * maxAbs, "seed " + seed + ": bf16 logits off by " + maxDiff);
         }
     }
 
