@@ -61,16 +61,6 @@ final class ConfigNode {
         return v != null && !v.isNull();
     }
 
-    /**
-     * The first element of a list of strings under {@code key} ({@code architectures}), if it is one;
-     * does not count as reading it, so the key stays among the extras.
-     */
-    Optional<String> peekFirstString(String key) {
-        JsonNode v = node.get(key);
-        return v != null && v.isArray() && !v.isEmpty() && v.get(0).isTextual()
-                ? Optional.of(v.get(0).textValue()) : Optional.empty();
-    }
-
     private JsonNode take(String key) {
         read.add(key);
         return node.get(key);

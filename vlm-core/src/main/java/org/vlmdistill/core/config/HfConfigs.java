@@ -31,7 +31,8 @@ public final class HfConfigs {
     /** The {@code model_type}s {@link #parse} accepts at the top level, sorted. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of(
             ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, InternLM2Config.MODEL_TYPE,
-            LlamaConfig.MODEL_TYPE, LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE, SiglipVisionConfig.MODEL_TYPE);
+            InternVLChatConfig.MODEL_TYPE, LlamaConfig.MODEL_TYPE, LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE,
+            SiglipVisionConfig.MODEL_TYPE);
 
     private static final List<String> TEXT_MODEL_TYPES =
             List.of(InternLM2Config.MODEL_TYPE, LlamaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE);
@@ -67,6 +68,7 @@ public final class HfConfigs {
             case ClipVisionConfig.MODEL_TYPE -> ClipVisionConfig.read(c);
             case Idefics3Config.MODEL_TYPE -> Idefics3Config.read(c);
             case LlavaConfig.MODEL_TYPE -> LlavaConfig.read(c);
+            case InternVLChatConfig.MODEL_TYPE -> InternVLChatConfig.read(c);
             default -> throw new AssertionError(type);
         };
     }
@@ -88,30 +90,27 @@ public final class HfConfigs {
         return GenerationConfig.read(ConfigNode.root(root, sourceName));
     }
 
-    /**
-     * A nested {@code text_config} (or InternVL's {@code llm_config}); HF fills in a missing model_type
-     * with {@code defaultType}. Without a model_type, {@code architectures[0]} InternLM2ForCausalLM
-     * means internlm2 (the class InternVLChatConfig builds for it).
-     */
+    /** A nested {@code text_config}; HF fills in a missing model_type with {@code defaultType}. */
     static TextConfig readText(ConfigNode c, String defaultType) {
-        String fallback = defaultType;
-        if (!c.has("model_type") && architecture(c).filter(InternLM2Config.ARCHITECTURE::equals).isPresent()) {
-            fallback = InternLM2Config.MODEL_TYPE;
-        }
-        return switch (modelType(c, fallback, TEXT_MODEL_TYPES)) {
-            case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
-            case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
-            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
-            default -> throw new AssertionError();
-        };
+        return readTextOfType(c, modelType(c, defaultType, TEXT_MODEL_TYPES));
+    }
+
+    /** Whether {@link #readTextOfType} reads {@code type}. */
+    static boolean isTextModelType(String type) {
+        return TEXT_MODEL_TYPES.contains(type);
     }
 
     /**
-     * {@code architectures[0]} if the config names one; not counted as read, so that the list stays in
-     * the record's extras as HF keeps it.
+     * A nested decoder config read as {@code type} whatever its own model_type says (InternVL picks the
+     * class by {@code llm_config.architectures}); {@code type} is one {@link #isTextModelType} accepts.
      */
-    static Optional<String> architecture(ConfigNode c) {
-        return c.peekFirstString("architectures");
+    static TextConfig readTextOfType(ConfigNode c, String type) {
+        return switch (type) {
+            case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
+            case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
+            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
+            default -> throw new AssertionError(type);
+        };
     }
 
     /** A nested {@code vision_config}; HF fills in a missing model_type with {@code defaultType}. */

@@ -44,8 +44,6 @@ public record InternLM2Config(
         Extras extra) implements TextConfig {
 
     public static final String MODEL_TYPE = "internlm2";
-    /** {@code architectures[0]} of an InternLM2 decoder, which InternVLChatConfig dispatches on. */
-    public static final String ARCHITECTURE = "InternLM2ForCausalLM";
     /** The rope_scaling types InternLM2Attention._init_rope builds. */
     public static final List<String> ROPE_TYPES = List.of("dynamic", "linear");
 

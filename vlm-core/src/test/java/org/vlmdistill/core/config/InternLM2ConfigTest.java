@@ -73,16 +73,6 @@ class InternLM2ConfigTest {
         assertTrue(c.extra().contains("attn_implementation"));
     }
 
-    /** InternVLChatConfig picks the decoder class by architectures[0]; a nested llm_config may lack model_type. */
-    @Test
-    void nestedConfigWithoutModelTypeIsReadByItsArchitecture() {
-        ConfigNode node = ConfigNode.root(Json.object("{'architectures': ['InternLM2ForCausalLM'], "
-                + "'hidden_size': 64, 'num_attention_heads': 4}"), "inline.json");
-        InternLM2Config c = assertInstanceOf(InternLM2Config.class, HfConfigs.readText(node, null));
-        assertEquals(16, c.headDim());
-        assertEquals(List.of("architectures"), List.copyOf(c.extra().keys()));
-    }
-
     @Test
     void headsMustDivideHiddenSize() {
         ConfigException e = assertThrows(ConfigException.class,
