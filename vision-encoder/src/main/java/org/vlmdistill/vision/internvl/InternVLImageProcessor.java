@@ -1,5 +1,6 @@
 package org.vlmdistill.vision.internvl;
 
+import org.vlmdistill.core.config.InternVLChatConfig;
 import org.vlmdistill.core.image.ImageResize;
 import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.model.ImageProcessor;
@@ -42,9 +43,15 @@ public final class InternVLImageProcessor implements ImageProcessor {
     }
 
     /**
-     * The processor of an {@code internvl_chat} config's fields (the family reads them; see
-     * {@link InternVLImageTokens} for each).
+     * The processor an {@code internvl_chat} config describes: tiles of {@code force_image_size or
+     * vision_config.image_size}, its dynamic-patch fields, {@code num_image_token} tokens per tile.
      */
+    public static InternVLImageProcessor forConfig(InternVLChatConfig config) {
+        return of(config.imageSize(), config.minDynamicPatch(), config.maxDynamicPatch(), config.useThumbnail(),
+                config.dynamicImageSize(), config.numImageToken());
+    }
+
+    /** The processor of those fields given one by one (see {@link InternVLImageTokens} for each). */
     public static InternVLImageProcessor of(int imageSize, int minDynamicPatch, int maxDynamicPatch,
                                             boolean useThumbnail, boolean dynamicImageSize, int numImageToken) {
         return new InternVLImageProcessor(new InternVLImageTokens(imageSize, minDynamicPatch, maxDynamicPatch,

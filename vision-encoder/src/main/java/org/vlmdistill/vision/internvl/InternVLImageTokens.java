@@ -1,5 +1,6 @@
 package org.vlmdistill.vision.internvl;
 
+import org.vlmdistill.core.config.InternVLChatConfig;
 import org.vlmdistill.core.multimodal.ImageTokenLayout;
 
 import java.util.ArrayList;
@@ -43,7 +44,7 @@ public record InternVLImageTokens(int imageSize, int minDynamicPatch, int maxDyn
     public static final String IMG_START_TOKEN = "<img>";
     public static final String IMG_END_TOKEN = "</img>";
     /** The token whose embeddings the vision features replace. */
-    public static final String IMG_CONTEXT_TOKEN = "<IMG_CONTEXT>";
+    public static final String IMG_CONTEXT_TOKEN = InternVLChatConfig.IMG_CONTEXT_TOKEN;
 
     public InternVLImageTokens {
         if (imageSize <= 0 || numImageToken <= 0) {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.vlmdistill.core.config.InternVLChatConfig;
 import org.vlmdistill.core.image.ImageResize;
 import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.model.PixelValues;
@@ -218,6 +219,28 @@ class InternVLImageProcessorTest {
             System.out.printf("InternVL model case %s: %d tiles, pixel values max |diff| %.3g%n", c[1], tiles, diff);
             assertArrayEquals(want.toFloatArray(), px.values(), 0f, c[1]);
         }
+    }
+
+    /** The fixture models' config.json fields give the processor the model cases were tiled with. */
+    @Test
+    void configGivesTheModelCasesProcessor() {
+        InternVLChatConfig config = (InternVLChatConfig) Tiny.config("{'model_type': 'internvl_chat',"
+                + " 'force_image_size': 56, 'dynamic_image_size': true, 'use_thumbnail': true, 'min_dynamic_patch': 1,"
+                + " 'max_dynamic_patch': 2, 'downsample_ratio': 0.5, 'ps_version': 'v2', 'vision_config': {"
+                + "'model_type': 'intern_vit_6b', 'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 3,"
+                + " 'num_attention_heads': 4, 'image_size': 56, 'patch_size': 14}, 'llm_config': {'architectures':"
+                + " ['Qwen2ForCausalLM'], 'model_type': 'qwen2', 'vocab_size': 64, 'hidden_size': 16,"
+                + " 'intermediate_size': 32, 'num_hidden_layers': 1, 'num_attention_heads': 2, 'num_key_value_heads': 2}}");
+        assertEquals(new InternVLImageTokens(56, 1, 2, true, true, 4), InternVLImageProcessor.forConfig(config).layout());
+        // without force_image_size the tower's size; dynamic_image_size defaults to off: one tile
+        InternVLChatConfig plain = (InternVLChatConfig) Tiny.config("{'model_type': 'internvl_chat', 'vision_config': {"
+                + "'model_type': 'intern_vit_6b', 'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 3,"
+                + " 'num_attention_heads': 4, 'image_size': 56, 'patch_size': 14}, 'llm_config': {'architectures':"
+                + " ['Qwen2ForCausalLM'], 'model_type': 'qwen2', 'vocab_size': 64, 'hidden_size': 16,"
+                + " 'intermediate_size': 32, 'num_hidden_layers': 1, 'num_attention_heads': 2, 'num_key_value_heads': 2}}");
+        InternVLImageTokens l = InternVLImageProcessor.forConfig(plain).layout();
+        assertEquals(56, l.imageSize());
+        assertEquals(4, l.imageTokenCount(1000, 300));
     }
 
     /** torchvision's float32 {@code v / 255} is the shared {@code Normalization}'s {@code float(v * (1/255))}. */
