@@ -30,11 +30,13 @@ public final class HfConfigs {
 
     /** The {@code model_type}s {@link #parse} accepts at the top level, sorted. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of(
-            ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, InternVLChatConfig.HF_MODEL_TYPE,
+            ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, InternLM2Config.MODEL_TYPE,
+            InternVLChatConfig.HF_MODEL_TYPE,
             InternVLChatConfig.MODEL_TYPE, LlamaConfig.MODEL_TYPE, LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE,
             SiglipVisionConfig.MODEL_TYPE);
 
-    private static final List<String> TEXT_MODEL_TYPES = List.of(LlamaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE);
+    private static final List<String> TEXT_MODEL_TYPES =
+            List.of(InternLM2Config.MODEL_TYPE, LlamaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE);
     private static final List<String> VISION_MODEL_TYPES =
             List.of(ClipVisionConfig.MODEL_TYPE, SiglipVisionConfig.MODEL_TYPE);
 
@@ -62,6 +64,7 @@ public final class HfConfigs {
         return switch (type) {
             case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
             case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
+            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
             case SiglipVisionConfig.MODEL_TYPE -> SiglipVisionConfig.readSiglip(c);
             case ClipVisionConfig.MODEL_TYPE -> ClipVisionConfig.read(c);
             case Idefics3Config.MODEL_TYPE -> Idefics3Config.read(c);
@@ -107,6 +110,7 @@ public final class HfConfigs {
         return switch (type) {
             case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
             case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
+            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
             default -> throw new AssertionError(type);
         };
     }

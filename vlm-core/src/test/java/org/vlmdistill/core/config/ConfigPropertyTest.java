@@ -102,6 +102,10 @@ class ConfigPropertyTest {
                 m.put("max_window_layers", c.maxWindowLayers());
                 m.put("layer_types", c.layerTypes());
             }
+            case InternLM2Config c -> {
+                text(m, c);
+                m.put("bias", c.bias());
+            }
             case SiglipVisionConfig c -> vision(m, c);
             case ClipVisionConfig c -> {
                 vision(m, c);
@@ -245,6 +249,7 @@ class ConfigPropertyTest {
             switch (r.nextInt(7)) {
                 case 0 -> llama(root, true);
                 case 1 -> qwen2(root);
+                case 6 -> internlm2(root);
                 case 2 -> siglip(root, SiglipVisionConfig.MODEL_TYPE, 1);
                 case 3 -> clip(root, true);
                 case 4 -> idefics3(root);
@@ -323,6 +328,66 @@ class ConfigPropertyTest {
             }
             o.exp.put("layer_types", types);
             o.optNum("attention_dropout", r.nextDouble(), 0.0, Kind.FRACTION);
+            o.dtype();
+            o.extras();
+        }
+
+        private void internlm2(Obj o) {
+            o.str("model_type", InternLM2Config.MODEL_TYPE);
+            // head_dim is always hidden_size / heads: no head_dim key
+            int kv = between(1, 8);
+            int heads = kv * between(1, 6);
+            int headDim = 2 * between(1, 64);
+            int hidden = o.put("hidden_size", heads * headDim, Kind.POSITIVE_INT);
+            o.put("num_attention_heads", heads, Kind.POSITIVE_INT);
+            o.mutate("num_attention_heads", IntNode.valueOf(hidden + 1));
+            if (r.nextInt(4) == 0) {
+                o.exp.put("num_key_value_heads", heads);
+            } else {
+                o.put("num_key_value_heads", kv, Kind.POSITIVE_INT);
+                o.mutate("num_key_value_heads", IntNode.valueOf(heads + 1));
+            }
+            o.exp.put("head_dim", headDim);
+            o.optInt("vocab_size", between(1, 300_000), 103168, Kind.POSITIVE_INT);
+            o.optInt("intermediate_size", between(1, 20_000), 11008, Kind.POSITIVE_INT);
+            o.optInt("num_hidden_layers", between(1, 40), 32, Kind.POSITIVE_INT);
+            o.optStr("hidden_act", "silu", "silu");
+            o.optInt("max_position_embeddings", between(1, 200_000), 2048, Kind.POSITIVE_INT);
+            o.optNum("initializer_range", r.nextDouble() * 0.1, 0.02, Kind.NON_NEGATIVE_NUMBER);
+            o.optNum("rms_norm_eps", r.nextDouble() * 1e-4, 1e-6, Kind.NON_NEGATIVE_NUMBER);
+            o.token("pad_token_id", OptionalInt.of(0));
+            o.token("bos_token_id", OptionalInt.of(1));
+            o.tokens("eos_token_id", List.of(2));
+            o.optBool("tie_word_embeddings", false);
+            o.optBool("bias", true);
+            // InternLM2's rope_scaling: {type: linear|dynamic, factor >= 1}, nothing else
+            Optional<Object> scaling = Optional.empty();
+            switch (r.nextInt(3)) {
+                case 0 -> o.exp.put("rope_theta", 10000.0);
+                case 1 -> {
+                    o.put("rope_theta", 1 + r.nextDouble() * 1e6, Kind.POSITIVE_NUMBER);
+                    o.json.putNull("rope_scaling");
+                }
+                default -> {
+                    o.put("rope_theta", 1 + r.nextDouble() * 1e6, Kind.POSITIVE_NUMBER);
+                    Obj s = o.child("rope_scaling");
+                    String type = pick(InternLM2Config.ROPE_TYPES);
+                    s.str("type", type);
+                    s.mutate("type", TextNode.valueOf("yarn"));
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("rope_type", type);
+                    m.put("factor", OptionalDouble.of(s.put("factor", 1 + r.nextDouble() * 7, Kind.POSITIVE_NUMBER)));
+                    s.mutate("factor", DoubleNode.valueOf(0.5));
+                    m.put("low_freq_factor", OptionalDouble.empty());
+                    m.put("high_freq_factor", OptionalDouble.empty());
+                    m.put("original_max_position_embeddings", OptionalInt.empty());
+                    m.put("extra", Map.of());
+                    scaling = Optional.of(m);
+                }
+            }
+            o.exp.remove("rope_scaling");
+            o.exp.put("rope_scaling", scaling);
+            o.exp.put("attention_dropout", 0.0);
             o.dtype();
             o.extras();
         }
@@ -538,15 +603,16 @@ class ConfigPropertyTest {
             int shrink = between(1, 3);
             int layers = internVit(o.child("vision_config"), shrink);
             Obj llm = o.child("llm_config");
-            boolean qwen = r.nextBoolean();
-            llm.json.putArray("architectures").add(qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
+            int decoder = r.nextInt(3);
+            llm.json.putArray("architectures").add(List.of("Qwen2ForCausalLM", "LlamaForCausalLM",
+                    "InternLM2ForCausalLM").get(decoder));
             mutations.add(new Mutation("llm_config.architectures", llm.ptr, "architectures", -1,
                     NODES.arrayNode().add("Phi3ForCausalLM")));
             mutations.add(new Mutation("llm_config.architectures", llm.ptr, "architectures", -1, null));
-            if (qwen) {
-                qwen2(llm);
-            } else {
-                llama(llm, false);
+            switch (decoder) {
+                case 0 -> qwen2(llm);
+                case 1 -> llama(llm, false);
+                default -> internlm2(llm);
             }
             int states = layers + 1;
             o.optInt("select_layer", between(-states, states - 1), -1, Kind.ANY_INT);
