@@ -56,7 +56,7 @@ final class InspectCommand implements Callable<Integer> {
             throw new Vlmd.UsageException(model + ": not a directory");
         }
         out.println("model: " + model.toAbsolutePath().normalize());
-        ModelConfig config = HfConfigs.read(model);
+        ModelConfig config = config(model);
         describe(out, config);
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(model)) {
             Map<DType, long[]> byDtype = new EnumMap<>(DType.class); // dtype -> {tensors, elements}
@@ -86,7 +86,7 @@ final class InspectCommand implements Callable<Integer> {
         }
         RuntimeException doesNotLoad = model(out, config);
         tokenizer(out);
-        for (String f : new String[] {"tokenizer.json", "tokenizer_config.json", "chat_template.json",
+        for (String f : new String[] {"tokenizer.json", "tokenizer.model", "tokenizer_config.json", "chat_template.json",
                 "preprocessor_config.json", "generation_config.json"}) {
             out.printf("%-26s %s%n", f + ":", Files.isRegularFile(model.resolve(f)) ? "present" : "absent");
         }
@@ -148,7 +148,7 @@ final class InspectCommand implements Callable<Integer> {
 
     /** Vocabulary size and special tokens, where the directory has tokenizer files. */
     private void tokenizer(PrintWriter out) {
-        if (!Files.isRegularFile(model.resolve("tokenizer.json"))) {
+        if (!Files.isRegularFile(model.resolve("tokenizer.json")) && !Files.isRegularFile(model.resolve("tokenizer.model"))) {
             return;
         }
         try (ChatTokenizer tokenizer = ChatTokenizer.load(model)) {
@@ -182,13 +182,29 @@ final class InspectCommand implements Callable<Integer> {
         return parts.length >= 2 && parts[1].equals("layers") ? parts[0] + ".layers" : parts[0];
     }
 
+    /**
+     * config.json with the ids it leaves to the tokenizer files resolved (InternVL's {@code <IMG_CONTEXT>}),
+     * as {@link ModelDirectory#open} reads it; config.json alone where the directory's checkpoint does not
+     * fit it, so that the files are still summarised before {@link #model} says why it does not load.
+     */
+    private static ModelConfig config(Path dir) {
+        ModelConfig alone = HfConfigs.read(dir);
+        try {
+            return ModelDirectory.open(dir).config();
+        } catch (org.vlmdistill.core.config.ConfigException doesNotFit) {
+            return alone;
+        }
+    }
+
     private static void describe(PrintWriter out, ModelConfig config) {
         out.println("config: model_type " + config.modelType() + config.torchDtype().map(d -> ", torch_dtype " + d).orElse(""));
         switch (config) {
             case VisionLanguageConfig vl -> {
                 out.println("  text:   " + text(vl.textConfig()));
                 out.println("  vision: " + vision(vl.visionConfig()));
-                out.println("  image token id " + vl.imageTokenId() + ", tie_word_embeddings " + vl.tieWordEmbeddings());
+                out.println("  image token id " + (vl.knownImageTokenId().isPresent()
+                        ? String.valueOf(vl.knownImageTokenId().getAsInt()) : "unknown (no tokenizer file gives it)")
+                        + ", tie_word_embeddings " + vl.tieWordEmbeddings());
             }
             case TextConfig t -> out.println("  text:   " + text(t));
             case VisionConfig v -> out.println("  vision: " + vision(v));
