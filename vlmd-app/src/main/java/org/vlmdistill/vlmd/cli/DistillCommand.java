@@ -62,6 +62,8 @@ final class DistillCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "done: %d steps, %d tokens, %d skipped, %.1f s (%.0f tokens/s); last checkpoint %s%n",
                     s.steps(), s.tokens(), s.skippedSteps(), s.seconds(), s.tokens() / Math.max(1e-9, s.seconds()),
                     s.lastCheckpoint());
+            out.printf(Locale.ROOT, "data: %d samples, %d records skipped%s%n", s.samples(), s.skippedRecords(),
+                    s.skippedRecords() == 0 ? "" : " (each named with its place and reason in " + s.skipped() + ")");
             out.flush();
         } finally {
             try {

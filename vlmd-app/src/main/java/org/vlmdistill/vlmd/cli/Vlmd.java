@@ -14,6 +14,7 @@ import org.vlmdistill.datasets.template.TemplateSyntaxException;
 import org.vlmdistill.datasets.tokenizer.AlignmentException;
 import org.vlmdistill.distill.teacher.CacheFormatException;
 import org.vlmdistill.distill.train.RunConfigException;
+import org.vlmdistill.distill.train.UnusableDataException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -88,8 +89,9 @@ public final class Vlmd implements Runnable {
      * this machine ({@link RunConfigException}: a field, a missing file or directory, an unusable output),
      * a model directory that does not load (a config no family builds, tensors that do not fit the config,
      * a malformed safetensors file, a chat template that does not parse, tokenizers that disagree, a
-     * tokenizer giving ids past the config's vocab_size) and a
-     * teacher cache that fails its checks, also when another thread's exception wraps it (a prefetched
+     * tokenizer giving ids past the config's vocab_size), a
+     * teacher cache that fails its checks and a run's data with no usable sample or more skipped records than
+     * {@code max_skipped_share} allows ({@link UnusableDataException}), also when another thread's exception wraps it (a prefetched
      * batch). Everything else is a failure at run time: exit 1.
      */
     static int exitCode(Throwable e) {
@@ -115,6 +117,7 @@ public final class Vlmd implements Runnable {
             case CacheFormatException c -> true;
             case SkipSampleException s when s.reason() == SkipReason.TOKEN_OUT_OF_VOCABULARY -> true;
             case DirectoryInUseException d -> true; // another run holds the output: wait, or choose another
+            case UnusableDataException u -> true; // no usable sample, or more skipped than max_skipped_share
             default -> false;
         };
     }
