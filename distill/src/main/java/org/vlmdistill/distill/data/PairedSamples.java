@@ -35,7 +35,9 @@ import java.util.stream.IntStream;
  * image into its own image tokens and processes the pixels with its own image processor.
  *
  * <p>Records are read up front (a record is text and image paths, small beside the images, which are
- * decoded per {@code get}); the reader's skip report stays available in {@link #readStats()}.
+ * decoded per {@code get}); the reader's skip report stays available in {@link #readStats()}. A run
+ * builds every record once before its first step ({@link #unusable}) and trains on {@link #without}
+ * those that cannot become a sample, which are then counted in the same report.
  * Thread-safe, and the same index gives the same sample every time: nothing here is random and the
  * parts ({@link ImageDecoder}, the template, the tokenizer, the processors) keep no state between calls.
  */
