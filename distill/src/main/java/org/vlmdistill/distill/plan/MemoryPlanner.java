@@ -21,26 +21,29 @@ import java.util.Locale;
  *
  * <p><b>Phases</b> of a step, each on top of the resident state; the peak is the largest:
  * <ul>
- *   <li>the teacher's forward without gradient: one layer's working set at a time, plus its last
- *   hidden states {@code B x S x H_t x a};</li>
- *   <li>the student's forward, loss and backward: the activations autograd saves (no activation
- *   checkpointing: the toolkit has none), the teacher's rows, the chunked loss's arrays and the
- *   backward's working set;</li>
+ *   <li>the teacher's forward without gradient: no autograd graph, but the forward runs inside one
+ *   NDScope, so every array of every layer lives until it returns (measured, docs/methods.md);</li>
+ *   <li>the student's forward, loss and backward: every array the forward makes (the micro-batch's
+ *   NDScope holds them all until it closes, whether autograd saved them or not, a frozen tower's
+ *   too; no activation checkpointing: the toolkit has none), the teacher's rows, the chunked loss's
+ *   arrays and the backward's working set;</li>
  *   <li>the gradient norm: every trainable gradient cast to fp32 and squared, all held until the
  *   step's scope closes ({@code P_train x 8});</li>
  *   <li>the AdamW update: scratch for the largest trainable tensor.</li>
  * </ul>
  *
  * <p>Per decoder layer, with {@code T = B x S} tokens, {@code q = heads x head_dim},
- * {@code kv = kv_heads x head_dim}, autograd saves: two RMS norms' fp32 input and normalized output
- * {@code 2 T H (4 + a)}; q's projection, rotate_half, rotated q, attention output and its contiguous
- * copy {@code 5 T q a}; k's projection, rotate_half and rotated k, and v {@code 4 T kv a}; the MLP's
- * gate, activation, up and product {@code 4 T I a} (plus what a composed activation keeps: 6 more for
- * the tanh GELU, 2 for QuickGELU); the attention's log-sum-exp {@code B heads S 4} (fused attention:
- * no S x S probabilities). Per vision layer ({@code T_v = B x tiles x positions}): two layer norms'
- * centered and normalized fp32 copies and output {@code 2 T_v H_v (8 + a)}, q, k, v, the attention
- * output and its copy {@code 5 T_v H_v a}, layer scale's inputs {@code 2 T_v H_v a} where there is one,
- * the MLP's two {@code T_v I_v a} (plus the activation's), the log-sum-exp. A frozen tower keeps none.
+ * {@code kv = kv_heads x head_dim}: two RMS norms {@code T H (12 + (a == 4 ? 0 : 2a))} each (x^2, x/rms,
+ * x weight in fp32, plus the fp32 copy and the cast back for bf16); q's projection, RoPE's products,
+ * rotate_half's negated half and concatenation, the rotated q, the attention output and its contiguous
+ * copy {@code 7.5 T q a}; the same RoPE arrays for k and v's projection {@code 6.5 T kv a}; the output
+ * projection and two residual sums, the MLP's down projection {@code 4 T H a}; gate, activation, up and
+ * product {@code 4 T I a} (a composed tanh GELU makes 8 more {@code T x I}, QuickGELU 2); the fused
+ * attention's log-sum-exp {@code B heads S 4} (no S x S probabilities). Per vision layer
+ * ({@code T_v = B x tiles x positions}): two composed layer norms {@code T_v H_v (20 + (a == 4 ? 0 : 4 + a))}
+ * each; q, k, v, the attention output, its copy, the output projection, the MLP's second projection
+ * and two residual sums {@code 9 T_v H_v a}; layer scale's products {@code 2 T_v H_v a} where there is
+ * one; the MLP's first projection and activation {@code 2 T_v I_v a} (plus the activation's own).
  */
 public final class MemoryPlanner {
     /** fp32 {@code [chunk, V]} arrays TAID's composed form holds at once (ChunkedLoss on a GPU). */
@@ -86,9 +89,13 @@ public final class MemoryPlanner {
 
         List<MemoryPhase> phases = new ArrayList<>();
         if (in.teacher() instanceof TeacherSide.Online(ModelShape t)) {
-            long layer = Math.max(decoderLayer(t.text(), w, a), t.vision() == null ? 0 : visionLayer(t, w, a));
+            // no autograd, but the forward runs in one scope: every layer's arrays live until it returns
             phases.add(new MemoryPhase("teacher forward", List.of(
-                    new MemoryItem("one layer's working set", layer, "the largest layer's activations (upper bound)"),
+                    new MemoryItem("teacher activations, vision tower", visionActivations(t, w, a), t.vision().numHiddenLayers()
+                            + " layers, held until the forward returns"),
+                    new MemoryItem("teacher activations, connector", connectorActivations(t, w, a), "as the student's"),
+                    new MemoryItem("teacher activations, decoder", decoderActivations(t.text(), w, a), t.text().numHiddenLayers()
+                            + " layers x " + MemoryEstimate.gib(decoderLayer(t.text(), w, a))),
                     new MemoryItem("last hidden states", w.tokens() * t.text().hiddenSize() * a,
                             "B x S x H_t " + t.text().hiddenSize() + " x " + a))));
         }
@@ -113,26 +120,17 @@ public final class MemoryPlanner {
         long tokens = w.tokens();
         long h = text.hiddenSize();
         List<MemoryItem> items = new ArrayList<>();
-        long vision = s.visionTrainable() ? visionActivations(s, w, a) : 0;
-        items.add(new MemoryItem("activations, vision tower", vision, s.visionTrainable()
-                ? s.vision().numHiddenLayers() + " layers x per-layer (see MemoryPlanner); T_v = B x "
-                + w.tilesPerSample() + " tiles x " + s.visionPositionsPerTile() + " positions"
-                : "none: the tower is frozen"));
-        long connector = s.connectorTrainable() ? connectorActivations(s, w, a) : 0;
-        items.add(new MemoryItem("activations, connector", connector, s.connectorTrainable()
-                ? "B x tiles x " + s.imageTokensPerTile() + " tokens x its layers' widths" : "none: frozen"));
-        long decoder = 0;
-        String decoderFormula = "none: nothing below the lm_head trains";
-        if (s.belowHeadTrainable()) {
-            long perLayer = decoderLayer(text, w, a);
-            decoder = text.numHiddenLayers() * perLayer
-                    + tokens * h * (4 + a) // the final norm
-                    + 2L * tokens * text.headDim() * a // RoPE's cos and sin
-                    + (long) w.microBatch() * w.sequenceLength() * w.sequenceLength(); // the bool mask [B, 1, S, S]
-            decoderFormula = text.numHiddenLayers() + " layers x " + MemoryEstimate.gib(perLayer)
-                    + " + final norm + RoPE + mask B x S^2";
-        }
-        items.add(new MemoryItem("activations, decoder", decoder, decoderFormula));
+        // every array the forward makes lives until the micro-batch's scope closes: a frozen tower's too
+        long vision = visionActivations(s, w, a);
+        items.add(new MemoryItem("activations, vision tower", vision, s.vision().numHiddenLayers()
+                + " layers x " + MemoryEstimate.gib(visionLayer(s, w, a)) + " + pixels; T_v = B x " + w.tilesPerSample()
+                + " tiles x " + s.visionPositionsPerTile() + " positions"));
+        long connector = connectorActivations(s, w, a);
+        items.add(new MemoryItem("activations, connector", connector, "B x tiles x " + s.imageTokensPerTile()
+                + " tokens x its layers' widths"));
+        long decoder = decoderActivations(text, w, a);
+        items.add(new MemoryItem("activations, decoder", decoder, text.numHiddenLayers() + " layers x "
+                + MemoryEstimate.gib(decoderLayer(text, w, a)) + " + final norm + RoPE + mask B x S^2"));
         long rows = tokens; // every position a loss row: the upper bound
         long teacherRows = switch (in.teacher()) {
             case TeacherSide.Online(ModelShape t) -> rows * t.text().hiddenSize() * a;
@@ -187,26 +185,46 @@ public final class MemoryPlanner {
         return new MemoryItem("chunked loss", bytes, formula);
     }
 
-    /** What one decoder layer's autograd keeps (the class comment's formula). */
+    /**
+     * What one decoder layer's forward leaves alive (the class comment's formula): every array it makes
+     * stays until the micro-batch's scope closes, whether autograd saved it or not.
+     */
     static long decoderLayer(TextConfig t, Workload w, int a) {
         long tokens = w.tokens();
         long h = t.hiddenSize();
         long q = (long) t.numAttentionHeads() * t.headDim();
         long kv = (long) t.numKeyValueHeads() * t.headDim();
         long mlp = (4L + activationExtra(t.hiddenAct())) * t.intermediateSize();
-        return tokens * (2 * h * (4 + a) + a * (5 * q + 4 * kv + mlp))
+        return tokens * (2 * rmsNorm(a) * h + a * ((15 * q + 13 * kv) / 2 + 4 * h + mlp))
                 + (long) w.microBatch() * t.numAttentionHeads() * w.sequenceLength() * 4;
     }
 
-    /** What one vision layer's autograd keeps (the class comment's formula). */
+    /** Bytes per element an RMS norm leaves: x^2, x / rms and x weight in fp32 (12); a bf16 input adds its fp32 copy and the cast back. */
+    static long rmsNorm(int a) {
+        return 12 + (a == 4 ? 0 : 2L * a);
+    }
+
+    /** A composed layer norm: centered, squared, normalized, x weight, + bias in fp32 (20); bf16 adds the copy and the cast back. */
+    static long layerNorm(int a) {
+        return 20 + (a == 4 ? 0 : 4L + a);
+    }
+
+    /** What one vision layer's forward leaves alive (the class comment's formula). */
     static long visionLayer(ModelShape s, Workload w, int a) {
         VisionConfig v = s.vision();
         long images = (long) w.microBatch() * w.tilesPerSample();
         long tokens = images * s.visionPositionsPerTile();
         long h = v.hiddenSize();
-        long perToken = 2 * h * (8 + a) + 5 * h * a + (s.visionLayerScale() ? 2 * h * a : 0)
-                + (2L + activationExtra(v.hiddenAct())) * v.intermediateSize() * a;
+        long perToken = 2 * h * layerNorm(a) + a * (9 * h + (s.visionLayerScale() ? 2 * h : 0)
+                + (2L + activationExtra(v.hiddenAct())) * v.intermediateSize());
         return tokens * perToken + images * v.numAttentionHeads() * s.visionPositionsPerTile() * 4;
+    }
+
+    /** Every decoder layer's, the final norm, RoPE's cos and sin, the bool mask {@code [B, 1, S, S]}. */
+    static long decoderActivations(TextConfig t, Workload w, int a) {
+        long tokens = w.tokens();
+        return t.numHiddenLayers() * decoderLayer(t, w, a) + tokens * t.hiddenSize() * rmsNorm(a)
+                + 2L * tokens * t.headDim() * a + (long) w.microBatch() * w.sequenceLength() * w.sequenceLength();
     }
 
     /** Every vision layer's, plus the pixels the patch embedding keeps. */
@@ -226,10 +244,10 @@ public final class MemoryPlanner {
         return tokens * perToken;
     }
 
-    /** [T, I]-sized arrays a composed activation keeps beyond its input (Activations' forms). */
+    /** [T, I]-sized arrays a composed activation makes beyond its one output (Activations' forms). */
     static int activationExtra(String act) {
         return switch (act.toLowerCase(Locale.ROOT)) {
-            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> 6;
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> 8;
             case "quick_gelu" -> 2;
             default -> 0; // silu, gelu (erf), relu: one libtorch op saving its input
         };

@@ -61,24 +61,27 @@ class MemoryPlannerTest {
         assertEquals(0, e.item("AdamW fp32 master weights").bytes());
         assertEquals(80_000, e.item("teacher weights (no gradient)").bytes()); // 20,000 x 4
         assertEquals(269_600, e.residentBytes());
-        // a decoder layer, T = 20: per token 2 x 64 x 8 + 4 x (5 x 64 + 4 x 32 + 4 x 128) = 1,024 + 3,840 = 4,864;
-        // x 20 = 97,280; log-sum-exp B 2 x heads 4 x S 10 x 4 = 320 -> 97,600
-        assertEquals(97_600, MemoryPlanner.decoderLayer(c.textConfig(), WORK, 4));
-        // 2 layers 195,200 + final norm 20 x 64 x 8 = 10,240 + RoPE 2 x 20 x 16 x 4 = 2,560 + mask 2 x 10 x 10 = 200
-        assertEquals(208_200, e.item("activations, decoder").bytes());
-        assertEquals(0, e.item("activations, vision tower").bytes()); // frozen
+        // a decoder layer, T = 20: per token 2 x 12 x 64 + 4 x ((15 x 64 + 13 x 32) / 2 + 4 x 64 + 4 x 128)
+        // = 1,536 + 4 x (688 + 256 + 512) = 7,360; x 20 = 147,200; log-sum-exp 2 x 4 heads x 10 x 4 = 320
+        assertEquals(147_520, MemoryPlanner.decoderLayer(c.textConfig(), WORK, 4));
+        // 2 layers 295,040 + final norm 20 x 64 x 12 = 15,360 + RoPE 2 x 20 x 16 x 4 = 2,560 + mask 2 x 10 x 10
+        assertEquals(313_160, e.item("activations, decoder").bytes());
+        // the frozen tower's arrays live in the scope all the same: T_v = 2 x 1 x 5 = 10; per token
+        // 2 x 32 x 20 + 4 x (9 x 32 + 2 x 64) = 2,944; x 10 + log-sum-exp 2 x 2 x 5 x 4 = 29,520 a layer;
+        // 2 layers + pixels 2 x 3 x 28^2 x 4 = 18,816
+        assertEquals(2 * 29_520 + 18_816, e.item("activations, vision tower").bytes());
         // connector: 2 x 1 tile x 4 tokens x ((32 + 64) + (64 + 64)) x 4 = 8 x 224 x 4
         assertEquals(7_168, e.item("activations, connector").bytes());
         assertEquals(5_120, e.item("teacher rows").bytes()); // N 20 x H_t 64 x 4
         // loss, V 100, H 64, N 20, chunk 4, fused: no head copy; dW 25,600; dh 5,120; rows 5,120;
         // max(dW's transient 25,600 + chunk 4 x 100 x (4 + 4) = 28,800, product 25,600 + rows' 5,120 = 30,720)
         assertEquals(25_600 + 5_120 + 5_120 + 30_720, e.item("chunked loss").bytes());
-        assertEquals(97_600, e.item("backward working set").bytes());
+        assertEquals(147_520, e.item("backward working set").bytes());
         assertEquals(92_800, e.item("fp32 copies and squares of the gradients").bytes()); // 11,600 x 8
         assertEquals(6_400 * 20L, e.item("scratch of the largest tensor").bytes()); // 6,400 x 5 x 4
-        // teacher forward: one layer (97,600) + last hidden 20 x 64 x 4 = 5,120
-        assertEquals(102_720, e.phases().getFirst().bytes());
-        long step = 208_200 + 7_168 + 5_120 + 66_560 + 97_600;
+        // teacher forward: its decoder 313,160 + tower 77,856 + no connector layers + last hidden 20 x 64 x 4
+        assertEquals(313_160 + 77_856 + 5_120, e.phases().getFirst().bytes());
+        long step = 313_160 + 77_856 + 7_168 + 5_120 + 66_560 + 147_520;
         assertEquals(step, e.peakPhase().bytes());
         assertEquals(269_600 + step, e.peakBytes());
         assertTrue(e.fits());
@@ -96,9 +99,9 @@ class MemoryPlannerTest {
         assertEquals(12_600 * 4, e.item("AdamW fp32 master weights").bytes());
         assertEquals(0, e.item("teacher weights (no gradient)").bytes());
         assertEquals(20 * 50 * 12, e.item("teacher rows").bytes()); // N x top-50 x 12
-        // the tower trains: T_v = 2 x 1 x 5 = 10; per token 2 x 32 x (8 + 2) + 5 x 32 x 2 + 2 x 64 x 2 = 1,216;
-        // x 10 = 12,160; log-sum-exp 2 x 2 heads x 5 x 4 = 80 -> 12,240 a layer; 2 layers + pixels 2 x 3 x 28^2 x 2
-        assertEquals(2 * 12_240 + 9_408, e.item("activations, vision tower").bytes());
+        // bf16 tower: per token 2 x 32 x (20 + 4 + 2) + 2 x (9 x 32 + 2 x 64) = 1,664 + 832 = 2,496; x 10
+        // + 80 = 25,040 a layer; 2 layers + pixels 2 x 3 x 28^2 x 2
+        assertEquals(2 * 25_040 + 9_408, e.item("activations, vision tower").bytes());
         // loss, a = 2, composed: head copy 25,600 + dW 25,600 + dh 5,120 + rows 20 x 64 x 2 = 2,560
         // + max(25,600 + chunk 4 x 100 x (18 x 4 + 2 + 4) = 31,200 -> 56,800, cast 12,800 + product 12,800 + 2,560)
         assertEquals(25_600 + 25_600 + 5_120 + 2_560 + 56_800, e.item("chunked loss").bytes());
