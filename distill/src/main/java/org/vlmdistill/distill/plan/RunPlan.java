@@ -6,14 +6,12 @@ import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.core.model.Parameter;
-import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
 import org.vlmdistill.distill.teacher.TeacherCache;
 import org.vlmdistill.distill.train.RunConfig;
 import org.vlmdistill.distill.train.TrainingSetup;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -76,12 +74,6 @@ public record RunPlan(ModelShape student, ModelShape teacher, int studentVocab, 
             return vl.textConfig().vocabSize();
         }
         throw new IllegalArgumentException("a " + c.modelType() + " model: distill trains vision-language models");
-    }
-
-    /** Whether {@code dir} holds safetensors weights (a single file or an index). */
-    public static boolean hasWeights(Path dir) {
-        return Files.exists(dir.resolve(SafetensorsCheckpoint.INDEX_FILE))
-                || Files.exists(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE));
     }
 
     /** The models' lines: parameter counts by component and what trains. */

@@ -1,6 +1,7 @@
 package org.vlmdistill.vlmd.cli;
 
 import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.distill.plan.RunPlan;
 import org.vlmdistill.distill.plan.Target;
 import org.vlmdistill.distill.plan.Targets;
@@ -92,11 +93,11 @@ final class DistillCommand implements Callable<Integer> {
         Target target = planDevice != null ? Targets.parse(planDevice)
                 : Targets.of(ComputePolicy.of(run.compute(), "compute."));
         List<Path> withoutWeights = new ArrayList<>();
-        if (!RunPlan.hasWeights(run.student())) {
+        if (!ModelDirectory.hasWeights(run.student())) {
             withoutWeights.add(run.student());
         }
         if (run.loss().needsTeacher() && run.teacherCache().isEmpty() && run.teacher().isPresent()
-                && !RunPlan.hasWeights(run.teacher().get())) {
+                && !ModelDirectory.hasWeights(run.teacher().get())) {
             withoutWeights.add(run.teacher().get());
         }
         if (!withoutWeights.isEmpty()) {
