@@ -220,7 +220,10 @@ final class InspectCommand implements Callable<Integer> {
             case VisionLanguageConfig vl -> {
                 out.println("  text:   " + text(vl.textConfig()));
                 out.println("  vision: " + vision(vl.visionConfig()));
-                out.println("  image token id " + vl.imageTokenId() + ", tie_word_embeddings " + vl.tieWordEmbeddings());
+                out.println("  image token id " + (vl.knownImageTokenId().isPresent()
+                        ? String.valueOf(vl.knownImageTokenId().getAsInt())
+                        : "unknown (it comes from tokenizer files, and the directory has none)")
+                        + ", tie_word_embeddings " + vl.tieWordEmbeddings());
             }
             case TextConfig t -> out.println("  text:   " + text(t));
             case VisionConfig v -> out.println("  vision: " + vision(v));
