@@ -209,7 +209,7 @@ class InternVLImageProcessorTest {
         String[][] cases = {{"model_one_tile.png", "internlm2_1tile", "1"}, {"model_three_tiles.png", "internlm2_3tiles", "3"}};
         for (String[] c : cases) {
             RgbImage image = png("images/" + c[0]);
-            NDArray want = Npy.read(manager, resource("preprocess/model_cases/" + c[1] + "/pixel_values.npy"));
+            NDArray want = Npy.read(manager, resource(c[1] + "/pixel_values.npy"));
             PixelValues px = p.process(image);
             int tiles = Integer.parseInt(c[2]);
             assertArrayEquals(new long[] {tiles, 3, 56, 56}, want.getShape().getShape());

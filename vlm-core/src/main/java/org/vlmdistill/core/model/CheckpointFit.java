@@ -73,8 +73,9 @@ final class CheckpointFit {
             case TextConfig t -> fit.text("", t, textValues);
             case VisionConfig v -> fit.vision("", v, visionValues);
             case VisionLanguageConfig vl -> {
-                // InternVL nests its decoder's config as llm_config
-                fit.text(vl instanceof InternVLChatConfig ? "llm_config." : "text_config.", vl.textConfig(), textValues);
+                // OpenGVLab's InternVL nests its decoder's config as llm_config
+                boolean llm = vl instanceof InternVLChatConfig c && !c.hfLayout();
+                fit.text(llm ? "llm_config." : "text_config.", vl.textConfig(), textValues);
                 fit.vision("vision_config.", vl.visionConfig(), visionValues);
             }
         }
