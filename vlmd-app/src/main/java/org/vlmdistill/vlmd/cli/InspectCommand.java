@@ -188,7 +188,8 @@ final class InspectCommand implements Callable<Integer> {
             case VisionLanguageConfig vl -> {
                 out.println("  text:   " + text(vl.textConfig()));
                 out.println("  vision: " + vision(vl.visionConfig()));
-                out.println("  image token id " + vl.imageTokenId() + ", tie_word_embeddings " + vl.tieWordEmbeddings());
+                out.println("  image token id " + (vl.knownImageTokenId().isPresent() ? vl.knownImageTokenId().getAsInt()
+                        : "unknown (no tokenizer file)") + ", tie_word_embeddings " + vl.tieWordEmbeddings());
             }
             case TextConfig t -> out.println("  text:   " + text(t));
             case VisionConfig v -> out.println("  vision: " + vision(v));
