@@ -101,7 +101,7 @@ class InspectCommandTest {
         assertTrue(out.contains("family: internvl_chat (InternVLFamily)"), out);
         assertTrue(out.contains("  text:   qwen2 hidden 32, layers 1, heads 2 (kv 1)"), out);
         assertTrue(out.contains("  vision: intern_vit_6b hidden 16, layers 2, heads 2, image 28, patch 14 (4 patches)"), out);
-        assertTrue(out.contains("image token id unknown (no tokenizer file)"), out);
+        assertTrue(out.contains("image token id unknown (it comes from tokenizer files, and the directory has none)"), out);
         assertTrue(out.contains("total") && out.contains("%,d parameters".formatted(inFiles)), out);
         assertTrue(out.contains("check: components %,d + tensors that are not parameters 0 = %,d in the files: equal"
                 .formatted(inFiles, inFiles)), out);
