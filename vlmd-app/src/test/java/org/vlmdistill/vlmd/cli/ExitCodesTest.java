@@ -147,6 +147,24 @@ class ExitCodesTest {
         assertFalse(r.err().contains("no such file"), r.err());
     }
 
+    /** A chat template nested 5,000 deep is a model directory that does not load: exit 2 naming the file. */
+    @Test
+    void aTemplateNestedTooDeepExitsTwoNamingTheFile() throws IOException {
+        Path dir = tmp.resolve("deep-template-student");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(pair.studentDir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Path template = dir.resolve("chat_template.jinja");
+        Files.writeString(template, "{% if true %}".repeat(5000) + "{{ messages }}" + "{% endif %}".repeat(5000));
+        CliRun r = CliRun.run("generate", "--model", dir.toString(), "--prompt", "hi");
+        assertEquals(Vlmd.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains(template.toString()) && r.err().contains("nest deeper than"), r.err());
+        assertFalse(r.err().contains("StackOverflowError"), r.err());
+    }
+
     @Test
     void aModelWhoseTensorsDoNotFitItsConfigExitsTwoFromEveryCommand(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("config.json"), """
