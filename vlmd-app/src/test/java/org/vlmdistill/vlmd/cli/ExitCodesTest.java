@@ -147,6 +147,39 @@ class ExitCodesTest {
         assertFalse(r.err().contains("no such file"), r.err());
     }
 
+    /**
+     * Each eval option out of its range exits 2 naming that option, its range and the value, before a
+     * model loads; values at the ends of the ranges pass the check (the run then fails on the empty bench
+     * file, which is no option's fault, so no option is named).
+     */
+    @Test
+    void evalOptionsOutOfRangeExitTwoNamingTheOption() throws IOException {
+        Path bench = Files.writeString(tmp.resolve("ranges-bench.jsonl"), "");
+        java.util.Random random = new java.util.Random();
+        Map<String, List<String>> bad = Map.of(
+                "--limit", List.of("-1", Integer.toString(-1 - random.nextInt(1000))),
+                "--max-new-tokens", List.of("-1", Integer.toString((1 << 20) + 1 + random.nextInt(1000))),
+                "--batch-size", List.of("0", "65537", Integer.toString(-random.nextInt(1000))));
+        for (Map.Entry<String, List<String>> option : bad.entrySet()) {
+            for (String value : option.getValue()) {
+                CliRun r = CliRun.run("eval", "--model", pair.studentDir.toString(), "--bench", bench.toString(),
+                        "--out", tmp.resolve("eval-ranges").toString(), option.getKey(), value);
+                assertEquals(Vlmd.EXIT_USAGE, r.code(), option.getKey() + " " + value + ": " + r.err());
+                assertTrue(r.err().contains(option.getKey() + ": must be ") && r.err().contains("got " + value),
+                        option.getKey() + " " + value + ": " + r.err());
+                for (String other : bad.keySet()) {
+                    assertTrue(other.equals(option.getKey()) || !r.err().contains(other), "names only "
+                            + option.getKey() + ": " + r.err());
+                }
+            }
+        }
+        for (String[] edge : new String[][] {{"--batch-size", "65536"}, {"--max-new-tokens", "1048576"}, {"--limit", "0"}}) {
+            CliRun r = CliRun.run("eval", "--model", pair.studentDir.toString(), "--bench", bench.toString(),
+                    "--out", tmp.resolve("eval-edges").toString(), edge[0], edge[1]);
+            assertFalse(r.err().contains(edge[0] + ":"), edge[0] + " " + edge[1] + " is in range: " + r.err());
+        }
+    }
+
     /** A chat template nested 5,000 deep is a model directory that does not load: exit 2 naming the file. */
     @Test
     void aTemplateNestedTooDeepExitsTwoNamingTheFile() throws IOException {
