@@ -198,6 +198,25 @@ class ExitCodesTest {
         assertFalse(r.err().contains("StackOverflowError"), r.err());
     }
 
+    /** teacher-logits checks the run config's paths as distill does, before a model loads: exit 2 naming the field. */
+    @Test
+    void teacherLogitsChecksTheRunInputsBeforeLoading() throws IOException {
+        ObjectNode c = config(tmp.resolve("cache-run"));
+        c.put("data", tmp.resolve("no-such-data.jsonl").toString());
+        // a teacher directory that would fail to load, to show that nothing is loaded before the check
+        Path teacher = Files.createDirectories(tmp.resolve("unloadable-teacher"));
+        Files.writeString(teacher.resolve("config.json"), "{ not json");
+        c.put("teacher", teacher.toString());
+        Path file = write(c, "cache-missing-data.json");
+        CliRun r = CliRun.run("teacher-logits", "--config", file.toString(), "--out", tmp.resolve("cache-x").toString(),
+                "--progress", "none");
+        assertEquals(Vlmd.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("data: ") && r.err().contains("no-such-data.jsonl") && r.err().contains("no such file"),
+                r.err());
+        assertFalse(r.err().contains("not valid JSON") || r.err().contains("\tat "), r.err());
+        assertFalse(Files.exists(tmp.resolve("cache-x")), "nothing written before the check");
+    }
+
     @Test
     void aModelWhoseTensorsDoNotFitItsConfigExitsTwoFromEveryCommand(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("config.json"), """
