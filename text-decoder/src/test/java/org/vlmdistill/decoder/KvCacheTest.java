@@ -40,7 +40,10 @@ class KvCacheTest {
                 Arguments.of("rope dynamic", Tiny.withRope(Tiny.llama(), "dynamic")),
                 Arguments.of("rope dynamic past max_position_embeddings",
                         Tiny.withRope(Tiny.llama().put("max_position_embeddings", 4), "dynamic")),
-                Arguments.of("rope llama3", Tiny.withRope(Tiny.llama(), "llama3")));
+                Arguments.of("rope llama3", Tiny.withRope(Tiny.llama(), "llama3")),
+                Arguments.of("internlm2 (packed wqkv, GQA, dynamic NTK within max_position_embeddings)",
+                        Tiny.internlm2()),
+                Arguments.of("internlm2 with bias", Tiny.internlm2().put("bias", true)));
     }
 
     @ParameterizedTest(name = "{0}")

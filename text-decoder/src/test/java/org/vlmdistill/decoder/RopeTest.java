@@ -70,6 +70,53 @@ class RopeTest {
                 "dynamic seq_len 32 (numpy)");
     }
 
+    /**
+     * InternLM2DynamicNTKScalingRotaryEmbedding: plain until a key length passes max_position_embeddings,
+     * then the base for the longest length so far, kept for shorter calls; the length given is the key
+     * length (past + seq), so the decoder never reads positions back for it.
+     */
+    @Test
+    void internLM2DynamicNtkKeepsTheLongestLengthSeen() {
+        ObjectNode json = Tiny.internlm2().put("hidden_size", 32).put("num_attention_heads", 4)
+                .put("max_position_embeddings", 16); // head_dim 8
+        Rope rope = Rope.of(config(json));
+        Rope.InternLM2DynamicNtk ntk = assertInstanceOf(Rope.InternLM2DynamicNtk.class, rope);
+        assertTrue(ntk.takesKeyLength());
+        assertTrue(!ntk.dependsOnLength(1_000_000), "a key length is known on the host");
+        int dim = 8;
+        double theta = 1e6;
+        assertEquals(16, ntk.cachedLength());
+        assertClose(defaultInv(theta, dim), ntk.invFreq(5), "below the limit");
+        assertClose(defaultInv(theta, dim), ntk.invFreq(16), "at the limit");
+        assertEquals(16, ntk.cachedLength());
+        double base24 = theta * Math.pow(2.0 * 24 / 16 - 1, 8.0 / 6);
+        assertClose(defaultInv(base24, dim), ntk.invFreq(24), "24 > 16");
+        assertClose(defaultInv(base24, dim), ntk.invFreq(3), "a shorter call after 24 keeps the base for 24");
+        assertClose(defaultInv(base24, dim), ntk.invFreq(20), "20 < 24 too");
+        assertEquals(24, ntk.cachedLength());
+        double base40 = theta * Math.pow(2.0 * 40 / 16 - 1, 8.0 / 6);
+        assertClose(defaultInv(base40, dim), ntk.invFreq(40), "a longer one rebuilds");
+        assertEquals(40, ntk.cachedLength());
+        // numpy: 1 / (1e6 * (2*24/16 - 1)**(8/6)) ** (arange(0, 8, 2) / 8), in float64
+        assertClose(new double[] {1.0, 2.50990144e-02, 6.29960525e-04, 1.58113883e-05}, Rope.of(config(json)).invFreq(24),
+                "base for 24 (numpy)");
+        // every model has its own: a fresh rope of the same config starts plain again
+        assertClose(defaultInv(theta, dim), Rope.of(config(json)).invFreq(5), "a fresh rope");
+    }
+
+    @Test
+    void internLM2LinearIsPositionInterpolation() {
+        ObjectNode json = Tiny.internlm2().put("max_position_embeddings", 16);
+        json.putObject("rope_scaling").put("type", "linear").put("factor", 4.0);
+        Rope rope = Rope.of(config(json));
+        assertInstanceOf(Rope.Linear.class, rope);
+        double[] expected = defaultInv(1e6, 8);
+        for (int i = 0; i < expected.length; i++) {
+            expected[i] /= 4;
+        }
+        assertClose(expected, rope.invFreq(100), "linear factor 4");
+    }
+
     @Test
     void llama3SmoothsBetweenTheWavelengthBands() {
         ObjectNode json = base(16, 10000);

@@ -61,6 +61,34 @@ public final class Tiny {
         return c;
     }
 
+    /**
+     * InternLM2ForCausalLM (packed wqkv, w1/w3/w2, output): 4 heads over 2 kv heads, theta 1e6 and the
+     * reference's dynamic NTK x2 past max_position_embeddings 64 (InternVL2's rope_scaling).
+     */
+    public static ObjectNode internlm2() {
+        ObjectNode c = JsonNodeFactory.instance.objectNode();
+        c.putArray("architectures").add("InternLM2ForCausalLM");
+        c.put("model_type", "internlm2");
+        c.put("vocab_size", VOCAB);
+        c.put("hidden_size", 32);
+        c.put("intermediate_size", 64);
+        c.put("num_hidden_layers", 2);
+        c.put("num_attention_heads", 4);
+        c.put("num_key_value_heads", 2);
+        c.put("max_position_embeddings", 64);
+        c.put("rms_norm_eps", 1e-6);
+        c.put("initializer_range", 0.2);
+        c.put("tie_word_embeddings", false);
+        c.put("bias", false);
+        c.put("hidden_act", "silu");
+        c.put("rope_theta", 1000000.0);
+        c.putObject("rope_scaling").put("type", "dynamic").put("factor", 2.0);
+        c.put("bos_token_id", 1);
+        c.put("eos_token_id", 2);
+        c.put("pad_token_id", 2);
+        return c;
+    }
+
     public static ObjectNode withRope(ObjectNode c, String type) {
         ObjectNode r = c.putObject("rope_scaling");
         r.put("rope_type", type);

@@ -36,7 +36,8 @@ class TrainingTest {
 
     static Stream<Arguments> configs() {
         return Stream.of(Arguments.of("llama untied", Tiny.llama()), Arguments.of("llama tied", Tiny.llamaTied()),
-                Arguments.of("qwen2 (bias, GQA)", Tiny.qwen2()));
+                Arguments.of("qwen2 (bias, GQA)", Tiny.qwen2()),
+                Arguments.of("internlm2 (packed wqkv with bias, GQA)", Tiny.internlm2().put("bias", true)));
     }
 
     @ParameterizedTest(name = "{0}")

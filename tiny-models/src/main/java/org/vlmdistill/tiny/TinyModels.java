@@ -19,7 +19,8 @@ import java.util.Map;
 /**
  * A tiny SmolVLM-shaped (idefics3) model directory with random weights and every file a real one has:
  * config.json, model.safetensors, preprocessor_config.json, generation_config.json, and a word-level
- * tokenizer.json with the Idefics3 image tokens plus a chat template in tokenizer_config.json.
+ * tokenizer.json with the Idefics3 image tokens plus a chat template in tokenizer_config.json; and a
+ * tiny text-only InternLM2 ({@link #internlm2}).
  */
 public final class TinyModels {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -155,6 +156,44 @@ public final class TinyModels {
         Files.writeString(dir.resolve("generation_config.json"),
                 "{\"bos_token_id\": 1, \"eos_token_id\": " + EOS_ID + ", \"pad_token_id\": 0}\n");
         writeTokenizer(dir, spec.words());
+        return dir;
+    }
+
+    /**
+     * A tiny text-only {@code InternLM2ForCausalLM} directory (model_type internlm2: {@code model.tok_embeddings},
+     * packed {@code attention.wqkv}, {@code feed_forward.w1/w3/w2}, {@code output.weight}) with InternVL2's
+     * rope settings (theta 1e6, dynamic NTK x2) and a short {@code max_position_embeddings} (64) so that
+     * the dynamic scaling can be reached; hidden 32, 2 layers, 4 heads over 2 kv heads, no bias as in
+     * InternVL2's decoders. The tokenizer is this class's word-level one (real InternLM2 directories ship a
+     * SentencePiece tokenizer.model instead).
+     */
+    public static Path internlm2(Path dir, long seed) throws IOException {
+        ObjectNode config = JSON.createObjectNode();
+        config.putArray("architectures").add("InternLM2ForCausalLM");
+        config.put("model_type", "internlm2");
+        config.put("vocab_size", vocabSize());
+        config.put("hidden_size", 32);
+        config.put("intermediate_size", 64);
+        config.put("num_hidden_layers", 2);
+        config.put("num_attention_heads", 4);
+        config.put("num_key_value_heads", 2);
+        config.put("hidden_act", "silu");
+        config.put("max_position_embeddings", 64);
+        config.put("rms_norm_eps", 1e-5);
+        config.put("bias", false);
+        config.put("rope_theta", 1000000.0);
+        config.putObject("rope_scaling").put("type", "dynamic").put("factor", 2.0);
+        config.put("tie_word_embeddings", false);
+        config.put("bos_token_id", 1);
+        config.put("eos_token_id", EOS_ID);
+        config.put("pad_token_id", 0);
+        try (Model m = Models.random(ModelDirectory.of(config, null), ComputePolicy.of(Map.of("dtype", "fp32")),
+                seed)) {
+            ModelWriter.save(m, dir);
+        }
+        Files.writeString(dir.resolve("generation_config.json"),
+                "{\"bos_token_id\": 1, \"eos_token_id\": " + EOS_ID + ", \"pad_token_id\": 0}\n");
+        writeTokenizer(dir, WORDS);
         return dir;
     }
 

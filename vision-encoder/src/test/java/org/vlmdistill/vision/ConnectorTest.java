@@ -13,6 +13,7 @@ import org.vlmdistill.core.model.WeightLoading;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.vision.idefics3.Idefics3Connector;
 import org.vlmdistill.vision.llava.LlavaMultiModalProjector;
+import org.vlmdistill.vision.vit.PixelShuffle;
 
 import java.util.Random;
 
@@ -41,7 +42,7 @@ class ConnectorTest {
             grid[i] = i;
         }
         NDArray x = manager.create(grid, new Shape(1, 16, 1));
-        NDArray y = Idefics3Connector.pixelShuffle(x, 2);
+        NDArray y = PixelShuffle.fold(x, 2);
         assertEquals(new Shape(1, 4, 4), y.getShape());
         assertArrayEquals(new float[] {0, 1, 4, 5, 2, 3, 6, 7, 8, 9, 12, 13, 10, 11, 14, 15}, y.toFloatArray());
     }
@@ -54,7 +55,7 @@ class ConnectorTest {
             grid[2 * i] = i;
             grid[2 * i + 1] = 100 + i;
         }
-        NDArray y = Idefics3Connector.pixelShuffle(manager.create(grid, new Shape(1, 16, 2)), 2);
+        NDArray y = PixelShuffle.fold(manager.create(grid, new Shape(1, 16, 2)), 2);
         assertEquals(new Shape(1, 4, 8), y.getShape());
         assertArrayEquals(new float[] {2, 102, 3, 103, 6, 106, 7, 107}, y.get("0, 1").toFloatArray());
     }
@@ -63,12 +64,12 @@ class ConnectorTest {
     void pixelShuffleWithScale4AndBatches() {
         // a 4x4 grid with scale 4 is one token holding every patch in row-major order, per image
         NDArray x = Tiny.randn(manager, random, 3, 16, 5);
-        NDArray y = Idefics3Connector.pixelShuffle(x, 4);
+        NDArray y = PixelShuffle.fold(x, 4);
         assertEquals(new Shape(3, 1, 80), y.getShape());
         assertArrayEquals(x.toFloatArray(), y.toFloatArray(), "seed " + seed);
-        assertThrows(IllegalArgumentException.class, () -> Idefics3Connector.pixelShuffle(x, 3));
+        assertThrows(IllegalArgumentException.class, () -> PixelShuffle.fold(x, 3));
         assertThrows(IllegalArgumentException.class,
-                () -> Idefics3Connector.pixelShuffle(Tiny.randn(manager, random, 1, 15, 2), 1));
+                () -> PixelShuffle.fold(Tiny.randn(manager, random, 1, 15, 2), 1));
     }
 
     private void assertAllGradients(Parameters parameters, NDArray out) {

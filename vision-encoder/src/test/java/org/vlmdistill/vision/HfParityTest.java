@@ -17,14 +17,10 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The reference cases in {@code src/test/resources/hf-parity} (see its README): tiny random models whose
@@ -128,47 +124,8 @@ class HfParityTest {
         }
     }
 
-    /**
-     * Asserts that {@code actual} matches {@code expected} at the rows (all but the last axis) that
-     * {@code valid} marks (all when null), relative to the largest magnitude among them; prints the difference.
-     */
     private static void compare(String name, String ops, String what, NDArray actual, NDArray expected, long[] valid) {
-        assertArrayEquals(expected.getShape().getShape(), actual.getShape().getShape(), name + " " + what + " shape");
-        float[] a = actual.toFloatArray();
-        float[] e = expected.toFloatArray();
-        int width = Math.toIntExact(expected.getShape().get(expected.getShape().dimension() - 1));
-        double scale = 0;
-        double diff = 0;
-        int worst = -1;
-        for (int i = 0; i < e.length; i++) {
-            if (valid != null && valid[i / width] == 0) {
-                continue;
-            }
-            scale = Math.max(scale, Math.abs(e[i]));
-            double d = Math.abs((double) a[i] - e[i]);
-            if (d > diff) {
-                diff = d;
-                worst = i;
-            }
-        }
-        double relative = diff / scale;
-        System.out.printf(Locale.ROOT, "hf-parity %-26s %-8s %-19s max |diff| / max |expected| = %.2e (scale %.3g)%n",
-                name, ops, what, relative, scale);
-        int at = worst;
-        assertTrue(relative <= TOLERANCE, () -> String.format(Locale.ROOT,
-                "%s, %s ops, %s: max relative difference %.3e > %.0e; worst at %s: %s vs expected %s",
-                name, ops, what, relative, TOLERANCE, index(expected.getShape().getShape(), at), a[at], e[at]));
-    }
-
-    /** The multi-index of flat C-order position {@code flat} in {@code shape}, as "[b, s, h]". */
-    private static String index(long[] shape, int flat) {
-        long[] at = new long[shape.length];
-        long rest = flat;
-        for (int d = shape.length - 1; d >= 0; d--) {
-            at[d] = rest % shape[d];
-            rest /= shape[d];
-        }
-        return Arrays.toString(at);
+        Parity.assertClose("hf-parity", name, ops, what, actual, expected, valid, TOLERANCE);
     }
 
     private NDArray expected(Path dir, String tensor) throws IOException {

@@ -14,11 +14,11 @@ final class LlamaDecoderLayer {
     private final RmsNorm inputLayernorm;         // [hidden]
     private final RmsNorm postAttentionLayernorm; // [hidden]
 
-    LlamaDecoderLayer(TextConfig c, Weights w, int layerIdx) {
-        selfAttn = new LlamaAttention(c, w.at("self_attn."), layerIdx);
-        mlp = new LlamaMlp(c, w.at("mlp."));
-        inputLayernorm = RmsNorm.take(w, "input_layernorm", c.hiddenSize(), c.rmsNormEps());
-        postAttentionLayernorm = RmsNorm.take(w, "post_attention_layernorm", c.hiddenSize(), c.rmsNormEps());
+    LlamaDecoderLayer(TextConfig c, Weights w, int layerIdx, DecoderLayout layout) {
+        selfAttn = new LlamaAttention(c, w.at(layout.attention()), layerIdx, layout);
+        mlp = new LlamaMlp(c, w.at(layout.mlp()), layout);
+        inputLayernorm = RmsNorm.take(w, layout.inputNorm(), c.hiddenSize(), c.rmsNormEps());
+        postAttentionLayernorm = RmsNorm.take(w, layout.postAttentionNorm(), c.hiddenSize(), c.rmsNormEps());
     }
 
     /** [batch, seq, hidden] to [batch, seq, hidden]. */

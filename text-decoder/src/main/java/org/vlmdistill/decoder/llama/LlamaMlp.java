@@ -7,7 +7,10 @@ import org.vlmdistill.core.model.Weights;
 import org.vlmdistill.core.nn.Activations;
 import org.vlmdistill.core.nn.Linear;
 
-/** {@code LlamaMLP}: SwiGLU, {@code down_proj(act(gate_proj(x)) * up_proj(x))}. */
+/**
+ * {@code LlamaMLP}: SwiGLU, {@code down_proj(act(gate_proj(x)) * up_proj(x))} (InternLM2MLP:
+ * {@code w2(act(w1(x)) * w3(x))}, the layout's names).
+ */
 final class LlamaMlp {
     private final Linear gateProj; // [intermediate, hidden]
     private final Linear upProj;   // [intermediate, hidden]
@@ -15,13 +18,13 @@ final class LlamaMlp {
     private final String hiddenAct;
     private final TorchOps ops;
 
-    LlamaMlp(TextConfig c, Weights w) {
+    LlamaMlp(TextConfig c, Weights w, DecoderLayout layout) {
         double std = c.initializerRange();
         long hidden = c.hiddenSize();
         long inter = c.intermediateSize();
-        gateProj = Linear.take(w, "gate_proj", hidden, inter, c.mlpBias(), std);
-        upProj = Linear.take(w, "up_proj", hidden, inter, c.mlpBias(), std);
-        downProj = Linear.take(w, "down_proj", inter, hidden, c.mlpBias(), std);
+        gateProj = Linear.take(w, layout.gateProj(), hidden, inter, c.mlpBias(), std);
+        upProj = Linear.take(w, layout.upProj(), hidden, inter, c.mlpBias(), std);
+        downProj = Linear.take(w, layout.downProj(), inter, hidden, c.mlpBias(), std);
         hiddenAct = c.hiddenAct();
         ops = w.ops();
     }

@@ -27,12 +27,14 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * {@code LlamaModel} / {@code Qwen2Model} and the {@code lm_head} of {@code *ForCausalLM}: token
- * embedding, {@code num_hidden_layers} pre-norm blocks, the final RMSNorm. Qwen2 differs only in
- * its biases, which {@link TextConfig#qkvBias()} and friends say. Computes in the parameters' dtype.
+ * {@code LlamaModel} / {@code Qwen2Model} / {@code InternLM2Model} and the head of
+ * {@code *ForCausalLM}: token embedding, {@code num_hidden_layers} pre-norm blocks, the final RMSNorm.
+ * Qwen2 differs only in its biases, which {@link TextConfig#qkvBias()} and friends say; InternLM2 in
+ * its tensor names and packed q/k/v ({@link DecoderLayout}) and its stateful dynamic RoPE
+ * ({@link Rope#takesKeyLength()}). Computes in the parameters' dtype.
  *
- * <p>Tensors, relative to {@code body}: {@code embed_tokens.weight}, {@code layers.N.self_attn.
- * {q,k,v,o}_proj.{weight,bias}}, {@code layers.N.mlp.{gate,up,down}_proj.weight},
+ * <p>Tensors ({@link DecoderLayout#LLAMA}), relative to {@code body}: {@code embed_tokens.weight},
+ * {@code layers.N.self_attn.{q,k,v,o}_proj.{weight,bias}}, {@code layers.N.mlp.{gate,up,down}_proj.weight},
  * {@code layers.N.{input,post_attention}_layernorm.weight}, {@code norm.weight}; {@code lm_head.weight}
  * relative to {@code head} unless tied.
  */
@@ -46,27 +48,37 @@ public final class LlamaTextDecoder implements TextDecoder {
     private final LlamaRotaryEmbedding rotaryEmb;
     private final TorchOps ops;
     private final DType dtype;
+    private final DecoderLayout layout;
 
+    /** A decoder with Llama's tensor names ({@link DecoderLayout#LLAMA}). */
     public LlamaTextDecoder(TextConfig config, Weights body, Weights head, boolean tieWordEmbeddings) {
+        this(config, body, head, tieWordEmbeddings, DecoderLayout.LLAMA);
+    }
+
+    /** A decoder whose tensors are named and whose q/k/v are projected as {@code layout} says. */
+    public LlamaTextDecoder(TextConfig config, Weights body, Weights head, boolean tieWordEmbeddings,
+                            DecoderLayout layout) {
         this.config = Objects.requireNonNull(config, "config");
+        this.layout = Objects.requireNonNull(layout, "layout");
         rejectSlidingWindow(config);
         Activations.check("hidden_act", config.hiddenAct());
         rope = Rope.of(config);
         ops = body.ops();
         dtype = body.dtype();
-        embedTokens = Embedding.take(body, "embed_tokens", config.vocabSize(), config.hiddenSize(),
+        embedTokens = Embedding.take(body, layout.embedTokens(), config.vocabSize(), config.hiddenSize(),
                 config.initializerRange());
         List<LlamaDecoderLayer> list = new ArrayList<>();
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            list.add(new LlamaDecoderLayer(config, body.at("layers." + i + "."), i));
+            list.add(new LlamaDecoderLayer(config, body.at("layers." + i + "."), i, layout));
         }
         layers = List.copyOf(list);
         norm = RmsNorm.take(body, "norm", config.hiddenSize(), config.rmsNormEps());
+        String lmHead = layout.lmHead() + ".weight";
         if (tieWordEmbeddings) {
-            head.ignore("lm_head.weight");
+            head.ignore(lmHead);
             lmHeadWeight = embedTokens.weight();
         } else {
-            lmHeadWeight = head.take("lm_head.weight", org.vlmdistill.core.model.Init.normal(config.initializerRange()),
+            lmHeadWeight = head.take(lmHead, org.vlmdistill.core.model.Init.normal(config.initializerRange()),
                     config.vocabSize(), config.hiddenSize());
         }
         rotaryEmb = new LlamaRotaryEmbedding(rope, ops);
@@ -107,7 +119,9 @@ public final class LlamaTextDecoder implements TextDecoder {
     /**
      * Positions and the attention mask are built on the model's device from the padding mask: nothing
      * is read back, except the largest position for a RoPE whose frequencies depend on it
-     * ({@link Rope#dependsOnLength}: dynamic scaling past {@code max_position_embeddings}).
+     * ({@link Rope#dependsOnLength}: transformers' dynamic scaling past {@code max_position_embeddings}).
+     * A rope that {@link Rope#takesKeyLength() takes the key length} (InternLM2's) gets
+     * {@code past + seq}, padding included, as the reference's {@code kv_seq_len}.
      */
     @Override
     public NDArray forwardPadded(NDArray inputsEmbeds, PaddingMask padding, KvCache cache) {
@@ -135,7 +149,7 @@ public final class LlamaTextDecoder implements TextDecoder {
 
         NDArray positions = positionIds(manager, keyMask, batch, seq, past);
         long upper = Math.max(past + seq, 2); // >= the largest position + 1 (a padded position is 1)
-        long seqLen = keyMask == null ? past + seq
+        long seqLen = keyMask == null || rope.takesKeyLength() ? past + seq
                 : rope.dependsOnLength(upper)
                 ? HostReads.scalarLong(positions.max(), "the largest position, for dynamic RoPE") + 1 : upper;
         NDArray[] cosSin = rotaryEmb.cosSin(manager, positions, seqLen, dtype); // [batch, seq, head_dim] each
@@ -203,6 +217,16 @@ public final class LlamaTextDecoder implements TextDecoder {
     @Override
     public NDArray lmHeadWeight() {
         return lmHeadWeight;
+    }
+
+    @Override
+    public String lmHeadName() {
+        return layout.lmHead();
+    }
+
+    /** The tensor names and q/k/v projection this decoder was built with. */
+    public DecoderLayout layout() {
+        return layout;
     }
 
     @Override

@@ -48,9 +48,41 @@ public record VisionEmbeddings(NDArray patchWeight, NDArray patchBias, NDArray c
 
     /** {@code [images, channels, H, W]} (any float dtype) to {@code [images, (1 +) (H/p)(W/p), hidden]}. */
     public NDArray forward(NDArray pixelValues) {
+        Patches p = patches(pixelValues, patchWeight, patchBias, patchSize, ops);
+        long n = p.embeds().getShape().get(0);
+        long d = patchWeight.getShape().get(0);
+        if (classEmbedding == null) {
+            return p.embeds().add(PositionInterpolation.interpolate(position, patchesPerSide, patchesPerSide,
+                    p.height(), p.width(), ops));
+        }
+        NDArray cls = classEmbedding.reshape(1, 1, d).broadcast(new Shape(n, 1, d));
+        NDArray clsPos = position.get(new NDIndex("0:1"));
+        NDArray patchPos = PositionInterpolation.interpolate(position.get(new NDIndex("1:")), patchesPerSide,
+                patchesPerSide, p.height(), p.width(), ops);
+        NDArray pos = NDArrays.concat(new NDList(clsPos, patchPos), 0);
+        return NDArrays.concat(new NDList(cls, p.embeds()), 1).add(pos);
+    }
+
+    /**
+     * The patch embeddings of an image and the size of their grid.
+     *
+     * @param embeds {@code [images, height * width, hidden]}, row-major over the grid
+     */
+    public record Patches(NDArray embeds, int height, int width) {
+    }
+
+    /**
+     * A stride-{@code patchSize} Conv2d without padding ({@code patch_embedding}), done as unfold +
+     * linear (the same sums): {@code [images, channels, H, W]} to the patch grid's embeddings; a remainder
+     * of the image past the last whole patch is dropped, as the conv drops it.
+     *
+     * @param weight {@code [hidden, channels, patch, patch]}
+     * @param bias {@code [hidden]}, or null for a conv without bias
+     */
+    public static Patches patches(NDArray pixelValues, NDArray weight, NDArray bias, int patchSize, TorchOps ops) {
         Shape s = pixelValues.getShape();
-        if (s.dimension() != 4 || s.get(1) != patchWeight.getShape().get(1)) {
-            throw new IllegalArgumentException("pixel values must be [images, " + patchWeight.getShape().get(1)
+        if (s.dimension() != 4 || s.get(1) != weight.getShape().get(1)) {
+            throw new IllegalArgumentException("pixel values must be [images, " + weight.getShape().get(1)
                     + ", height, width], got " + s);
         }
         long n = s.get(0);
@@ -62,27 +94,17 @@ public record VisionEmbeddings(NDArray patchWeight, NDArray patchBias, NDArray c
                     + patchSize + "x" + patchSize + " patch");
         }
         NDArray x = pixelValues;
-        if (ops.dtypeOf(x) != ops.dtypeOf(patchWeight)) {
-            x = ops.cast(x, ops.dtypeOf(patchWeight));
+        if (ops.dtypeOf(x) != ops.dtypeOf(weight)) {
+            x = ops.cast(x, ops.dtypeOf(weight));
         }
         if (s.get(2) % patchSize != 0 || s.get(3) % patchSize != 0) {
-            // the conv drops the remainder
             x = x.get(new NDIndex(":, :, :{}, :{}", (long) h * patchSize, (long) w * patchSize));
         }
-        long d = patchWeight.getShape().get(0);
+        long d = weight.getShape().get(0);
         long k = c * patchSize * patchSize;
         // [n, c, h, p, w, p] -> [n, h, w, c, p, p]: each patch flattened as the conv weight is
         NDArray patches = x.reshape(n, c, h, patchSize, w, patchSize).transpose(0, 2, 4, 1, 3, 5)
                 .reshape(n, (long) h * w, k);
-        NDArray embeds = ops.linear(patches, patchWeight.reshape(d, k), patchBias);
-        if (classEmbedding == null) {
-            return embeds.add(PositionInterpolation.interpolate(position, patchesPerSide, patchesPerSide, h, w, ops));
-        }
-        NDArray cls = classEmbedding.reshape(1, 1, d).broadcast(new Shape(n, 1, d));
-        NDArray clsPos = position.get(new NDIndex("0:1"));
-        NDArray patchPos = PositionInterpolation.interpolate(position.get(new NDIndex("1:")), patchesPerSide,
-                patchesPerSide, h, w, ops);
-        NDArray pos = NDArrays.concat(new NDList(clsPos, patchPos), 0);
-        return NDArrays.concat(new NDList(cls, embeds), 1).add(pos);
+        return new Patches(ops.linear(patches, weight.reshape(d, k), bias), h, w);
     }
 }

@@ -30,10 +30,12 @@ public final class HfConfigs {
 
     /** The {@code model_type}s {@link #parse} accepts at the top level, sorted. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of(
-            ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, LlamaConfig.MODEL_TYPE,
-            LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE, SiglipVisionConfig.MODEL_TYPE);
+            ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, InternLM2Config.MODEL_TYPE,
+            InternVLChatConfig.MODEL_TYPE, LlamaConfig.MODEL_TYPE, LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE,
+            SiglipVisionConfig.MODEL_TYPE);
 
-    private static final List<String> TEXT_MODEL_TYPES = List.of(LlamaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE);
+    private static final List<String> TEXT_MODEL_TYPES =
+            List.of(InternLM2Config.MODEL_TYPE, LlamaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE);
     private static final List<String> VISION_MODEL_TYPES =
             List.of(ClipVisionConfig.MODEL_TYPE, SiglipVisionConfig.MODEL_TYPE);
 
@@ -61,10 +63,12 @@ public final class HfConfigs {
         return switch (type) {
             case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
             case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
+            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
             case SiglipVisionConfig.MODEL_TYPE -> SiglipVisionConfig.readSiglip(c);
             case ClipVisionConfig.MODEL_TYPE -> ClipVisionConfig.read(c);
             case Idefics3Config.MODEL_TYPE -> Idefics3Config.read(c);
             case LlavaConfig.MODEL_TYPE -> LlavaConfig.read(c);
+            case InternVLChatConfig.MODEL_TYPE -> InternVLChatConfig.read(c);
             default -> throw new AssertionError(type);
         };
     }
@@ -88,10 +92,24 @@ public final class HfConfigs {
 
     /** A nested {@code text_config}; HF fills in a missing model_type with {@code defaultType}. */
     static TextConfig readText(ConfigNode c, String defaultType) {
-        return switch (modelType(c, defaultType, TEXT_MODEL_TYPES)) {
+        return readTextOfType(c, modelType(c, defaultType, TEXT_MODEL_TYPES));
+    }
+
+    /** Whether {@link #readTextOfType} reads {@code type}. */
+    static boolean isTextModelType(String type) {
+        return TEXT_MODEL_TYPES.contains(type);
+    }
+
+    /**
+     * A nested decoder config read as {@code type} whatever its own model_type says (InternVL picks the
+     * class by {@code llm_config.architectures}); {@code type} is one {@link #isTextModelType} accepts.
+     */
+    static TextConfig readTextOfType(ConfigNode c, String type) {
+        return switch (type) {
             case LlamaConfig.MODEL_TYPE -> LlamaConfig.read(c);
             case Qwen2Config.MODEL_TYPE -> Qwen2Config.read(c);
-            default -> throw new AssertionError();
+            case InternLM2Config.MODEL_TYPE -> InternLM2Config.read(c);
+            default -> throw new AssertionError(type);
         };
     }
 

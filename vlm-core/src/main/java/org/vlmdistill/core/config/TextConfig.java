@@ -5,7 +5,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /** A decoder-only language model config: the shape of a Llama-style pre-norm transformer with RoPE. */
-public sealed interface TextConfig extends ModelConfig permits LlamaConfig, Qwen2Config {
+public sealed interface TextConfig extends ModelConfig permits InternLM2Config, LlamaConfig, Qwen2Config {
 
     int vocabSize();
 

@@ -1,7 +1,7 @@
 package org.vlmdistill.core.config;
 
-/** A ViT image encoder config (SigLIP or CLIP vision tower). */
-public sealed interface VisionConfig extends ModelConfig permits SiglipVisionConfig, ClipVisionConfig {
+/** A ViT image encoder config (SigLIP, CLIP or InternViT vision tower). */
+public sealed interface VisionConfig extends ModelConfig permits SiglipVisionConfig, ClipVisionConfig, InternVisionConfig {
 
     int hiddenSize();
 

@@ -3,8 +3,9 @@
  *
  * <p>{@link org.vlmdistill.core.config.HfConfigs#read} returns a sealed
  * {@link org.vlmdistill.core.config.ModelConfig}: a {@link org.vlmdistill.core.config.TextConfig}
- * (llama, qwen2), a {@link org.vlmdistill.core.config.VisionConfig} (siglip_vision_model,
- * clip_vision_model) or a {@link org.vlmdistill.core.config.VisionLanguageConfig} (idefics3, llava).
+ * (llama, qwen2, internlm2), a {@link org.vlmdistill.core.config.VisionConfig} (siglip_vision_model,
+ * clip_vision_model; InternViT as the vision_config of internvl_chat) or a
+ * {@link org.vlmdistill.core.config.VisionLanguageConfig} (idefics3, llava, internvl_chat).
  * Components carry HF's key names in camelCase; a key the file leaves out gets the default of the
  * transformers config class named on each reader; keys no component models are kept in
  * {@link org.vlmdistill.core.config.Extras}. Anything unreadable or impossible is a

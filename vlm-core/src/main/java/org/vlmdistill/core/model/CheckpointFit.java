@@ -1,6 +1,7 @@
 package org.vlmdistill.core.model;
 
 import org.vlmdistill.core.config.ConfigException;
+import org.vlmdistill.core.config.InternVLChatConfig;
 import org.vlmdistill.core.config.ModelConfig;
 import org.vlmdistill.core.config.TextConfig;
 import org.vlmdistill.core.config.VisionConfig;
@@ -71,7 +72,8 @@ final class CheckpointFit {
             case TextConfig t -> fit.text("", t, textValues);
             case VisionConfig v -> fit.vision("", v, visionValues);
             case VisionLanguageConfig vl -> {
-                fit.text("text_config.", vl.textConfig(), textValues);
+                // InternVL nests its decoder's config as llm_config
+                fit.text(vl instanceof InternVLChatConfig ? "llm_config." : "text_config.", vl.textConfig(), textValues);
                 fit.vision("vision_config.", vl.visionConfig(), visionValues);
             }
         }

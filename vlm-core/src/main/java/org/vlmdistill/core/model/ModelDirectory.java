@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vlmdistill.core.config.ConfigException;
 import org.vlmdistill.core.config.GenerationConfig;
 import org.vlmdistill.core.config.HfConfigs;
+import org.vlmdistill.core.config.InternVLChatConfig;
 import org.vlmdistill.core.config.ModelConfig;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
 import org.vlmdistill.core.safetensors.SafetensorsException;
@@ -21,8 +22,9 @@ import java.util.Optional;
 
 /**
  * The one way to open a Hugging Face model directory: {@code config.json} (as a tree, kept so that a
- * saved model writes back every key, and as a config record), {@code preprocessor_config.json} (an
- * empty object where absent) and {@code generation_config.json}. A model built in memory has no
+ * saved model writes back every key, and as a config record, with any id it leaves to the tokenizer
+ * resolved from the tokenizer files), {@code preprocessor_config.json} (an empty object where absent)
+ * and {@code generation_config.json}. A model built in memory has no
  * directory but the same trees.
  */
 public final class ModelDirectory {
@@ -63,7 +65,7 @@ public final class ModelDirectory {
         }
         Path configFile = dir.resolve(HfConfigs.CONFIG_FILE);
         JsonNode tree = HfConfigs.readJson(configFile);
-        ModelConfig config = HfConfigs.parse(tree, configFile.toString());
+        ModelConfig config = withTokenizerIds(HfConfigs.parse(tree, configFile.toString()), dir);
         checkAgainstCheckpoint(dir, config, configFile);
         Path pre = dir.resolve(PREPROCESSOR_FILE);
         JsonNode preprocessor = Files.isRegularFile(pre) ? HfConfigs.readJson(pre) : JsonNodeFactory.instance.objectNode();
@@ -71,6 +73,20 @@ public final class ModelDirectory {
             throw new ConfigException(pre.toString(), null, "expected a JSON object");
         }
         return new ModelDirectory(Optional.of(dir), tree, config, preprocessor, HfConfigs.readGenerationIfPresent(dir));
+    }
+
+    /**
+     * The config with the ids it leaves to the tokenizer: InternVL's {@code <IMG_CONTEXT>}, from the
+     * directory's tokenizer files ({@link AddedTokens}). A directory with no tokenizer file at all (weights
+     * and config only, as a checkpoint to inspect) keeps the id unresolved, and whatever needs it says so.
+     *
+     * @throws ConfigException when tokenizer files are present and none defines the token, naming them
+     */
+    private static ModelConfig withTokenizerIds(ModelConfig config, Path dir) {
+        if (config instanceof InternVLChatConfig c && c.imgContextTokenId().isEmpty() && AddedTokens.present(dir)) {
+            return c.withImgContextTokenId(AddedTokens.require(dir, InternVLChatConfig.IMG_CONTEXT_TOKEN));
+        }
+        return config;
     }
 
     /**

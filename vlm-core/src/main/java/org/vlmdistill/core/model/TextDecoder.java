@@ -47,6 +47,15 @@ public interface TextDecoder {
      */
     NDArray lmHeadWeight();
 
+    /**
+     * The head's module name under the head prefix the decoder was built with: {@code lm_head}
+     * (transformers' {@code *ForCausalLM}), {@code output} ({@code InternLM2ForCausalLM}), so that a
+     * family can name the head's component ({@code <head prefix><name>.}).
+     */
+    default String lmHeadName() {
+        return "lm_head";
+    }
+
     /** An empty cache for incremental decoding with this decoder. */
     KvCache newCache();
 }

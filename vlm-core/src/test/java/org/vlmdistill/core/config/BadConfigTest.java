@@ -56,7 +56,8 @@ class BadConfigTest {
     void missingModelType() {
         ConfigException e = fails("{'hidden_size': 576}");
         assertNames(e, "model_type");
-        assertTrue(e.getMessage().contains("clip_vision_model, idefics3, llama, llava, qwen2, siglip_vision_model"),
+        assertTrue(e.getMessage().contains(
+                "clip_vision_model, idefics3, internlm2, internvl_chat, llama, llava, qwen2, siglip_vision_model"),
                 e.getMessage());
     }
 

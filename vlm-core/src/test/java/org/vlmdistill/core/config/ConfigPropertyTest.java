@@ -102,6 +102,10 @@ class ConfigPropertyTest {
                 m.put("max_window_layers", c.maxWindowLayers());
                 m.put("layer_types", c.layerTypes());
             }
+            case InternLM2Config c -> {
+                text(m, c);
+                m.put("bias", c.bias());
+            }
             case SiglipVisionConfig c -> vision(m, c);
             case ClipVisionConfig c -> {
                 vision(m, c);
@@ -114,6 +118,30 @@ class ConfigPropertyTest {
                 m.put("image_token_id", c.imageTokenId());
                 m.put("tie_word_embeddings", c.tieWordEmbeddings());
                 m.put("pad_token_id", c.padTokenId());
+            }
+            case InternVisionConfig c -> {
+                vision(m, c);
+                m.put("norm_type", c.normType());
+                m.put("qkv_bias", c.qkvBias());
+                m.put("qk_normalization", c.qkNormalization());
+                m.put("dropout", c.dropout());
+                m.put("drop_path_rate", c.dropPathRate());
+                m.put("initializer_range", c.initializerRange());
+                m.put("initializer_factor", c.initializerFactor());
+            }
+            case InternVLChatConfig c -> {
+                m.put("vision_config", project(c.visionConfig()));
+                m.put("llm_config", project(c.llmConfig()));
+                m.put("select_layer", c.selectLayer());
+                m.put("downsample_ratio", c.downsampleRatio());
+                m.put("ps_version", c.psVersion());
+                m.put("force_image_size", c.forceImageSize());
+                m.put("template", c.template());
+                m.put("dynamic_image_size", c.dynamicImageSize());
+                m.put("use_thumbnail", c.useThumbnail());
+                m.put("min_dynamic_patch", c.minDynamicPatch());
+                m.put("max_dynamic_patch", c.maxDynamicPatch());
+                m.put("img_context_token_id", c.imgContextTokenId());
             }
             case LlavaConfig c -> {
                 m.put("text_config", project(c.textConfig()));
@@ -180,7 +208,8 @@ class ConfigPropertyTest {
     // ---- the generator -------------------------------------------------------------------------
 
     /** What a written value must satisfy; decides which bad values a mutation may put there. */
-    enum Kind { POSITIVE_INT, NON_NEGATIVE_INT, ANY_INT, POSITIVE_NUMBER, NON_NEGATIVE_NUMBER, FRACTION, BOOL, STRING }
+    enum Kind { POSITIVE_INT, NON_NEGATIVE_INT, ANY_INT, POSITIVE_NUMBER, NON_NEGATIVE_NUMBER, FRACTION, ANY_NUMBER, BOOL,
+        STRING }
 
     record Case(ObjectNode json, Map<String, Object> expected, List<Mutation> mutations) {
     }
@@ -216,12 +245,14 @@ class ConfigPropertyTest {
 
         Case anyCase() {
             Obj root = new Obj("", JsonPointer.empty());
-            switch (r.nextInt(6)) {
+            switch (r.nextInt(7)) {
                 case 0 -> llama(root, true);
                 case 1 -> qwen2(root);
+                case 6 -> internlm2(root);
                 case 2 -> siglip(root, SiglipVisionConfig.MODEL_TYPE, 1);
                 case 3 -> clip(root, true);
                 case 4 -> idefics3(root);
+                case 5 -> internvl(root);
                 default -> llava(root);
             }
             mutations.add(new Mutation("model_type", JsonPointer.empty(), "model_type", -1, null));
@@ -296,6 +327,66 @@ class ConfigPropertyTest {
             }
             o.exp.put("layer_types", types);
             o.optNum("attention_dropout", r.nextDouble(), 0.0, Kind.FRACTION);
+            o.dtype();
+            o.extras();
+        }
+
+        private void internlm2(Obj o) {
+            o.str("model_type", InternLM2Config.MODEL_TYPE);
+            // head_dim is always hidden_size / heads: no head_dim key
+            int kv = between(1, 8);
+            int heads = kv * between(1, 6);
+            int headDim = 2 * between(1, 64);
+            int hidden = o.put("hidden_size", heads * headDim, Kind.POSITIVE_INT);
+            o.put("num_attention_heads", heads, Kind.POSITIVE_INT);
+            o.mutate("num_attention_heads", IntNode.valueOf(hidden + 1));
+            if (r.nextInt(4) == 0) {
+                o.exp.put("num_key_value_heads", heads);
+            } else {
+                o.put("num_key_value_heads", kv, Kind.POSITIVE_INT);
+                o.mutate("num_key_value_heads", IntNode.valueOf(heads + 1));
+            }
+            o.exp.put("head_dim", headDim);
+            o.optInt("vocab_size", between(1, 300_000), 103168, Kind.POSITIVE_INT);
+            o.optInt("intermediate_size", between(1, 20_000), 11008, Kind.POSITIVE_INT);
+            o.optInt("num_hidden_layers", between(1, 40), 32, Kind.POSITIVE_INT);
+            o.optStr("hidden_act", "silu", "silu");
+            o.optInt("max_position_embeddings", between(1, 200_000), 2048, Kind.POSITIVE_INT);
+            o.optNum("initializer_range", r.nextDouble() * 0.1, 0.02, Kind.NON_NEGATIVE_NUMBER);
+            o.optNum("rms_norm_eps", r.nextDouble() * 1e-4, 1e-6, Kind.NON_NEGATIVE_NUMBER);
+            o.token("pad_token_id", OptionalInt.of(0));
+            o.token("bos_token_id", OptionalInt.of(1));
+            o.tokens("eos_token_id", List.of(2));
+            o.optBool("tie_word_embeddings", false);
+            o.optBool("bias", true);
+            // InternLM2's rope_scaling: {type: linear|dynamic, factor >= 1}, nothing else
+            Optional<Object> scaling = Optional.empty();
+            switch (r.nextInt(3)) {
+                case 0 -> o.exp.put("rope_theta", 10000.0);
+                case 1 -> {
+                    o.put("rope_theta", 1 + r.nextDouble() * 1e6, Kind.POSITIVE_NUMBER);
+                    o.json.putNull("rope_scaling");
+                }
+                default -> {
+                    o.put("rope_theta", 1 + r.nextDouble() * 1e6, Kind.POSITIVE_NUMBER);
+                    Obj s = o.child("rope_scaling");
+                    String type = pick(InternLM2Config.ROPE_TYPES);
+                    s.str("type", type);
+                    s.mutate("type", TextNode.valueOf("yarn"));
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("rope_type", type);
+                    m.put("factor", OptionalDouble.of(s.put("factor", 1 + r.nextDouble() * 7, Kind.POSITIVE_NUMBER)));
+                    s.mutate("factor", DoubleNode.valueOf(0.5));
+                    m.put("low_freq_factor", OptionalDouble.empty());
+                    m.put("high_freq_factor", OptionalDouble.empty());
+                    m.put("original_max_position_embeddings", OptionalInt.empty());
+                    m.put("extra", Map.of());
+                    scaling = Optional.of(m);
+                }
+            }
+            o.exp.remove("rope_scaling");
+            o.exp.put("rope_scaling", scaling);
+            o.exp.put("attention_dropout", 0.0);
             o.dtype();
             o.extras();
         }
@@ -488,6 +579,79 @@ class ConfigPropertyTest {
             o.extras();
         }
 
+        /** An InternViT tower whose patch grid side is a multiple of gridMultiple; returns its layers. */
+        private int internVit(Obj o, int gridMultiple) {
+            if (r.nextBoolean()) {
+                o.str("model_type", InternVisionConfig.MODEL_TYPE);
+            }
+            o.exp.put("model_type", InternVisionConfig.MODEL_TYPE);
+            int layers = towerShape(o, gridMultiple, 48, "gelu", 1e-6, 12800);
+            o.optStr("norm_type", pick(List.of("layer_norm", "rms_norm")), "rms_norm");
+            o.mutate("norm_type", TextNode.valueOf("batch_norm"));
+            o.optBool("qkv_bias", false);
+            o.optBool("qk_normalization", true);
+            o.optNum("dropout", r.nextDouble(), 0.0, Kind.FRACTION);
+            o.optNum("drop_path_rate", r.nextDouble(), 0.0, Kind.FRACTION);
+            o.optNum("initializer_range", r.nextDouble() * 0.1, 0.02, Kind.NON_NEGATIVE_NUMBER);
+            o.optNum("initializer_factor", r.nextDouble() * 2 - 1, 0.1, Kind.ANY_NUMBER);
+            return layers;
+        }
+
+        private void internvl(Obj o) {
+            o.str("model_type", InternVLChatConfig.MODEL_TYPE);
+            int shrink = between(1, 3);
+            int layers = internVit(o.child("vision_config"), shrink);
+            Obj llm = o.child("llm_config");
+            int decoder = r.nextInt(3);
+            llm.json.putArray("architectures").add(List.of("Qwen2ForCausalLM", "LlamaForCausalLM",
+                    "InternLM2ForCausalLM").get(decoder));
+            mutations.add(new Mutation("llm_config.architectures", llm.ptr, "architectures", -1,
+                    NODES.arrayNode().add("Phi3ForCausalLM")));
+            mutations.add(new Mutation("llm_config.architectures", llm.ptr, "architectures", -1, null));
+            switch (decoder) {
+                case 0 -> qwen2(llm);
+                case 1 -> llama(llm, false);
+                default -> internlm2(llm);
+            }
+            int states = layers + 1;
+            o.optInt("select_layer", between(-states, states - 1), -1, Kind.ANY_INT);
+            o.mutate("select_layer", IntNode.valueOf(states + r.nextInt(5)));
+            if (shrink == 2 && r.nextBoolean()) {
+                o.exp.put("downsample_ratio", 0.5);
+            } else {
+                o.put("downsample_ratio", 1.0 / shrink, Kind.POSITIVE_NUMBER);
+            }
+            o.mutate("downsample_ratio", DoubleNode.valueOf(0.3));
+            o.optStr("ps_version", pick(List.of("v1", "v2")), "v1");
+            o.mutate("ps_version", TextNode.valueOf("v3"));
+            switch (r.nextInt(3)) {
+                case 0 -> o.exp.put("force_image_size", OptionalInt.empty());
+                case 1 -> {
+                    o.json.putNull("force_image_size");
+                    o.exp.put("force_image_size", OptionalInt.empty());
+                }
+                default -> {
+                    int patch = (int) ((Map<?, ?>) o.exp.get("vision_config")).get("patch_size");
+                    int size = o.put("force_image_size", patch * shrink * between(1, 8), Kind.POSITIVE_INT);
+                    o.exp.put("force_image_size", OptionalInt.of(size));
+                }
+            }
+            if (r.nextBoolean()) {
+                o.str("template", pick(List.of("internlm2-chat", "Hermes-2", "phi3-chat")));
+                o.exp.put("template", Optional.of(o.exp.get("template")));
+            } else {
+                o.exp.put("template", Optional.empty());
+            }
+            o.optBool("dynamic_image_size", false);
+            o.optBool("use_thumbnail", false);
+            o.optInt("min_dynamic_patch", between(1, 3), 1, Kind.POSITIVE_INT);
+            int max = o.optInt("max_dynamic_patch", between(3, 40), 6, Kind.POSITIVE_INT);
+            o.mutate("min_dynamic_patch", IntNode.valueOf(max + 1));
+            o.exp.put("img_context_token_id", OptionalInt.empty());
+            o.dtype();
+            o.extras();
+        }
+
         /** One JSON object being written, and what reading it must give. */
         private final class Obj {
             final String prefix;
@@ -645,7 +809,7 @@ class ConfigPropertyTest {
                 JsonNode wrongType = switch (kind) {
                     case POSITIVE_INT, NON_NEGATIVE_INT, ANY_INT -> r.nextBoolean()
                             ? TextNode.valueOf(value.asText()) : DoubleNode.valueOf(value.asDouble() + 0.5);
-                    case POSITIVE_NUMBER, NON_NEGATIVE_NUMBER, FRACTION -> TextNode.valueOf(value.asText());
+                    case POSITIVE_NUMBER, NON_NEGATIVE_NUMBER, FRACTION, ANY_NUMBER -> TextNode.valueOf(value.asText());
                     case BOOL -> r.nextBoolean() ? IntNode.valueOf(1) : TextNode.valueOf("true");
                     case STRING -> r.nextBoolean() ? IntNode.valueOf(7) : BooleanNode.TRUE;
                 };
