@@ -85,9 +85,9 @@ public final class KillResumeSoak {
 
     public static void main(String[] args) throws Exception {
         Path work = null;
-        int steps = 400;
-        int every = 10;
-        int batch = 8;
+        int steps = 80;
+        int every = 3;
+        int batch = 4;
         int kills = 12;
         long seed = System.nanoTime();
         Optional<Path> fullDisk = Optional.empty();
@@ -194,12 +194,14 @@ public final class KillResumeSoak {
                 break;
             }
             Moment moment = rotation[kills.size() % rotation.length];
+            // a killed writer's leftovers stay until the resumed run cleans them: only new ones mark the moment
+            Set<String> before = Set.copyOf(hidden(out.resolve("checkpoints")));
             Process p = start(config, attempt > 0, logs.resolve("killed-" + attempt + ".log"));
             attempt++;
             long started = System.nanoTime();
             // random moments spread over about a fifth of the uninterrupted run's time
             long delay = moment == Moment.RANDOM ? random.nextLong(200, Math.max(400, referenceMillis / 5)) : 0;
-            boolean landed = waitFor(moment, out, p, started, delay, Math.max(30_000, referenceMillis));
+            boolean landed = waitFor(moment, out, before, p, started, delay, Math.max(30_000, referenceMillis));
             if (!p.isAlive()) {
                 int code = p.waitFor();
                 if (code != 0) {
@@ -227,8 +229,8 @@ public final class KillResumeSoak {
      * Waits for {@code moment} (or {@code delay} ms for a random one); false when the moment was not seen
      * within {@code patienceMillis} or the process ended.
      */
-    private static boolean waitFor(Moment moment, Path out, Process p, long started, long delay, long patienceMillis)
-            throws InterruptedException {
+    private static boolean waitFor(Moment moment, Path out, Set<String> leftovers, Process p, long started, long delay,
+                                   long patienceMillis) throws InterruptedException {
         Path checkpoints = out.resolve("checkpoints");
         long deadline = started + patienceMillis * 1_000_000;
         while (p.isAlive() && System.nanoTime() < deadline) {
@@ -240,19 +242,22 @@ public final class KillResumeSoak {
                     Thread.sleep(1);
                 }
                 case STAGING_APPEARS -> {
-                    if (!hiddenMatching(checkpoints, ".step-*.tmp-*").isEmpty()) {
+                    if (hiddenMatching(checkpoints, ".step-*.tmp-*").stream()
+                            .anyMatch(d -> !leftovers.contains(d.getFileName().toString()))) {
                         return true;
                     }
                 }
                 case STAGING_COMPLETE -> {
                     for (Path staging : hiddenMatching(checkpoints, ".step-*.tmp-*")) {
-                        if (Files.exists(staging.resolve(Checkpoints.TRAINER_STATE))) {
+                        if (!leftovers.contains(staging.getFileName().toString())
+                                && Files.exists(staging.resolve(Checkpoints.TRAINER_STATE))) {
                             return true;
                         }
                     }
                 }
                 case RETIRING -> {
-                    if (!hiddenMatching(checkpoints, ".step-*.old-*").isEmpty()) {
+                    if (hiddenMatching(checkpoints, ".step-*.old-*").stream()
+                            .anyMatch(d -> !leftovers.contains(d.getFileName().toString()))) {
                         return true;
                     }
                 }
