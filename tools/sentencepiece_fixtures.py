@@ -11,7 +11,7 @@ trainer itself is deterministic for one sentencepiece version) and writes, for e
 the decoded text python3-sentencepiece gives for 1,200+ varied strings:
 
   internlm2.model    BPE like InternLM2's tokenizer.model: byte_fallback, split_digits,
-                     allow_whitespace_only_pieces, identity normalizer, add_dummy_prefix on,
+                     allow_whitespace_only_pieces, identity normalizer, add_dummy_prefix off (see below),
                      remove_extra_whitespaces off; six user-defined pieces [UNUSED_TOKEN_141..146]
                      standing where InternLM2 keeps the ids its tokenizer_config renames <|im_start|> ...
   squeeze.model      the same trainer settings with the spm_train defaults InternLM2 turns off:
@@ -22,7 +22,12 @@ and, in internlm2-tokenizer/, a model directory with tokenizer.model (a copy of 
 the tokenizer_config.json of an InternVL2 checkpoint's shape (added_tokens_decoder renaming the
 user-defined pieces and adding <img>, </img>, <IMG_CONTEXT>, <quad>, ...), with expected ids of texts
 holding added tokens as transformers' slow tokenizers make them: the text split at added tokens
-(longest match, left to right), each other segment encoded by sentencepiece on its own.
+(longest match, left to right), each other segment encoded by sentencepiece on its own; and
+expected-internlm2-chat.json: conversations rendered as conversation.py's 'internlm2-chat' and labelled
+by preprocess_internlm's arithmetic (internvl/train/dataset.py). That arithmetic counts the tokens of
+each answer tokenized on its own, which agrees with the whole conversation's tokens only when a segment
+gets no dummy prefix: so InternLM2's add_dummy_prefix is taken to be off (with it on, every conversation
+here is a 'tokenization mismatch'); squeeze.model covers the dummy prefix.
 """
 import json
 import os
@@ -163,6 +168,42 @@ def slow_tokenizer_ids(sp, added, text):
     return ids
 
 
+SYSTEM = "你是由上海人工智能实验室联合商汤科技开发的书生多模态大模型，英文名叫InternVL, 是一个有用无害的人工智能助手。"
+
+
+def internlm2_chat_prompt(turns):
+    """internvl/conversation.py's 'internlm2-chat' (SeparatorStyle.MPT) get_prompt, each message stripped
+    as preprocess_internlm strips them."""
+    ret = "<|im_start|>system\n" + SYSTEM + "<|im_end|>"
+    for question, answer in turns:
+        ret += "<|im_start|>user\n" + question.strip() + "<|im_end|>"
+        ret += "<|im_start|>assistant\n" + answer.strip() + "<|im_end|>"
+    return ret
+
+
+def preprocess_internlm_labels(tokenize, prompt):
+    """internvl/train/dataset.py's preprocess_internlm label arithmetic, tokenize(x) = [<s>] + ids of x.
+    Returns (ids, labels, consistent); inconsistent is its 'tokenization mismatch' (all labels ignored)."""
+    user, assistant, ignore = "<|im_start|>user\n", "<|im_start|>assistant\n", -100
+    ids = tokenize(prompt)
+    target = list(ids)
+    cur = 1
+    target[:cur] = [ignore] * cur
+    parts = prompt.split(assistant)
+    n = len(tokenize(parts[0] + assistant)) - 1
+    target[cur:cur + n] = [ignore] * len(target[cur:cur + n])
+    cur += n
+    for index in range(1, len(parts) - 1):
+        part1, part2 = parts[index].split(user)
+        cur += len(tokenize(part1)) - 1
+        n = len(tokenize(user + part2 + assistant)) - 1
+        target[cur:cur + n] = [ignore] * len(target[cur:cur + n])
+        cur += n
+    cur += len(tokenize(parts[-1])) - 1
+    target[cur:] = [ignore] * len(target[cur:])
+    return ids, target, cur == len(ids)
+
+
 def internlm2_directory(sp, rng, corpus):
     d = os.path.join(OUT, "internlm2-tokenizer")
     os.makedirs(d, exist_ok=True)
@@ -197,6 +238,20 @@ def internlm2_directory(sp, rng, corpus):
                  for _ in range(rng.randint(1, 6))]
         texts.append("".join(parts))
     cases = [{"text": t, "ids": slow_tokenizer_ids(sp, added, t)} for t in texts]
+    with open(os.path.join(d, "config.json"), "w", encoding="utf-8") as f:
+        f.write('{"template": "internlm2-chat"}\n')
+    chats = [[("What colour is the square?", "It is red.")],
+             [("  Describe the picture.\n", " A cat sits on a mat. "), ("And the dog?", "Ein Hund läuft über die Straße.")],
+             [("你好", "你好！我是书生多模态大模型。"), ("What is 2+2?", "Four."), ("Thanks", "You are welcome 😀")],
+             [("Count to three.", "1, 2, 3.")]]
+    tokenize = lambda x: [sp.piece_to_id("<s>")] + slow_tokenizer_ids(sp, added, x)
+    chat_cases = []
+    for turns in chats:
+        prompt = internlm2_chat_prompt(turns)
+        ids, labels, consistent = preprocess_internlm_labels(tokenize, prompt)
+        chat_cases.append({"turns": turns, "text": "<s>" + prompt, "ids": ids, "labels": labels,
+                           "reference_consistent": consistent})
+    write_cases(os.path.join(OUT, "expected-internlm2-chat.json"), {"directory": "internlm2-tokenizer"}, chat_cases)
     write_cases(os.path.join(OUT, "expected-internlm2-tokenizer.json"),
                 {"directory": "internlm2-tokenizer", "vocab_size": sp.get_piece_size() + len(ADDED)}, cases)
 
@@ -209,14 +264,17 @@ def main():
     corpus = [corpus_line(rng) for _ in range(6000)]
     user_defined = ["[UNUSED_TOKEN_%d]" % i for i in range(141, 147)]
     texts = FIXED + [test_string(rng, corpus, user_defined) for _ in range(1200)]
-    with tempfile.TemporaryDirectory() as tmp:
+    # a fixed folder: the model file records the corpus path and model prefix (trainer_spec.input, model_prefix)
+    tmp = os.path.join(tempfile.gettempdir(), "vlmd-sentencepiece-fixtures")
+    os.makedirs(tmp, exist_ok=True)
+    if True:
         corpus_file = os.path.join(tmp, "corpus.txt")
         with open(corpus_file, "w", encoding="utf-8") as f:
             f.write("\n".join(line.replace("\n", " ") for line in corpus) + "\n")
         common = dict(model_type="bpe", vocab_size=2000, byte_fallback=True, split_digits=True,
                       allow_whitespace_only_pieces=True, character_coverage=0.9995, num_threads=1,
                       minloglevel=2, max_sentence_length=100000)
-        sp = train("internlm2", corpus_file, tmp, normalization_rule_name="identity", add_dummy_prefix=True,
+        sp = train("internlm2", corpus_file, tmp, normalization_rule_name="identity", add_dummy_prefix=False,
                    remove_extra_whitespaces=False, user_defined_symbols=user_defined, **common)
         expected("internlm2", sp, texts, "identity")
         internlm2_directory(sp, rng, corpus)

@@ -48,7 +48,9 @@ public final class ChatTemplates {
      * The chat template of a Hugging Face model or processor directory, looked for where transformers
      * looks: {@code chat_template.jinja}, then {@code chat_template.json} (field {@code chat_template}),
      * then {@code tokenizer_config.json} (field {@code chat_template}: a string, or a list of
-     * {@code {"name", "template"}} of which "default" is taken). Special tokens come from
+     * {@code {"name", "template"}} of which "default" is taken), then the InternVL conversation template
+     * config.json's {@code template} names ({@code internlm2-chat}, {@code Hermes-2}, {@code internvl2_5}:
+     * {@link ConversationTemplates}; the source is then config.json). Special tokens come from
      * tokenizer_config.json where there is one; each is a string or an {@code {"content": ...}} object.
      *
      * @throws IOException              when a file cannot be read
@@ -74,9 +76,16 @@ public final class ChatTemplates {
                 throw new IllegalArgumentException(templateJson + ": field 'chat_template' " + describe(field) + ", expected a string");
             }
             text = field.asText();
-        } else if (configJson != null) {
+        } else if (configJson != null && configJson.hasNonNull("chat_template")) {
             source = config;
             text = templateFromConfig(config, configJson.get("chat_template"));
+        } else if (conversationTemplate(json, modelDir).isPresent()) {
+            source = modelDir.resolve("config.json");
+            text = conversationTemplate(json, modelDir).get();
+        } else if (configJson != null) {
+            throw new IllegalArgumentException(config + ": no field 'chat_template' (and no chat_template.jinja or "
+                    + "chat_template.json beside it, nor a 'template' in config.json naming one of InternVL's "
+                    + ConversationTemplates.names() + ")");
         } else {
             throw new IllegalArgumentException(modelDir + ": no chat template (looked for chat_template.jinja, "
                     + "chat_template.json and tokenizer_config.json)");
@@ -90,6 +99,29 @@ public final class ChatTemplates {
         }
         Map<String, Object> tokens = configJson == null ? Map.of() : specialTokens(config, configJson);
         return new ModelChatTemplate(template, tokens, source);
+    }
+
+    /**
+     * The built-in template config.json's {@code template} names (InternVL's {@code internlm2-chat}, ...);
+     * empty when config.json or the field is absent.
+     *
+     * @throws IllegalArgumentException naming config.json when the field names a template this class lacks
+     */
+    private static java.util.Optional<String> conversationTemplate(ObjectMapper json, Path modelDir) throws IOException {
+        Path configJson = modelDir.resolve("config.json");
+        if (!Files.isRegularFile(configJson)) {
+            return java.util.Optional.empty();
+        }
+        JsonNode name = readJson(json, configJson).get("template");
+        if (name == null || name.isNull()) {
+            return java.util.Optional.empty();
+        }
+        if (!name.isTextual()) {
+            throw new IllegalArgumentException(configJson + ": field 'template' " + describe(name) + ", expected a string");
+        }
+        return java.util.Optional.of(ConversationTemplates.source(name.asText()).orElseThrow(() -> new IllegalArgumentException(
+                configJson + ": field 'template' is '" + name.asText() + "', and there is no chat_template; the built-in "
+                        + "templates are " + ConversationTemplates.names())));
     }
 
     private static JsonNode readJson(ObjectMapper json, Path file) throws IOException {

@@ -2,6 +2,7 @@ package org.vlmdistill.datasets.tokenizer;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -17,35 +18,66 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 
 /**
- * A model's {@code tokenizer.json} for text a chat template has already rendered: what transformers'
+ * A model's tokenizer for text a chat template has already rendered: what transformers'
  * {@code apply_chat_template(..., tokenize=True)} does after rendering. So, unlike DJL's defaults:
  * no special tokens added (the template wrote {@code <|im_start|>}, BOS, ...), no truncation (DJL would
  * cut at 512 tokens, and a tokenizer.json's own truncation is switched off too), no padding.
  *
- * <p>Runs DJL's native Hugging Face tokenizers library, bundled in its jar; set
- * {@code -Dai.djl.offline=true} so DJL does not try the network. Closing frees the native tokenizer.
+ * <p>A directory's {@code tokenizer.json} runs in DJL's native Hugging Face tokenizers library, bundled in
+ * its jar; set {@code -Dai.djl.offline=true} so DJL does not try the network. Closing frees the native
+ * tokenizer. A directory without one but with a SentencePiece {@code tokenizer.model} (InternLM2's) runs
+ * {@link SentencePieceTokenizer}, as transformers' slow tokenizer with tokenizer_config.json's added tokens.
  */
 public final class ChatTokenizer implements AutoCloseable {
-    private final HuggingFaceTokenizer tokenizer;
+    private final TextTokenizer tokenizer;
     private final Map<String, Long> idsByToken;
     private final Map<Long, String> tokensById;
 
-    private ChatTokenizer(HuggingFaceTokenizer tokenizer, Map<String, Long> idsByToken, Map<Long, String> tokensById) {
+    private ChatTokenizer(TextTokenizer tokenizer, Map<String, Long> idsByToken, Map<Long, String> tokensById) {
         this.tokenizer = tokenizer;
         this.idsByToken = idsByToken;
         this.tokensById = tokensById;
     }
 
     /**
-     * @param path a model directory holding {@code tokenizer.json}, or the file itself
-     * @throws IOException              when the file is missing or unreadable
-     * @throws IllegalArgumentException naming the file when it is not a tokenizer.json DJL and this
-     *                                  class understand
+     * The tokenizer file of a model directory: {@code tokenizer.json}, else the SentencePiece
+     * {@code tokenizer.model}.
+     *
+     * @throws NoSuchFileException naming both when neither is there
+     */
+    public static Path file(Path modelDir) throws NoSuchFileException {
+        Path json = modelDir.resolve("tokenizer.json");
+        if (Files.isRegularFile(json)) {
+            return json;
+        }
+        Path model = modelDir.resolve(SentencePieceTokenizer.MODEL_FILE);
+        if (Files.isRegularFile(model)) {
+            return model;
+        }
+        throw new NoSuchFileException(model.toString(), null, "no tokenizer: neither " + json + " nor " + model
+                + " (SentencePiece) is there");
+    }
+
+    /**
+     * @param path a model directory holding {@code tokenizer.json} or, without one, {@code tokenizer.model}
+     *             (SentencePiece, with tokenizer_config.json beside it); or either file itself
+     * @throws IOException              naming the files looked for when there is none, or when one is unreadable
+     * @throws IllegalArgumentException naming the file when it is not a tokenizer this class understands
      */
     public static ChatTokenizer load(Path path) throws IOException {
-        Path file = Files.isDirectory(path) ? path.resolve("tokenizer.json") : path;
+        Path file = Files.isDirectory(path) ? file(path) : path;
+        if (file.getFileName().toString().endsWith(".model")) {
+            SentencePieceTokenizer sp = SentencePieceTokenizer.load(file);
+            Map<Long, String> tokensById = sp.tokensById();
+            Map<String, Long> idsByToken = new HashMap<>(tokensById.size() * 2);
+            for (int id = 0; id < sp.bpe().pieceCount(); id++) {
+                idsByToken.putIfAbsent(sp.bpe().piece(id), (long) id);
+            }
+            sp.addedTokens().forEach((id, t) -> idsByToken.put(t.content(), id));
+            return new ChatTokenizer(sp, idsByToken, tokensById);
+        }
         if (!Files.isRegularFile(file)) {
-            throw new IOException(file + ": no such tokenizer file");
+            throw new NoSuchFileException(file.toString(), null, "no such tokenizer file");
         }
         Map<String, Long> idsByToken = new HashMap<>();
         readVocabulary(file, idsByToken);
@@ -58,7 +90,7 @@ public final class ChatTokenizer implements AutoCloseable {
                 .optTruncation(false)
                 .optPadding(false)
                 .build();
-        return new ChatTokenizer(tokenizer, idsByToken, tokensById);
+        return new ChatTokenizer(new HuggingFaceJson(tokenizer), idsByToken, tokensById);
     }
 
     /**
@@ -95,27 +127,45 @@ public final class ChatTokenizer implements AutoCloseable {
 
     /** Token ids, token strings and where each token lies in {@code text}. */
     public Tokens encode(String text) {
-        Encoding e = tokenizer.encode(text);
-        CharSpan[] spans = e.getCharTokenSpans();
-        // the native library counts code points; Java strings count UTF-16 chars
-        int[] charIndex = codePointToCharIndex(text);
-        int[] starts = new int[spans.length];
-        int[] ends = new int[spans.length];
-        for (int i = 0; i < spans.length; i++) {
-            starts[i] = charIndex[spans[i].getStart()];
-            ends[i] = charIndex[spans[i].getEnd()];
-        }
-        return new Tokens(e.getIds(), List.of(e.getTokens()), starts, ends);
+        return tokenizer.encode(text);
     }
 
-    private static int[] codePointToCharIndex(String text) {
-        int[] index = new int[text.codePointCount(0, text.length()) + 1];
-        int cp = 0;
-        for (int i = 0; i < text.length(); i += Character.charCount(text.codePointAt(i))) {
-            index[cp++] = i;
+    /** A tokenizer.json in DJL's native library. */
+    private record HuggingFaceJson(HuggingFaceTokenizer tokenizer) implements TextTokenizer {
+        @Override
+        public Tokens encode(String text) {
+            Encoding e = tokenizer.encode(text);
+            CharSpan[] spans = e.getCharTokenSpans();
+            // the native library counts code points; Java strings count UTF-16 chars
+            int[] charIndex = codePointToCharIndex(text);
+            int[] starts = new int[spans.length];
+            int[] ends = new int[spans.length];
+            for (int i = 0; i < spans.length; i++) {
+                starts[i] = charIndex[spans[i].getStart()];
+                ends[i] = charIndex[spans[i].getEnd()];
+            }
+            return new Tokens(e.getIds(), List.of(e.getTokens()), starts, ends);
         }
-        index[cp] = text.length();
-        return index;
+
+        private static int[] codePointToCharIndex(String text) {
+            int[] index = new int[text.codePointCount(0, text.length()) + 1];
+            int cp = 0;
+            for (int i = 0; i < text.length(); i += Character.charCount(text.codePointAt(i))) {
+                index[cp++] = i;
+            }
+            index[cp] = text.length();
+            return index;
+        }
+
+        @Override
+        public String decode(long[] ids, boolean skipSpecialTokens) {
+            return tokenizer.decode(ids, skipSpecialTokens);
+        }
+
+        @Override
+        public void close() {
+            tokenizer.close();
+        }
     }
 
     /** The text of {@code ids}, special tokens included. */

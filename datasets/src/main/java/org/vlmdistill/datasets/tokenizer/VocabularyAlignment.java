@@ -19,7 +19,9 @@ import java.util.Map;
  *
  * <p>A tokenizer.json's ids are {@code model.vocab} (a token-to-id object for BPE, WordPiece and
  * WordLevel; a list of {@code [piece, score]} for Unigram, ids by position) and {@code added_tokens}
- * (specials included), which win where both name an id.
+ * (specials included), which win where both name an id. A SentencePiece {@code tokenizer.model}'s ids
+ * are its pieces, renamed and extended by the added tokens of the tokenizer_config.json beside it
+ * ({@link SentencePieceTokenizer}). A model directory stands for its tokenizer file ({@link ChatTokenizer#file}).
  */
 public final class VocabularyAlignment {
     /** Disagreeing ids the exception's message and problem list show. */
@@ -43,13 +45,15 @@ public final class VocabularyAlignment {
     }
 
     /**
-     * @param studentTokenizer the student's tokenizer.json
+     * @param studentTokenizer the student's tokenizer.json or tokenizer.model, or its model directory
      * @param studentVocab     the student config's {@code vocab_size} (its logits' width)
      * @throws AlignmentException naming both files, the count of disagreeing ids and the first few
      * @throws IOException        when a file cannot be read or is not a tokenizer.json
      */
     public static Result check(Path studentTokenizer, int studentVocab, Path teacherTokenizer, int teacherVocab)
             throws IOException {
+        studentTokenizer = Files.isDirectory(studentTokenizer) ? ChatTokenizer.file(studentTokenizer) : studentTokenizer;
+        teacherTokenizer = Files.isDirectory(teacherTokenizer) ? ChatTokenizer.file(teacherTokenizer) : teacherTokenizer;
         Map<Integer, String> student = tokens(studentTokenizer);
         Map<Integer, String> teacher = tokens(teacherTokenizer);
         int studentSize = size(student);
@@ -94,8 +98,17 @@ public final class VocabularyAlignment {
         return new Result(shared, checked, student.size(), teacher.size(), warnings);
     }
 
-    /** Id to token string: {@code model.vocab}, then {@code added_tokens} over it. */
+    /** Id to token string: {@code model.vocab}, then {@code added_tokens} over it; or a SentencePiece model's. */
     static Map<Integer, String> tokens(Path file) throws IOException {
+        if (file.getFileName().toString().endsWith(".model")) {
+            Map<Integer, String> tokens = new HashMap<>();
+            try (SentencePieceTokenizer sp = SentencePieceTokenizer.load(file)) {
+                sp.tokensById().forEach((id, token) -> tokens.put(Math.toIntExact(id), token));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(e.getMessage(), e); // names the file and field, as the tokenizer.json errors below
+            }
+            return tokens;
+        }
         JsonNode root;
         try {
             root = new ObjectMapper().readTree(Files.readString(file));

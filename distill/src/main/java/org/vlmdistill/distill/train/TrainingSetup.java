@@ -153,10 +153,12 @@ public final class TrainingSetup implements AutoCloseable {
         }
     }
 
-    /** The two models' tokenizers checked against each other, and their shared vocabulary. */
+    /**
+     * The two models' tokenizers (each directory's tokenizer.json, or its SentencePiece tokenizer.model)
+     * checked against each other, and their shared vocabulary.
+     */
     public static VocabularyAlignment.Result checkVocab(Path studentDir, Path teacherDir) throws IOException {
-        return VocabularyAlignment.check(studentDir.resolve("tokenizer.json"), textVocab(studentDir),
-                teacherDir.resolve("tokenizer.json"), textVocab(teacherDir));
+        return VocabularyAlignment.check(studentDir, textVocab(studentDir), teacherDir, textVocab(teacherDir));
     }
 
     /** {@code vocab_size} of a model directory's text decoder. */

@@ -21,12 +21,14 @@ import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
+import org.vlmdistill.datasets.tokenizer.ChatTokenizer;
 import org.vlmdistill.decoder.generate.Generation;
 import org.vlmdistill.decoder.generate.GenerationSettings;
 import org.vlmdistill.decoder.generate.Generator;
 import org.vlmdistill.eval.result.ModelInfo;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -142,9 +144,13 @@ public final class EvalModel implements AutoCloseable {
         return textConfig;
     }
 
-    /** The tokenizer.json this model's ids come from. */
-    public Path tokenizerFile() {
-        return dir.resolve("tokenizer.json");
+    /**
+     * The tokenizer file this model's ids come from: tokenizer.json, or a SentencePiece tokenizer.model.
+     *
+     * @throws NoSuchFileException naming both when the directory has neither
+     */
+    public Path tokenizerFile() throws NoSuchFileException {
+        return ChatTokenizer.file(dir);
     }
 
     /**

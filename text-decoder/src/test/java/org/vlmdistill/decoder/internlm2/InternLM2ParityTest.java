@@ -177,6 +177,33 @@ class InternLM2ParityTest {
         assertTrue(after <= TOLERANCE, "after decoding to 24 the full forward uses the base for 24: " + after);
     }
 
+    /**
+     * The reference's rope length is the key length, padding included ({@code kv_seq_len}), not the
+     * largest position + 1 as in transformers: the 1-tile row (16 tokens, positions up to 15) left-padded
+     * to 24 is rotated with the base for 24. So at its tokens it gives what a model already built for 24
+     * gives the unpadded row, and not the plain-RoPE reference values.
+     */
+    @Test
+    void leftPaddingPastTheLimitScalesTheRope() throws IOException {
+        NDArray oneTile = read(manager, ONE_TILE, "expected_inputs_embeds"); // [1, 16, 64]
+        int pad = 8;
+        NDArray padded = NDArrays.concat(new NDList(oneTile.get(new NDIndex(":, :{}", pad)), oneTile), 1); // [1, 24, 64]
+        long[] mask = filled(16 + pad);
+        java.util.Arrays.fill(mask, 0, pad, 0);
+        TextDecoder fresh = InternVLFixture.decoder(manager, policy("bridge"));
+        NDArray hidden = fresh.forwardPadded(padded, PaddingMask.of(manager, mask, 1, 16 + pad), null)
+                .get(new NDIndex(":, {}:", pad));
+
+        TextDecoder warmed = InternVLFixture.decoder(manager, policy("bridge"));
+        warmed.forward(read(manager, THREE_TILES, "expected_inputs_embeds"), null, null); // rope built for 24
+        double same = relativeDifference("1 tile left-padded to 24 vs unpadded after 24", hidden,
+                warmed.forward(oneTile, null, null), null);
+        assertTrue(same <= TOLERANCE, "left padding to 24 gives the base for 24: " + same);
+        double plain = relativeDifference("1 tile left-padded to 24 vs reference (plain)", hidden,
+                read(manager, ONE_TILE, "expected_hidden"), null);
+        assertTrue(plain > DIFFERENT, "not plain RoPE: " + plain);
+    }
+
     /** Logits [1, seq, V] chunk by chunk through one cache, with an all-ones mask when {@code masked}. */
     private NDArray cachedLogits(TextDecoder decoder, NDArray embeds, List<Integer> chunks, boolean masked) {
         List<NDArray> parts = new ArrayList<>();

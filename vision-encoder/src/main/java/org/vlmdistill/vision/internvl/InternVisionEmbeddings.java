@@ -27,16 +27,16 @@ import org.vlmdistill.vision.vit.VisionEmbeddings;
 public record InternVisionEmbeddings(NDArray classEmbedding, NDArray patchWeight, NDArray patchBias, NDArray position,
                                      int patchSize, int patchesPerSide, TorchOps ops) {
 
-    /** @param w a view at the tower's {@code vision_model.} prefix */
-    public static InternVisionEmbeddings take(InternVisionConfig c, Weights w) {
+    /** @param w a view at the tower's prefix ({@code vision_model.}) */
+    public static InternVisionEmbeddings take(InternVisionConfig c, Weights w, InternVLLayout names) {
         long d = c.hiddenSize();
         int p = c.patchSize();
         // InternVisionEmbeddings builds its conv with in_channels=3, whatever num_channels says
         return new InternVisionEmbeddings(
-                w.take("embeddings.class_embedding", Init.normal(c.initializerRange()), 1, 1, d),
-                w.take("embeddings.patch_embedding.weight", Init.normal(c.initializerRange()), d, 3, p, p),
-                w.take("embeddings.patch_embedding.bias", Init.ZEROS, d),
-                w.take("embeddings.position_embedding", Init.normal(c.initializerRange()), 1, c.numPatches() + 1, d),
+                w.take(names.classEmbedding, Init.normal(c.initializerRange()), 1, 1, d),
+                w.take(names.patchEmbedding + ".weight", Init.normal(c.initializerRange()), d, 3, p, p),
+                w.take(names.patchEmbedding + ".bias", Init.ZEROS, d),
+                w.take(names.positionEmbedding, Init.normal(c.initializerRange()), 1, c.numPatches() + 1, d),
                 p, c.patchesPerSide(), w.ops());
     }
 

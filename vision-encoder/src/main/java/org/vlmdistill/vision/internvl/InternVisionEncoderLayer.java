@@ -14,21 +14,22 @@ import java.util.function.UnaryOperator;
  * {@code InternVisionEncoderLayer}, pre-norm with layer scale:
  * {@code x += attn(norm1(x)) * ls1; x += mlp(norm2(x)) * ls2}. The norms are LayerNorm or RMSNorm as
  * {@code norm_type} says (weight and, for LayerNorm, bias at {@code norm1.}, {@code norm2.}); {@code ls1},
- * {@code ls2} are {@code [hidden]} vectors (no {@code .weight} suffix). Drop path is not applied.
+ * {@code ls2} are {@code [hidden]} vectors (no {@code .weight} suffix). Drop path is not applied. transformers'
+ * layout names them {@code layernorm_before}, {@code layernorm_after}, {@code lambda_1}, {@code lambda_2}.
  */
 public record InternVisionEncoderLayer(UnaryOperator<NDArray> norm1, InternAttention attn, NDArray ls1,
                                        UnaryOperator<NDArray> norm2, VisionMlp mlp, NDArray ls2) {
 
-    /** @param w a view at {@code encoder.layers.<i>.} */
-    public static InternVisionEncoderLayer take(InternVisionConfig c, Weights w) {
+    /** @param w a view at {@code encoder.layers.<i>.} (or transformers' {@code encoder.layer.<i>.}) */
+    public static InternVisionEncoderLayer take(InternVisionConfig c, Weights w, InternVLLayout names) {
         long d = c.hiddenSize();
         Init scale = new Init.Constant(c.initializerFactor());
-        UnaryOperator<NDArray> norm1 = norm(c, w, "norm1");
-        InternAttention attn = InternAttention.take(c, w.at("attn."));
-        NDArray ls1 = w.take("ls1", scale, d);
-        UnaryOperator<NDArray> norm2 = norm(c, w, "norm2");
+        UnaryOperator<NDArray> norm1 = norm(c, w, names.norm1);
+        InternAttention attn = InternAttention.take(c, w.at(names.attention), names);
+        NDArray ls1 = w.take(names.layerScale1, scale, d);
+        UnaryOperator<NDArray> norm2 = norm(c, w, names.norm2);
         VisionMlp mlp = VisionMlp.take(w.at("mlp."), d, c.intermediateSize(), c.hiddenAct());
-        return new InternVisionEncoderLayer(norm1, attn, ls1, norm2, mlp, w.take("ls2", scale, d));
+        return new InternVisionEncoderLayer(norm1, attn, ls1, norm2, mlp, w.take(names.layerScale2, scale, d));
     }
 
     private static UnaryOperator<NDArray> norm(InternVisionConfig c, Weights w, String name) {

@@ -31,14 +31,14 @@ public final class InternVisionModel implements VisionEncoder {
     }
 
     /**
-     * @param w a view at the tower's prefix ({@code vision_model.})
+     * @param w a view at the tower's prefix ({@code vision_model.} or {@code model.vision_tower.})
      * @param selectLayer InternVLChatConfig's {@code select_layer}
      */
-    public static InternVisionModel take(InternVisionConfig c, Weights w, int selectLayer) {
-        InternVisionEmbeddings embeddings = InternVisionEmbeddings.take(c, w);
+    public static InternVisionModel take(InternVisionConfig c, Weights w, int selectLayer, InternVLLayout names) {
+        InternVisionEmbeddings embeddings = InternVisionEmbeddings.take(c, w, names);
         List<InternVisionEncoderLayer> layers = new ArrayList<>();
         for (int i = 0; i < c.numHiddenLayers(); i++) {
-            layers.add(InternVisionEncoderLayer.take(c, w.at("encoder.layers." + i + ".")));
+            layers.add(InternVisionEncoderLayer.take(c, w.at(names.layers + i + "."), names));
         }
         InternVisionModel model = new InternVisionModel(c, embeddings, layers, selectLayer);
         model.stateIndex(selectLayer);

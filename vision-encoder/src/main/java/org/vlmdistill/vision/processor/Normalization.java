@@ -12,6 +12,9 @@ public record Normalization(boolean doRescale, double rescaleFactor, boolean doN
     public static final double[] OPENAI_CLIP_STD = {0.26862954, 0.26130258, 0.27577711};
     public static final double[] IMAGENET_STANDARD_MEAN = {0.5, 0.5, 0.5};
     public static final double[] IMAGENET_STANDARD_STD = {0.5, 0.5, 0.5};
+    /** ImageNet's statistics (transformers' {@code IMAGENET_DEFAULT_*}, torchvision's and InternVL's). */
+    public static final double[] IMAGENET_DEFAULT_MEAN = {0.485, 0.456, 0.406};
+    public static final double[] IMAGENET_DEFAULT_STD = {0.229, 0.224, 0.225};
 
     public Normalization {
         imageMean = imageMean.clone();

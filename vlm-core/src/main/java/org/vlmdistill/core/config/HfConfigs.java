@@ -31,6 +31,7 @@ public final class HfConfigs {
     /** The {@code model_type}s {@link #parse} accepts at the top level, sorted. */
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of(
             ClipVisionConfig.MODEL_TYPE, Idefics3Config.MODEL_TYPE, InternLM2Config.MODEL_TYPE,
+            InternVLChatConfig.HF_MODEL_TYPE,
             InternVLChatConfig.MODEL_TYPE, LlamaConfig.MODEL_TYPE, LlavaConfig.MODEL_TYPE, Qwen2Config.MODEL_TYPE,
             SiglipVisionConfig.MODEL_TYPE);
 
@@ -69,6 +70,7 @@ public final class HfConfigs {
             case Idefics3Config.MODEL_TYPE -> Idefics3Config.read(c);
             case LlavaConfig.MODEL_TYPE -> LlavaConfig.read(c);
             case InternVLChatConfig.MODEL_TYPE -> InternVLChatConfig.read(c);
+            case InternVLChatConfig.HF_MODEL_TYPE -> InternVLChatConfig.readHf(c);
             default -> throw new AssertionError(type);
         };
     }

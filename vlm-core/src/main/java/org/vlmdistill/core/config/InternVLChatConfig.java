@@ -16,12 +16,18 @@ import java.util.OptionalInt;
  * ({@code llm_config}) whose class is chosen by {@code llm_config.architectures[0]}, not by its
  * model_type, as {@code InternVLChatConfig.__init__} does.
  *
+ * <p>transformers' own {@code InternVLConfig} ({@code model_type} "internvl": the InternVL3-*-hf
+ * checkpoints) describes the same model with other keys ({@code text_config}, {@code image_token_id},
+ * {@code vision_feature_layer}, a {@code vision_config} of InternVLVisionConfig); {@link #readHf} reads it into
+ * this record, so that one tower, connector and decoder serve both layouts. Its ps_version is v2.
+ *
  * <p>config.json does not hold the id of the {@code <IMG_CONTEXT>} token whose embeddings the image
  * features replace: the reference sets {@code img_context_token_id} from the tokenizer at run time.
  * {@code ModelDirectory.open} resolves it from the directory's tokenizer files
  * ({@link #withImgContextTokenId}); a config read from config.json alone has none, and
  * {@link #imageTokenId()} says so.
  *
+ * @param modelType "internvl_chat", or "internvl" for transformers' layout
  * @param llmArchitecture {@code llm_config.architectures[0]} ("Qwen2ForCausalLM", "InternLM2ForCausalLM", ...)
  * @param selectLayer which of the tower's hidden states feeds mlp1: -1 the last, else
  *     {@code hidden_states[select_layer]} (index 0 the embeddings, negative from the end)
@@ -31,9 +37,14 @@ import java.util.OptionalInt;
  *     leaves the token grid transposed
  * @param forceImageSize the tile size the model is run at, when it is not {@code vision_config.image_size}
  * @param template InternVL's conversation template name ({@code internlm2-chat}, {@code Hermes-2}, ...)
- * @param imgContextTokenId the {@code <IMG_CONTEXT>} id from the tokenizer files; empty until resolved
+ * @param tieWordEmbeddings false for internvl_chat: InternVLChatConfig.__init__ sets it so for the model
+ *     and its llm_config whatever the file says (every checkpoint holds its own output projection); for
+ *     internvl the top-level key, else text_config's
+ * @param imgContextTokenId the {@code <IMG_CONTEXT>} id: from the tokenizer files for internvl_chat (empty
+ *     until resolved), {@code image_token_id} for internvl
  */
 public record InternVLChatConfig(
+        String modelType,
         InternVisionConfig visionConfig,
         TextConfig llmConfig,
         String llmArchitecture,
@@ -46,11 +57,14 @@ public record InternVLChatConfig(
         boolean useThumbnail,
         int minDynamicPatch,
         int maxDynamicPatch,
+        boolean tieWordEmbeddings,
         OptionalInt imgContextTokenId,
         Optional<String> torchDtype,
         Extras extra) implements VisionLanguageConfig {
 
     public static final String MODEL_TYPE = "internvl_chat";
+    /** transformers' InternVLConfig. */
+    public static final String HF_MODEL_TYPE = "internvl";
     /** The token the image features replace ({@code IMG_CONTEXT_TOKEN} in modeling_internvl_chat.py). */
     public static final String IMG_CONTEXT_TOKEN = "<IMG_CONTEXT>";
     public static final String PS_V1 = "v1";
@@ -63,6 +77,9 @@ public record InternVLChatConfig(
     static final Map<String, String> LLM_ARCHITECTURES = architectures();
 
     public InternVLChatConfig {
+        if (!MODEL_TYPE.equals(modelType) && !HF_MODEL_TYPE.equals(modelType)) {
+            throw Require.invalid("model_type", "\"" + modelType + "\" is not " + MODEL_TYPE + " or " + HF_MODEL_TYPE);
+        }
         Require.nonNull("vision_config", visionConfig);
         Require.nonNull("llm_config", llmConfig);
         Require.nonBlank("llm_config.architectures", llmArchitecture);
@@ -110,22 +127,13 @@ public record InternVLChatConfig(
     }
 
     @Override
-    public String modelType() {
-        return MODEL_TYPE;
-    }
-
-    @Override
     public TextConfig textConfig() {
         return llmConfig;
     }
 
-    /**
-     * InternVLChatConfig.__init__ sets {@code tie_word_embeddings = False} for the model and its
-     * llm_config whatever the file says: every checkpoint holds its own output projection.
-     */
-    @Override
-    public boolean tieWordEmbeddings() {
-        return false;
+    /** Whether the tensors are transformers' layout ({@code model.vision_tower.}, ...) rather than OpenGVLab's. */
+    public boolean hfLayout() {
+        return HF_MODEL_TYPE.equals(modelType);
     }
 
     /**
@@ -152,9 +160,9 @@ public record InternVLChatConfig(
 
     /** This config with the {@code <IMG_CONTEXT>} id the tokenizer files give. */
     public InternVLChatConfig withImgContextTokenId(int id) {
-        return new InternVLChatConfig(visionConfig, llmConfig, llmArchitecture, selectLayer, downsampleRatio,
-                psVersion, forceImageSize, template, dynamicImageSize, useThumbnail, minDynamicPatch,
-                maxDynamicPatch, OptionalInt.of(id), torchDtype, extra);
+        return new InternVLChatConfig(modelType, visionConfig, llmConfig, llmArchitecture, selectLayer,
+                downsampleRatio, psVersion, forceImageSize, template, dynamicImageSize, useThumbnail, minDynamicPatch,
+                maxDynamicPatch, tieWordEmbeddings, OptionalInt.of(id), torchDtype, extra);
     }
 
     /** The tile size the model runs at: {@code force_image_size or vision_config.image_size}. */
@@ -209,6 +217,7 @@ public record InternVLChatConfig(
         llm.optionalString("model_type");
         TextConfig text = HfConfigs.readTextOfType(llm, LLM_ARCHITECTURES.get(architecture));
         return c.build(() -> new InternVLChatConfig(
+                MODEL_TYPE,
                 vision,
                 text,
                 architecture,
@@ -221,7 +230,58 @@ public record InternVLChatConfig(
                 c.boolOr("use_thumbnail", false),
                 c.intOr("min_dynamic_patch", 1),
                 c.intOr("max_dynamic_patch", 6),
+                false,
                 OptionalInt.empty(),
+                c.torchDtype(),
+                c.extras()));
+    }
+
+    /**
+     * transformers' {@code InternVLConfig} (models/internvl/configuration_internvl.py): text_config (Qwen2
+     * when it names no model_type), vision_config as {@link InternVisionConfig#readHf}, {@code image_token_id}
+     * (default 151667), {@code vision_feature_layer} as select_layer, pixel shuffle v2. The tiling fields
+     * InternVLChatConfig carries are the processor's in this layout (preprocessor_config.json); here they are
+     * the reference's dynamic tiling of up to 12 tiles with a thumbnail at the tower's image size.
+     */
+    static InternVLChatConfig readHf(ConfigNode c) {
+        InternVisionConfig vision = c.child("vision_config").map(InternVisionConfig::readHf)
+                .orElseGet(() -> InternVisionConfig.readHf(c.defaultChild("vision_config",
+                        JsonNodeFactory.instance.objectNode())));
+        TextConfig text = c.child("text_config").map(t -> HfConfigs.readText(t, Qwen2Config.MODEL_TYPE))
+                .orElseGet(() -> Qwen2Config.read(c.defaultChild("text_config", JsonNodeFactory.instance.objectNode())));
+        String architecture = LLM_ARCHITECTURES.entrySet().stream().filter(e -> e.getValue().equals(text.modelType()))
+                .map(Map.Entry::getKey).findFirst().orElseThrow(() -> c.error("text_config.model_type",
+                        "\"" + text.modelType() + "\" is no decoder InternVL composes"));
+        List<Integer> layers = c.intListOr("vision_feature_layer", List.of(-1));
+        if (layers.size() != 1) {
+            throw c.error("vision_feature_layer", "one layer is supported, got " + layers);
+        }
+        String strategy = c.stringOr("vision_feature_select_strategy", "default");
+        if (!"default".equals(strategy)) {
+            throw c.error("vision_feature_select_strategy", "only \"default\" (the class token dropped) is "
+                    + "supported, got \"" + strategy + "\"");
+        }
+        String act = c.stringOr("projector_hidden_act", "gelu");
+        if (!"gelu".equals(act)) {
+            throw c.error("projector_hidden_act", "only gelu (InternVL's mlp1) is supported, got \"" + act + "\"");
+        }
+        boolean tie = c.has("tie_word_embeddings") ? c.boolOr("tie_word_embeddings", false) : text.tieWordEmbeddings();
+        return c.build(() -> new InternVLChatConfig(
+                HF_MODEL_TYPE,
+                vision,
+                text,
+                architecture,
+                layers.get(0),
+                c.doubleOr("downsample_ratio", 0.5),
+                PS_V2,
+                OptionalInt.empty(),
+                Optional.empty(),
+                true,
+                true,
+                1,
+                12,
+                tie,
+                OptionalInt.of(c.intOr("image_token_id", 151667)),
                 c.torchDtype(),
                 c.extras()));
     }

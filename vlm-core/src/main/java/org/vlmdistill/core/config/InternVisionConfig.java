@@ -11,7 +11,11 @@ import java.util.Optional;
  * ({@code norm_type}) and, in the 6B towers, RMS normalization of the queries and keys over the whole
  * width ({@code qk_normalization}); it has no final norm.
  *
- * @param modelType what the file says, "intern_vit_6b" when it says nothing
+ * <p>transformers' {@code InternVLVisionConfig} ({@code model_type} "internvl_vision", the tower of the
+ * {@code internvl} checkpoints such as InternVL3-1B-hf) describes the same tower under other key names;
+ * {@link #readHf} reads it into this record.
+ *
+ * @param modelType what the file says, "intern_vit_6b" (or "internvl_vision") when it says nothing
  * @param normType "layer_norm" or "rms_norm" ({@code NORM2FN} in modeling_intern_vit.py)
  * @param dropout {@code dropout}: read, not used (inference and distillation run without it)
  * @param dropPathRate stochastic depth: read, not used
@@ -40,6 +44,7 @@ public record InternVisionConfig(
         Extras extra) implements VisionConfig {
 
     public static final String MODEL_TYPE = "intern_vit_6b";
+    public static final String HF_MODEL_TYPE = "internvl_vision";
     public static final String LAYER_NORM = "layer_norm";
     public static final String RMS_NORM = "rms_norm";
 
@@ -84,5 +89,57 @@ public record InternVisionConfig(
                 c.doubleOr("initializer_factor", 0.1),
                 c.torchDtype(),
                 c.extras()));
+    }
+
+    /**
+     * transformers' {@code InternVLVisionConfig} (models/internvl/configuration_internvl.py, the InternViT-300M
+     * shape by default): {@code attention_bias} is qkv_bias, {@code use_qk_norm} qk_normalization,
+     * {@code layer_scale_init_value} initializer_factor, {@code hidden_dropout_prob} dropout; image and
+     * patch sizes are an int or a square [h, w]. A tower this code does not build is refused naming the
+     * field: a final {@code layernorm} ({@code use_mean_pooling} false), no position embeddings, a mask token.
+     */
+    static InternVisionConfig readHf(ConfigNode c) {
+        int imageSize = square(c, "image_size", 448);
+        int patchSize = square(c, "patch_size", 14);
+        refuse(c, "use_mean_pooling", true, "false gives the tower a final layernorm, which is not built here");
+        refuse(c, "use_absolute_position_embeddings", true, "false (no position embeddings) is not built here");
+        refuse(c, "use_mask_token", false, "true (a masked-image-modelling token) is not built here");
+        c.doubleOr("projection_dropout", 0.0);
+        return c.build(() -> new InternVisionConfig(
+                c.stringOr("model_type", HF_MODEL_TYPE),
+                c.intOr("hidden_size", 1024),
+                c.intOr("intermediate_size", 4096),
+                c.intOr("num_hidden_layers", 24),
+                c.intOr("num_attention_heads", 16),
+                c.intOr("num_channels", 3),
+                imageSize,
+                patchSize,
+                c.stringOr("hidden_act", "gelu"),
+                c.doubleOr("layer_norm_eps", 1e-6),
+                c.stringOr("norm_type", LAYER_NORM),
+                c.boolOr("attention_bias", false),
+                c.boolOr("use_qk_norm", false),
+                c.doubleOr("hidden_dropout_prob", 0.0),
+                0.0,
+                c.doubleOr("attention_dropout", 0.0),
+                c.doubleOr("initializer_range", 0.02),
+                c.doubleOr("layer_scale_init_value", 0.1),
+                c.torchDtype(),
+                c.extras()));
+    }
+
+    /** An int, or a list [h, w] with h == w (InternVLVisionConfig turns an int into (n, n)). */
+    private static int square(ConfigNode c, String key, int fallback) {
+        List<Integer> sides = c.intListOr(key, List.of(fallback));
+        if (sides.size() == 1 || sides.size() == 2 && sides.get(0).equals(sides.get(1))) {
+            return sides.get(0);
+        }
+        throw c.error(key, "expected an int or a square [height, width], got " + sides);
+    }
+
+    private static void refuse(ConfigNode c, String key, boolean supported, String why) {
+        if (c.boolOr(key, supported) != supported) {
+            throw c.error(key, why);
+        }
     }
 }

@@ -1,6 +1,7 @@
 package org.vlmdistill.core.model;
 
 import org.vlmdistill.core.config.ConfigException;
+import org.vlmdistill.core.config.InternLM2Config;
 import org.vlmdistill.core.config.InternVLChatConfig;
 import org.vlmdistill.core.config.ModelConfig;
 import org.vlmdistill.core.config.TextConfig;
@@ -72,8 +73,9 @@ final class CheckpointFit {
             case TextConfig t -> fit.text("", t, textValues);
             case VisionConfig v -> fit.vision("", v, visionValues);
             case VisionLanguageConfig vl -> {
-                // InternVL nests its decoder's config as llm_config
-                fit.text(vl instanceof InternVLChatConfig ? "llm_config." : "text_config.", vl.textConfig(), textValues);
+                // OpenGVLab's InternVL nests its decoder's config as llm_config
+                boolean llm = vl instanceof InternVLChatConfig c && !c.hfLayout();
+                fit.text(llm ? "llm_config." : "text_config.", vl.textConfig(), textValues);
                 fit.vision("vision_config.", vl.visionConfig(), visionValues);
             }
         }
@@ -93,13 +95,16 @@ final class CheckpointFit {
         void text(String at, TextConfig c, long values) {
             layers(at, c.numHiddenLayers(), false);
             long h = c.hiddenSize();
-            tensor(at + "hidden_size", "embed_tokens (vocab_size " + c.vocabSize() + " x hidden_size " + h + ")",
-                    Math.multiplyExact(c.vocabSize(), h), values, "text");
+            // InternLM2 names its embedding tok_embeddings and packs q with k and v in wqkv
+            boolean internLM2 = c instanceof InternLM2Config;
+            tensor(at + "hidden_size", (internLM2 ? "tok_embeddings" : "embed_tokens") + " (vocab_size "
+                    + c.vocabSize() + " x hidden_size " + h + ")", Math.multiplyExact(c.vocabSize(), h), values, "text");
             tensor(at + "intermediate_size", "an MLP projection (intermediate_size " + c.intermediateSize()
                     + " x hidden_size " + h + ")", Math.multiplyExact(c.intermediateSize(), h), values, "text");
             long q = Math.multiplyExact(c.numAttentionHeads(), (long) c.headDim());
-            tensor(at + "num_attention_heads", "q_proj (num_attention_heads " + c.numAttentionHeads() + " x head_dim "
-                    + c.headDim() + " x hidden_size " + h + ")", Math.multiplyExact(q, h), values, "text");
+            tensor(at + "num_attention_heads", (internLM2 ? "wqkv's query rows" : "q_proj") + " (num_attention_heads "
+                    + c.numAttentionHeads() + " x head_dim " + c.headDim() + " x hidden_size " + h + ")",
+                    Math.multiplyExact(q, h), values, "text");
         }
 
         void vision(String at, VisionConfig c, long values) {

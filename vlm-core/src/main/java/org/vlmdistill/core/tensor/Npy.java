@@ -2,6 +2,7 @@ package org.vlmdistill.core.tensor;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 import java.io.IOException;
@@ -17,7 +18,7 @@ import java.util.regex.Pattern;
 /**
  * NumPy's {@code .npy} format, version 1 and 2, as far as the reference fixtures use it (the parity
  * tests of every module read their expected tensors with it): C order,
- * {@code <f4}, {@code <i8} or {@code |b1} (read as int64 0/1). Magic {@code \x93NUMPY}, version,
+ * {@code <f4}, {@code <i8}, {@code |b1} (read as int64 0/1) or {@code |u1} (uint8). Magic {@code \x93NUMPY}, version,
  * header length (2 bytes in v1, 4 in v2), a Python dict literal, then the raw data.
  */
 public final class Npy {
@@ -66,6 +67,11 @@ public final class Npy {
                     data[i] = buf.get() == 0 ? 0 : 1;
                 }
                 yield manager.create(data, shape);
+            }
+            case "|u1" -> {
+                byte[] data = new byte[n];
+                buf.get(data);
+                yield manager.create(ByteBuffer.wrap(data), shape, DataType.UINT8);
             }
             default -> throw new IOException(file + ": dtype " + descr + " is not supported");
         };

@@ -57,7 +57,7 @@ class BadConfigTest {
         ConfigException e = fails("{'hidden_size': 576}");
         assertNames(e, "model_type");
         assertTrue(e.getMessage().contains(
-                "clip_vision_model, idefics3, internlm2, internvl_chat, llama, llava, qwen2, siglip_vision_model"),
+                "clip_vision_model, idefics3, internlm2, internvl, internvl_chat, llama, llava, qwen2, siglip_vision_model"),
                 e.getMessage());
     }
 

@@ -141,6 +141,7 @@ class ConfigPropertyTest {
                 m.put("use_thumbnail", c.useThumbnail());
                 m.put("min_dynamic_patch", c.minDynamicPatch());
                 m.put("max_dynamic_patch", c.maxDynamicPatch());
+                m.put("tie_word_embeddings", c.tieWordEmbeddings());
                 m.put("img_context_token_id", c.imgContextTokenId());
             }
             case LlavaConfig c -> {
@@ -647,6 +648,7 @@ class ConfigPropertyTest {
             o.optInt("min_dynamic_patch", between(1, 3), 1, Kind.POSITIVE_INT);
             int max = o.optInt("max_dynamic_patch", between(3, 40), 6, Kind.POSITIVE_INT);
             o.mutate("min_dynamic_patch", IntNode.valueOf(max + 1));
+            o.exp.put("tie_word_embeddings", false);
             o.exp.put("img_context_token_id", OptionalInt.empty());
             o.dtype();
             o.extras();

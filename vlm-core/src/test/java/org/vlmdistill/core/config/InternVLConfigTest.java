@@ -66,17 +66,14 @@ class InternVLConfigTest {
     }
 
     @Test
-    void internLm2FileIsReadOnceItsDecoderIsSupported() {
-        if (HfConfigs.isTextModelType("internlm2")) {
-            InternVLChatConfig c = Fixtures.read("internvl-tiny-internlm2", InternVLChatConfig.class);
-            assertEquals("internlm2", c.llmConfig().modelType());
-            assertEquals("InternLM2ForCausalLM", c.llmArchitecture());
-        } else {
-            ConfigException e = assertThrows(ConfigException.class,
-                    () -> HfConfigs.read(Fixtures.dir("internvl-tiny-internlm2")));
-            assertEquals(Optional.of("llm_config.architectures"), e.field());
-            assertTrue(e.getMessage().contains("\"InternLM2ForCausalLM\""), e.getMessage());
-        }
+    void tinyInternLm2FileReadsItsDecoderByArchitecture() {
+        InternVLChatConfig c = Fixtures.read("internvl-tiny-internlm2", InternVLChatConfig.class);
+        assertEquals("internlm2", c.llmConfig().modelType());
+        assertEquals("InternLM2ForCausalLM", c.llmArchitecture());
+        assertEquals(64, c.llmConfig().hiddenSize());
+        assertEquals(128, c.llmConfig().vocabSize());
+        assertEquals(4, c.numImageToken());
+        assertFalse(c.tieWordEmbeddings());
     }
 
     @Test
@@ -183,5 +180,41 @@ class InternVLConfigTest {
         InternVLChatConfig c = assertInstanceOf(InternVLChatConfig.class, HfConfigs.parse(json, "x.json"));
         assertEquals(Set.of("x_extra"), c.extra().keys());
         assertEquals(64, c.textConfig().hiddenSize());
+    }
+
+    @Test
+    void transformersLayoutReadsIntoTheSameRecord() {
+        InternVLChatConfig c = assertInstanceOf(InternVLChatConfig.class, Json.parse("{'model_type': 'internvl',"
+                + " 'image_token_id': 151667, 'downsample_ratio': 0.5, 'vision_feature_layer': -1,"
+                + " 'vision_config': {'model_type': 'internvl_vision', 'hidden_size': 1024, 'image_size': [448, 448],"
+                + " 'patch_size': [14, 14], 'attention_bias': true, 'use_qk_norm': false, 'layer_scale_init_value': 0.1,"
+                + " 'norm_type': 'layer_norm', 'use_mean_pooling': true},"
+                + " 'text_config': {'model_type': 'qwen2', 'hidden_size': 896, 'num_attention_heads': 14,"
+                + " 'num_key_value_heads': 2, 'tie_word_embeddings': true}}"));
+        assertEquals("internvl", c.modelType());
+        assertTrue(c.hfLayout());
+        assertEquals("Qwen2ForCausalLM", c.llmArchitecture());
+        assertEquals(151667, c.imageTokenId(), "in config.json for this layout");
+        assertEquals("internvl_vision", c.visionConfig().modelType());
+        assertEquals(448, c.visionConfig().imageSize());
+        assertEquals(14, c.visionConfig().patchSize());
+        assertTrue(c.visionConfig().qkvBias());
+        assertFalse(c.visionConfig().qkNormalization());
+        assertEquals("layer_norm", c.visionConfig().normType());
+        assertEquals("v2", c.psVersion());
+        assertEquals(256, c.numImageToken());
+        assertTrue(c.tieWordEmbeddings(), "no top-level key: text_config's");
+        InternVLChatConfig defaults = assertInstanceOf(InternVLChatConfig.class, Json.parse("{'model_type': 'internvl'}"));
+        assertInstanceOf(Qwen2Config.class, defaults.llmConfig());
+        assertEquals(24, defaults.visionConfig().numHiddenLayers());
+        assertEquals(1024, defaults.visionConfig().hiddenSize());
+        assertEquals(-1, defaults.selectLayer());
+        String base = "{'model_type': 'internvl', ";
+        assertField("vision_feature_select_strategy", base + "'vision_feature_select_strategy': 'full'}");
+        assertField("vision_feature_layer", base + "'vision_feature_layer': [-1, -2]}");
+        assertField("projector_hidden_act", base + "'projector_hidden_act': 'relu'}");
+        assertField("vision_config.image_size", base + "'vision_config': {'image_size': [448, 224]}}");
+        assertField("vision_config.use_mean_pooling", base + "'vision_config': {'use_mean_pooling': false}}");
+        assertField("vision_config.use_mask_token", base + "'vision_config': {'use_mask_token': true}}");
     }
 }

@@ -145,6 +145,19 @@ class CheckpointFitTest {
         assertTrue(e.problem().contains("embed_tokens") && e.problem().contains("65536"), e.getMessage());
     }
 
+    /** InternLM2's names in the message: its embedding is tok_embeddings, its q rows live in wqkv. */
+    @Test
+    void anInternLM2HiddenSizeNoTensorCouldHoldNamesTokEmbeddings() throws IOException {
+        ObjectNode c = llama(2).put("model_type", "internlm2").put("hidden_size", 4096);
+        List<TensorData> t = new ArrayList<>(List.of(f32("model.tok_embeddings.weight", 16, 8), f32("output.weight", 16, 8)));
+        for (int i = 0; i < 2; i++) {
+            t.add(f32("model.layers." + i + ".attention.wqkv.weight", 24, 8));
+        }
+        write(c, t);
+        ConfigException e = refused("hidden_size");
+        assertTrue(e.problem().startsWith("tok_embeddings (vocab_size 16 x hidden_size 4096)"), e.getMessage());
+    }
+
     private static ObjectNode idefics3(int textLayers, int visionLayers) {
         ObjectNode c = JSON.createObjectNode();
         c.put("model_type", "idefics3");
