@@ -181,7 +181,7 @@ public final class TrainingSetup implements AutoCloseable {
     }
 
     /** The student's parameters minus those {@code freeze} names (components or globs); each entry must match. */
-    static List<Parameter> trainable(Model model, List<String> freeze, List<String> summary, Path source) {
+    public static List<Parameter> trainable(Model model, List<String> freeze, List<String> summary, Path source) {
         List<Parameter> all = model.parameters().list();
         boolean[] frozen = new boolean[all.size()];
         List<String> unmatched = new ArrayList<>();
@@ -240,16 +240,20 @@ public final class TrainingSetup implements AutoCloseable {
         s.append(String.format(Locale.ROOT, "batches   %d per epoch of %d, accumulation %d -> %d optimizer steps (%d epoch%s)%n",
                 plan.stepsPerEpoch(), config.batchSize(), config.gradientAccumulationSteps(), totalSteps, epochs,
                 epochs == 1 ? "" : "s"));
-        s.append("loss      ").append(config.loss().toJson()).append('\n');
-        s.append("lr        ").append(config.optimizer().lr().describe()).append(String.format(Locale.ROOT,
-                ", AdamW betas (%g, %g), eps %g, weight decay %g, clip %g%n", config.optimizer().beta1(),
-                config.optimizer().beta2(), config.optimizer().eps(), config.optimizer().weightDecay(),
-                config.optimizer().maxGradNorm()));
+        s.append(lossAndOptimizer(config));
         s.append(String.format(Locale.ROOT, "compute   %s%n", policy.describe()));
         s.append(String.format(Locale.ROOT, "output    %s (checkpoint every %s, keep %d)",
                 config.output(), config.checkpoint().every() == 0 ? "run's end" : config.checkpoint().every() + " steps",
                 config.checkpoint().keep()));
         return s.toString();
+    }
+
+    /** The plan's loss and optimizer lines, from the config alone. */
+    public static String lossAndOptimizer(RunConfig config) {
+        return "loss      " + config.loss().toJson() + '\n' + "lr        " + config.optimizer().lr().describe()
+                + String.format(Locale.ROOT, ", AdamW betas (%g, %g), eps %g, weight decay %g, clip %g%n",
+                config.optimizer().beta1(), config.optimizer().beta2(), config.optimizer().eps(),
+                config.optimizer().weightDecay(), config.optimizer().maxGradNorm());
     }
 
     /** The run's next micro-batch: from the start, or from wherever {@link #seek} put the batches. */
