@@ -70,9 +70,9 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
     private static final NumberRange SEED = NumberRange.closed(Long.MIN_VALUE, Long.MAX_VALUE);
     private static final NumberRange EPOCHS = NumberRange.closed(1, 1_000_000);
     private static final NumberRange MAX_STEPS = NumberRange.closed(0, MAX_MICRO_BATCHES);
-    private static final NumberRange BATCH_SIZE = NumberRange.closed(1, 65_536);
+    public static final NumberRange BATCH_SIZE = NumberRange.closed(1, 65_536);
     private static final NumberRange ACCUMULATION = NumberRange.closed(1, 65_536);
-    private static final NumberRange MAX_TOKENS = NumberRange.closed(8, 1 << 20);
+    public static final NumberRange MAX_TOKENS = NumberRange.closed(8, 1 << 20);
     private static final NumberRange MAX_BAD_STEPS = NumberRange.closed(1, Integer.MAX_VALUE);
     private static final NumberRange MAX_SKIPPED_SHARE = NumberRange.closed(0, 1);
     /** {@code max_skipped_share}'s default: a tenth of the records bad means the data, or its image root, is wrong. */

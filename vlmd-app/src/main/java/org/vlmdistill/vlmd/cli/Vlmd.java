@@ -10,6 +10,7 @@ import org.vlmdistill.core.model.WeightsMismatchException;
 import org.vlmdistill.core.safetensors.SafetensorsException;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.read.SkipReason;
+import org.vlmdistill.datasets.template.TemplateLimitException;
 import org.vlmdistill.datasets.template.TemplateSyntaxException;
 import org.vlmdistill.datasets.tokenizer.AlignmentException;
 import org.vlmdistill.distill.teacher.CacheFormatException;
@@ -88,10 +89,12 @@ public final class Vlmd implements Runnable {
      * flags ({@link UsageException}, picocli's), a run config that does not validate or does not fit
      * this machine ({@link RunConfigException}: a field, a missing file or directory, an unusable output),
      * a model directory that does not load (a config no family builds, tensors that do not fit the config,
-     * a malformed safetensors file, a chat template that does not parse, tokenizers that disagree, a
+     * a malformed safetensors file, a chat template that does not parse or passes the template engine's
+     * nesting, recursion or output limits, tokenizers that disagree, a
      * tokenizer giving ids past the config's vocab_size), a
      * teacher cache that fails its checks and a run's data with no usable sample or more skipped records than
-     * {@code max_skipped_share} allows ({@link UnusableDataException}), also when another thread's exception wraps it (a prefetched
+     * {@code max_skipped_share} allows ({@link UnusableDataException}), also when another thread's exception
+     * wraps it (a prefetched
      * batch). Everything else is a failure at run time: exit 1.
      */
     static int exitCode(Throwable e) {
@@ -113,6 +116,7 @@ public final class Vlmd implements Runnable {
             case WeightsMismatchException w -> true;
             case SafetensorsException s -> true;
             case TemplateSyntaxException t -> true;
+            case TemplateLimitException t -> true; // a template nesting or recursing past the engine's limits
             case AlignmentException a -> true;
             case CacheFormatException c -> true;
             case SkipSampleException s when s.reason() == SkipReason.TOKEN_OUT_OF_VOCABULARY -> true;
