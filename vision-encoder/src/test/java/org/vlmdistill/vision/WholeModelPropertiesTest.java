@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The issue's bar for whole VLMs, per family (Idefics3; LLaVA with CLIP + Llama; LLaVA with SigLIP +
- * Qwen2): the KV cache equals a full forward, gradients reach every parameter the forward uses, AdamW
+ * Qwen2; InternVL with either InternViT): the KV cache equals a full forward, gradients reach every parameter the forward uses, AdamW
  * fits one batch, bf16 agrees with fp32. Fresh random weights and inputs each run; the seed is in every
  * message.
  */
@@ -43,6 +43,9 @@ class WholeModelPropertiesTest {
             + " 'intermediate_size': 64, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 2}";
     private static final String QWEN2 = "{'model_type': 'qwen2', 'vocab_size': 64, 'hidden_size': 32,"
             + " 'intermediate_size': 64, 'num_hidden_layers': 2, 'num_attention_heads': 4, 'num_key_value_heads': 1}";
+
+    private static final String INTERN_VIT = "{'hidden_size': 32, 'intermediate_size': 64, 'num_hidden_layers': 2,"
+            + " 'num_attention_heads': 4, 'image_size': 56, 'patch_size': 14, %s}";
 
     private final long seed = System.nanoTime();
     private final Random random = new Random(seed);
@@ -71,7 +74,20 @@ class WholeModelPropertiesTest {
                                 + " 'vision_feature_layer': -1, 'vision_feature_select_strategy': 'full',"
                                 + " 'text_config': " + QWEN2 + ", 'vision_config': " + Tiny.siglipJson(2) + "}",
                         "{'size': {'height': 32, 'width': 32}}",
-                        (Predicate<String>) n -> n.contains(".head.") || n.contains("post_layernorm")));
+                        (Predicate<String>) n -> n.contains(".head.") || n.contains("post_layernorm")),
+                // InternVL in transformers' layout (its config holds the image token id; OpenGVLab's layout
+                // takes it from tokenizer files, which an in-memory model has none of): InternViT-300M-style
+                // tower (layer norms, qkv bias), 56-pixel tiles of 4 tokens, Qwen2
+                Arguments.of("internvl qwen2", "{'model_type': 'internvl', 'image_token_id': 63,"
+                                + " 'text_config': " + QWEN2 + ", 'vision_config': " + INTERN_VIT.formatted(
+                                "'norm_type': 'layer_norm', 'attention_bias': true, 'use_qk_norm': false") + "}",
+                        "{}", (Predicate<String>) n -> false),
+                // InternViT-6B-style (RMS norms, q/k norm) with select_layer -2: the last layer is not used
+                Arguments.of("internvl 6b-style tower, layer -2, llama", "{'model_type': 'internvl',"
+                                + " 'image_token_id': 63, 'vision_feature_layer': -2, 'text_config': " + LLAMA
+                                + ", 'vision_config': " + INTERN_VIT.formatted(
+                                "'norm_type': 'rms_norm', 'attention_bias': false, 'use_qk_norm': true") + "}",
+                        "{}", (Predicate<String>) n -> n.contains("encoder.layer.1.")));
     }
 
     private VisionLanguageModel model(String config, String pre, ComputePolicy policy) {

@@ -14,6 +14,7 @@ import org.vlmdistill.datasets.sample.Conversation;
 import org.vlmdistill.datasets.sample.ConversationImages;
 import org.vlmdistill.datasets.sample.ModelInput;
 import org.vlmdistill.datasets.sample.ModelSamples;
+import org.vlmdistill.datasets.template.TemplateRenderException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -64,21 +65,15 @@ public final class DatasetCheck {
                 SkippedRecord bad = null;
                 try {
                     decoded = ConversationImages.decode(r.images(), decoder);
-                } catch (ImageDecodeException e) {
-                    bad = new SkippedRecord(r.provenance(), skipReason(e.kind()), e.getMessage());
-                } catch (IOException e) {
-                    bad = new SkippedRecord(r.provenance(), SkipReason.MISSING_IMAGE, e.getMessage());
-                }
-                List<int[]> dims = decoded == null ? List.of() : decoded.sizes();
-                if (bad == null && model.isPresent()) {
-                    try {
+                    if (model.isPresent()) {
                         ModelInput in = model.get().input(Conversation.of(r), decoded);
                         tokens.add(in.length());
                         shortened += in.shortened() ? 1 : 0;
-                    } catch (SkipSampleException e) {
-                        bad = new SkippedRecord(r.provenance(), e.reason(), e.detail());
                     }
+                } catch (IOException | ImageDecodeException | SkipSampleException | TemplateRenderException e) {
+                    bad = skipped(r, e);
                 }
+                List<int[]> dims = decoded == null ? List.of() : decoded.sizes();
                 if (bad != null) {
                     stats.skip(bad);
                     continue;
@@ -102,6 +97,27 @@ public final class DatasetCheck {
         return new CheckReport(files, good, images, shortened, chars.summary(),
                 model.isPresent() ? Optional.of(tokens.summary()) : Optional.empty(), sizes,
                 stats.skipped(), stats.skippedByReason(), stats.skippedRecords());
+    }
+
+    /**
+     * Why {@code record} cannot become a sample, from what decoding its images or building its input
+     * threw: the one mapping {@code data check} and a training run's check before its first step share.
+     *
+     * @param e an {@link ImageDecodeException} (the image's content), an {@link IOException} (its file
+     *          cannot be read), a {@link SkipSampleException} (placeholders, length, vocabulary) or a
+     *          {@link TemplateRenderException} (the chat template fails on this record)
+     */
+    public static SkippedRecord skipped(Record record, Exception e) {
+        return switch (e) {
+            case ImageDecodeException d -> new SkippedRecord(record.provenance(), record.id(), skipReason(d.kind()),
+                    d.getMessage());
+            case SkipSampleException s -> new SkippedRecord(record.provenance(), record.id(), s.reason(), s.detail());
+            case TemplateRenderException t -> new SkippedRecord(record.provenance(), record.id(),
+                    SkipReason.TEMPLATE_FAILED, t.getMessage());
+            case IOException io -> new SkippedRecord(record.provenance(), record.id(), SkipReason.MISSING_IMAGE,
+                    io.getMessage());
+            default -> throw new IllegalArgumentException("not a reason to skip a record: " + e, e);
+        };
     }
 
     /** The skip reason of an image that does not decode. */

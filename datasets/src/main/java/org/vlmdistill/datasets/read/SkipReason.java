@@ -15,6 +15,8 @@ public enum SkipReason {
     IMAGE_COUNT_MISMATCH("images and <image> placeholders differ in number"),
     UNPAIRED_MEMBER("tar member without its pair"),
     TOO_LONG("longer than the limit"),
+    /** The model's chat template fails on the record (a {@code raise_exception}, a type error, a limit). */
+    TEMPLATE_FAILED("chat template fails on the record"),
     /** The tokenizer gave an id the model's {@code vocab_size} does not cover: tokenizer.json and config.json disagree. */
     TOKEN_OUT_OF_VOCABULARY("token id outside the model's vocabulary"),
     /** The file ends inside a record: what came before is delivered, the rest is this one skip. */

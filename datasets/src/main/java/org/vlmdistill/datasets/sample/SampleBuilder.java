@@ -72,7 +72,7 @@ public final class SampleBuilder {
         int from = 0;
         for (int i = text.indexOf(Turn.IMAGE_PLACEHOLDER); i >= 0; i = text.indexOf(Turn.IMAGE_PLACEHOLDER, from)) {
             addText(parts, text.substring(from, i));
-            parts.add(Map.of("type", "image"));
+            parts.add(part("type", "image"));
             from = i + Turn.IMAGE_PLACEHOLDER.length();
         }
         addText(parts, text.substring(from));
@@ -81,8 +81,22 @@ public final class SampleBuilder {
 
     private static void addText(List<Map<String, Object>> parts, String s) {
         if (!s.isEmpty()) {
-            parts.add(Map.of("type", "text", "text", s));
+            parts.add(part("type", "text", "text", s));
         }
+    }
+
+    /**
+     * A content part with its keys in the order given, as the Python dict a processor builds: a template
+     * that prints or iterates a part ({@code tojson}, {@code items()}, a list printed whole) sees that
+     * order. Not {@code Map.of}, whose order changes from one JVM to the next, so the same record would
+     * render, tokenize and train differently in a resumed process.
+     */
+    private static Map<String, Object> part(String... keysAndValues) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return m;
     }
 
     /**

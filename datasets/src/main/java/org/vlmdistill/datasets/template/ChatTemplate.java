@@ -36,11 +36,13 @@ public final class ChatTemplate {
     /**
      * @param name what a {@link TemplateLimitException} names: the template's file
      * @throws TemplateSyntaxException naming line and column, for bad syntax or an unknown filter or test
+     * @throws TemplateLimitException where blocks and expressions nest deeper than
+     *                                {@link TemplateLimitException#MAX_PARSE_DEPTH}
      */
     public static ChatTemplate parse(String source, String name) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(name, "name");
-        return new ChatTemplate(source, name, Parser.parse(Lexer.normalize(source)));
+        return new ChatTemplate(source, name, Parser.parse(Lexer.normalize(source), name));
     }
 
     /** The file the template came from, or the name it was parsed under. */

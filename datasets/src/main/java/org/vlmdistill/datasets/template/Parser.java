@@ -28,14 +28,23 @@ final class Parser {
     /** Open block tags and the end tags they wait for, for Jinja's "looking for" messages. */
     private final Deque<String> tagStack = new ArrayDeque<>();
     private final Deque<List<String>> endTokenStack = new ArrayDeque<>();
+    /** What a {@link TemplateLimitException} names: the template's file. */
+    private final String name;
+    /** Nesting levels open now (blocks, expressions, prefix operators); see {@link TemplateLimitException#MAX_PARSE_DEPTH}. */
+    private int depth;
 
-    private Parser(List<Token> tokens, SourceMap map) {
+    private Parser(List<Token> tokens, SourceMap map, String name) {
         this.tokens = tokens;
         this.map = map;
+        this.name = name;
     }
 
-    static List<Node> parse(String normalizedSource) {
-        Parser parser = new Parser(Lexer.tokenize(normalizedSource), new SourceMap(normalizedSource));
+    /**
+     * @param name the template's file (or given name), for a {@link TemplateLimitException}
+     * @throws TemplateLimitException where blocks and expressions nest deeper than the parser's limit
+     */
+    static List<Node> parse(String normalizedSource, String name) {
+        Parser parser = new Parser(Lexer.tokenize(normalizedSource), new SourceMap(normalizedSource), name);
         List<Node> body = parser.subparse(null);
         if (!parser.current().is(Kind.EOF)) {
             throw parser.fail("unexpected " + quote(parser.current().describe()), parser.current());
@@ -90,7 +99,9 @@ final class Parser {
     private List<Node> parseStatements(List<String> endTokens, boolean dropNeedle) {
         skipIfOperator(":");
         expect(Kind.BLOCK_END);
+        enter();
         List<Node> body = subparse(endTokens);
+        depth--;
         if (current().is(Kind.EOF)) {
             throw failEof(endTokens);
         }
@@ -264,15 +275,39 @@ final class Parser {
 
     // ---- expressions ----
 
+    /**
+     * Every bracket (parentheses, list, dict, subscript, call arguments) parses its contents through here,
+     * so it counts a nesting level; the recursions that bypass it (the {@code else} of a conditional
+     * expression, {@code not} and unary signs) count one each themselves.
+     */
     private Expr parseExpression(boolean withCondexpr) {
-        return withCondexpr ? parseCondexpr() : parseOr();
+        enter();
+        Expr e = withCondexpr ? parseCondexpr() : parseOr();
+        depth--;
+        return e;
+    }
+
+    /**
+     * One nesting level more. Each level costs a dozen Java frames of this recursive descent, so a
+     * template nesting thousands deep would end in a StackOverflowError; past the limit it is refused
+     * with the template's name instead (Jinja2 has its own form: Python's recursion limit).
+     */
+    private void enter() {
+        if (++depth > TemplateLimitException.MAX_PARSE_DEPTH) {
+            throw TemplateLimitException.parseDepth(name, line(current()));
+        }
     }
 
     private Expr parseCondexpr() {
         Expr expr1 = parseOr();
         while (skipIfName("if")) {
             Expr expr2 = parseOr();
-            Expr expr3 = skipIfName("else") ? parseCondexpr() : null;
+            Expr expr3 = null;
+            if (skipIfName("else")) {
+                enter();
+                expr3 = parseCondexpr();
+                depth--;
+            }
             expr1 = new Expr.CondExpr(expr2, expr1, expr3);
         }
         return expr1;
@@ -296,7 +331,10 @@ final class Parser {
 
     private Expr parseNot() {
         if (skipIfName("not")) {
-            return new Expr.Not(parseNot());
+            enter();
+            Expr operand = parseNot();
+            depth--;
+            return new Expr.Not(operand);
         }
         return parseCompare();
     }
@@ -361,10 +399,11 @@ final class Parser {
 
     private Expr parseUnary(boolean withFilter) {
         Expr node;
-        if (skipIfOperator("-")) {
-            node = new Expr.Unary("-", parseUnary(false));
-        } else if (skipIfOperator("+")) {
-            node = new Expr.Unary("+", parseUnary(false));
+        if (current().isOperator("-") || current().isOperator("+")) {
+            String sign = next().text();
+            enter();
+            node = new Expr.Unary(sign, parseUnary(false));
+            depth--;
         } else {
             node = parsePrimary();
         }

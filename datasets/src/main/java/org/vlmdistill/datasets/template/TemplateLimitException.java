@@ -1,8 +1,9 @@
 package org.vlmdistill.datasets.template;
 
 /**
- * A render stopped at one of the renderer's limits, which Jinja2 has in its own form (Python's
- * recursion limit, the memory of the process): macro calls nested deeper than {@link #MAX_CALL_DEPTH},
+ * A parse or render stopped at one of the engine's limits, which Jinja2 has in its own form (Python's
+ * recursion limit, the memory of the process): blocks and expressions nested deeper than
+ * {@link #MAX_PARSE_DEPTH} in the source, macro calls nested deeper than {@link #MAX_CALL_DEPTH},
  * or more than {@link #MAX_OUTPUT_CHARS} characters written into one buffer (the output, a macro's
  * result, a {@code {% set %}} block, a repeated string or list). The message names the template (its
  * file where {@link ChatTemplates#load} found it) and the limit.
@@ -23,6 +24,15 @@ public final class TemplateLimitException extends TemplateRenderException {
      */
     public static final int MAX_OUTPUT_CHARS = 1 << 24;
 
+    /**
+     * Nesting levels while parsing: blocks ({@code if}, {@code for}, {@code macro}, ...) and expressions
+     * (brackets, calls, subscripts, {@code not}, signs, chained {@code else}) counted together. Released
+     * chat templates nest about ten (blocks six deep, an expression four); Jinja2's parser stops at
+     * Python's recursion limit, a few hundred levels; 100 keeps the parser's recursion, about a dozen
+     * frames a level, far from the Java stack's end.
+     */
+    public static final int MAX_PARSE_DEPTH = 100;
+
     private final String template;
     private final long limit;
 
@@ -36,6 +46,11 @@ public final class TemplateLimitException extends TemplateRenderException {
         return new TemplateLimitException(template, "macro " + Py.repr(macro) + ": macro calls nest deeper than "
                 + MAX_CALL_DEPTH + " (the renderer's recursion limit; does a macro call itself without end?)",
                 MAX_CALL_DEPTH);
+    }
+
+    static TemplateLimitException parseDepth(String template, int line) {
+        return new TemplateLimitException(template, "blocks and expressions nest deeper than " + MAX_PARSE_DEPTH
+                + " levels at template line " + line + " (the parser's limit)", MAX_PARSE_DEPTH);
     }
 
     static TemplateLimitException output(String template, long chars, int line) {
@@ -54,7 +69,7 @@ public final class TemplateLimitException extends TemplateRenderException {
         return template;
     }
 
-    /** The limit that was reached: {@link #MAX_CALL_DEPTH} or {@link #MAX_OUTPUT_CHARS}. */
+    /** The limit that was reached: {@link #MAX_CALL_DEPTH}, {@link #MAX_PARSE_DEPTH} or {@link #MAX_OUTPUT_CHARS}. */
     public long limit() {
         return limit;
     }

@@ -107,6 +107,27 @@ class SampleBuilderTest {
         return s.toString();
     }
 
+    /**
+     * Content parts keep the key order of the dicts a processor builds ({@code type} first), in every JVM:
+     * a template printing a part sees {@code {'type': 'text', 'text': ...}} (Map.of's order is per JVM).
+     */
+    @Test
+    void contentPartsKeepTheirKeyOrder() {
+        SampleBuilder b = new SampleBuilder(CHATML, new CharEncoder(), new FixedImageTokens("<image>", 3),
+                new SampleOptions(2048, SampleOptions.Truncation.SHORTEN_TEXT, SampleOptions.LabelScope.ASSISTANT,
+                        SampleOptions.ContentStyle.PARTS), false, List.of("<|im_end|>"));
+        List<Map<String, Object>> messages = b.messages(List.of(new Turn(Role.USER, "<image>\nWhat color?")));
+        @SuppressWarnings("unchecked")
+        List<Map<String, Object>> parts = (List<Map<String, Object>>) messages.getFirst().get("content");
+        assertEquals(2, parts.size());
+        for (Map<String, Object> part : parts) {
+            assertTrue(part instanceof java.util.SequencedMap, "an ordered map: " + part.getClass());
+        }
+        assertEquals(List.of("type"), List.copyOf(parts.get(0).keySet()));
+        assertEquals(List.of("type", "text"), List.copyOf(parts.get(1).keySet()));
+        assertEquals("\nWhat color?", parts.get(1).get("text"));
+    }
+
     @Test
     void onlyAssistantTurnsCarryLabelsWithTheirEndOfTurnToken() throws Exception {
         CharEncoder enc = new CharEncoder();

@@ -75,6 +75,55 @@ class TemplateLimitsTest {
         assertEquals(TemplateLimitException.MAX_OUTPUT_CHARS, e.limit());
     }
 
+    /**
+     * Nesting in the source: 5,000 levels of each construct the parser descends into, which used to end in
+     * a StackOverflowError while parsing, are refused at {@link TemplateLimitException#MAX_PARSE_DEPTH}
+     * naming the template.
+     */
+    @Test
+    void deepNestingStopsAtTheParseDepthLimit() {
+        int n = 5000;
+        Map<String, String> deep = new java.util.LinkedHashMap<>();
+        deep.put("parentheses", "{{ " + "(".repeat(n) + "1" + ")".repeat(n) + " }}");
+        deep.put("if blocks", "{% if true %}".repeat(n) + "x" + "{% endif %}".repeat(n));
+        deep.put("for blocks", "{% for i in [1] %}".repeat(n) + "x" + "{% endfor %}".repeat(n));
+        deep.put("lists", "{{ " + "[".repeat(n) + "]".repeat(n) + " }}");
+        deep.put("dicts", "{{ " + "{'k': ".repeat(n) + "1" + "}".repeat(n) + " }}");
+        deep.put("calls", "{{ " + "range(".repeat(n) + "1" + ")".repeat(n) + " }}");
+        deep.put("subscripts", "{{ x" + "[x".repeat(n) + "]".repeat(n) + " }}");
+        deep.put("not", "{{ " + "not ".repeat(n) + "true }}");
+        deep.put("signs", "{{ " + "-".repeat(n) + "1 }}");
+        deep.put("else chains", "{{ 1" + " if false else 1".repeat(n) + " }}");
+        for (Map.Entry<String, String> e : deep.entrySet()) {
+            TemplateLimitException x = assertThrows(TemplateLimitException.class,
+                    () -> ChatTemplate.parse(e.getValue(), "deep.jinja"), e.getKey());
+            assertEquals(TemplateLimitException.MAX_PARSE_DEPTH, x.limit(), e.getKey());
+            assertEquals("deep.jinja", x.template(), e.getKey());
+            assertTrue(x.getMessage().startsWith("deep.jinja: ") && x.getMessage().contains("nest deeper than "
+                    + TemplateLimitException.MAX_PARSE_DEPTH), e.getKey() + ": " + x.getMessage());
+        }
+    }
+
+    /** Nesting within the limit (far deeper than released templates nest) parses and renders as Jinja2 does. */
+    @Test
+    void nestingWithinTheParseLimitRenders() {
+        java.util.Random random = new java.util.Random();
+        int n = 20 + random.nextInt(20);
+        assertEquals("7", ChatTemplate.parse("{{ " + "(".repeat(n) + "7" + ")".repeat(n) + " }}").render(Map.of()));
+        assertEquals("x", ChatTemplate.parse("{% if true %}".repeat(n) + "x" + "{% endif %}".repeat(n)).render(Map.of()));
+        assertEquals(n % 2 == 0 ? "1" : "-1", ChatTemplate.parse("{{ " + "-".repeat(n) + "1 }}").render(Map.of()));
+        assertEquals(n % 2 == 0 ? "True" : "False", ChatTemplate.parse("{{ " + "not ".repeat(n) + "true }}")
+                .render(Map.of()));
+    }
+
+    /** The parse limit names the file the template came from. */
+    @Test
+    void theParseLimitNamesTheTemplateFile(@TempDir Path dir) throws IOException {
+        Files.writeString(dir.resolve("chat_template.jinja"), "{% if true %}".repeat(5000) + "{% endif %}".repeat(5000));
+        TemplateLimitException e = assertThrows(TemplateLimitException.class, () -> ChatTemplates.load(dir));
+        assertEquals(dir.resolve("chat_template.jinja").toString(), e.template());
+    }
+
     /** A limit error is a render error: callers that skip a sample on one skip it on the other. */
     @Test
     void aLimitIsARenderError() {

@@ -3,6 +3,7 @@ package org.vlmdistill.distill.config;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The range a run-config number must lie in, and the one check of a JSON value against it: every
@@ -57,6 +58,14 @@ public record NumberRange(double min, double max, boolean minOpen, boolean maxOp
     /** What a value out of this range is told: an open-ended range also says the value must be finite. */
     private String requirement() {
         return (max == Double.POSITIVE_INFINITY ? "must be finite and " : "must be ") + describe();
+    }
+
+    /**
+     * What is wrong with the whole number {@code x} given as {@code name} (a command-line option, e.g.
+     * {@code --batch-size: must be in [1, 65536], got 0}), or empty when it lies in this range.
+     */
+    public Optional<String> problemWith(String name, long x) {
+        return contains(x) ? Optional.empty() : Optional.of(name + ": must be " + describe() + ", got " + x);
     }
 
     /**

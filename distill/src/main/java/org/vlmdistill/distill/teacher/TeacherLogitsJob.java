@@ -19,11 +19,14 @@ import org.vlmdistill.distill.data.StepBatches;
 import org.vlmdistill.distill.loss.TeacherLogits;
 import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.distill.train.RunConfig;
+import org.vlmdistill.distill.train.RunConfigException;
+import org.vlmdistill.distill.train.RunInputs;
 import org.vlmdistill.distill.train.TrainingSetup;
 
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.LongFunction;
 
@@ -46,10 +49,13 @@ public final class TeacherLogitsJob {
     public static CacheSummary run(RunConfig config, Path out, TopKTruncation truncation,
                                    LongFunction<Progress> progressFor)
             throws IOException {
+        // the run config's paths as distill checks them, before anything loads: a missing data file or
+        // model directory is named as its field (exit 2), not found by a loader half-way
+        RunInputs.check(config);
+        Path teacherDir = config.teacher().orElseThrow(() -> new RunConfigException(config.source(),
+                List.of("teacher: required to write teacher logits")));
         // held from before the models load until the index is written: a second job into the same
         // directory would delete this one's shards as leftovers (TeacherCacheWriter.open)
-        Path teacherDir = config.teacher().orElseThrow(() -> new IllegalArgumentException(
-                "teacher: required to write teacher logits"));
         try (DirectoryLock lock = DirectoryLock.acquire(out, "vlmd teacher-logits")) {
             return run(config, teacherDir, out, truncation, progressFor, lock);
         }

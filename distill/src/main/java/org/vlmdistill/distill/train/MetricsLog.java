@@ -72,9 +72,13 @@ public final class MetricsLog implements AutoCloseable {
     }
 
     public void write(ObjectNode line) throws IOException {
-        out.write(JSON.writeValueAsString(line));
-        out.write('\n');
-        out.flush();
+        try {
+            out.write(JSON.writeValueAsString(line));
+            out.write('\n');
+            out.flush();
+        } catch (IOException e) {
+            throw AtomicFiles.naming(file, e); // a full disk says only "No space left on device"
+        }
     }
 
     /** {@code value}, or its name as a string when it is not finite. */

@@ -41,13 +41,15 @@ import java.util.Optional;
  * @param gradientAccumulationSteps micro-batches per optimizer step
  * @param freeze        component names ({@code vision}, {@code connector}, {@code text}, {@code lm_head})
  *                      or globs over HF parameter names ({@code model.vision_model.*}) kept frozen
+ * @param maxSkippedShare the largest share of the data's records that may be skipped (unreadable, a bad
+ *                      image, a failing template, too long) before the run refuses to start
  * @param compute       ComputePolicy switches: {@code device}, {@code dtype}, {@code ops}
  */
 public record RunConfig(Path source, Path student, Optional<Path> teacher, Optional<Path> teacherCache, List<String> data,
                         Optional<Path> imageRoot, Path output, long seed, int epochs, long maxSteps, int batchSize,
                         int gradientAccumulationSteps, int maxTokens, LossConfig loss, Optimizer optimizer,
-                        List<String> freeze, Checkpointing checkpoint, int maxBadSteps, int prefetch,
-                        Map<String, String> compute) {
+                        List<String> freeze, Checkpointing checkpoint, int maxBadSteps, double maxSkippedShare,
+                        int prefetch, Map<String, String> compute) {
 
     /** AdamW's settings; {@code lr} follows its schedule. */
     public record Optimizer(Schedule lr, double beta1, double beta2, double eps, double weightDecay,
@@ -68,10 +70,13 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
     private static final NumberRange SEED = NumberRange.closed(Long.MIN_VALUE, Long.MAX_VALUE);
     private static final NumberRange EPOCHS = NumberRange.closed(1, 1_000_000);
     private static final NumberRange MAX_STEPS = NumberRange.closed(0, MAX_MICRO_BATCHES);
-    private static final NumberRange BATCH_SIZE = NumberRange.closed(1, 65_536);
+    public static final NumberRange BATCH_SIZE = NumberRange.closed(1, 65_536);
     private static final NumberRange ACCUMULATION = NumberRange.closed(1, 65_536);
-    private static final NumberRange MAX_TOKENS = NumberRange.closed(8, 1 << 20);
+    public static final NumberRange MAX_TOKENS = NumberRange.closed(8, 1 << 20);
     private static final NumberRange MAX_BAD_STEPS = NumberRange.closed(1, Integer.MAX_VALUE);
+    private static final NumberRange MAX_SKIPPED_SHARE = NumberRange.closed(0, 1);
+    /** {@code max_skipped_share}'s default: a tenth of the records bad means the data, or its image root, is wrong. */
+    public static final double DEFAULT_MAX_SKIPPED_SHARE = 0.1;
     private static final NumberRange PREFETCH = NumberRange.closed(0, 2);
     private static final NumberRange BETA = NumberRange.upTo(0, 1);
     private static final NumberRange EPS = NumberRange.above(0, 1);
@@ -135,7 +140,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         Fields f = new Fields(root, "", problems);
         f.known("student", "teacher", "teacher_cache", "data", "image_root", "output", "seed", "epochs", "max_steps",
                 "batch_size", "gradient_accumulation_steps", "max_tokens", "loss", "optimizer", "freeze",
-                "checkpoint", "max_bad_steps", "prefetch", "compute");
+                "checkpoint", "max_bad_steps", "max_skipped_share", "prefetch", "compute");
         Path student = f.path("student", base, true).orElse(null);
         Optional<Path> teacher = f.path("teacher", base, false);
         Optional<Path> cache = f.path("teacher_cache", base, false);
@@ -165,6 +170,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         int accumulation = (int) f.integer("gradient_accumulation_steps", 1, ACCUMULATION);
         int maxTokens = (int) f.integer("max_tokens", 2048, MAX_TOKENS);
         int maxBad = (int) f.integer("max_bad_steps", 5, MAX_BAD_STEPS);
+        double maxSkippedShare = f.number("max_skipped_share", DEFAULT_MAX_SKIPPED_SHARE, MAX_SKIPPED_SHARE);
         int prefetch = (int) f.integer("prefetch", 1, PREFETCH);
         if (maxSteps * accumulation > MAX_MICRO_BATCHES) {
             problems.add("max_steps: times gradient_accumulation_steps must be <= " + MAX_MICRO_BATCHES
@@ -230,7 +236,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         }
         return new RunConfig(file.toAbsolutePath(), student, teacher, cache, List.copyOf(data), imageRoot, output, seed,
                 epochs, maxSteps, batchSize, accumulation, maxTokens, loss, optimizer, List.copyOf(freeze),
-                checkpoint, maxBad, prefetch, Map.copyOf(compute));
+                checkpoint, maxBad, maxSkippedShare, prefetch, Map.copyOf(compute));
     }
 
     /** The config with every default filled in, as the run's {@code config.json} keeps it. */
@@ -261,6 +267,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         freeze.forEach(fr::add);
         n.putObject("checkpoint").put("every", checkpoint.every()).put("keep", checkpoint.keep());
         n.put("max_bad_steps", maxBadSteps);
+        n.put("max_skipped_share", maxSkippedShare);
         n.put("prefetch", prefetch);
         ObjectNode cp = n.putObject("compute");
         compute.forEach(cp::put);

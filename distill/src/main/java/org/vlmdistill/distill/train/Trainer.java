@@ -21,9 +21,12 @@ import org.vlmdistill.core.model.ModelWriter;
 import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.datasets.batch.Cursor;
+import org.vlmdistill.datasets.batch.SkippedSample;
+import org.vlmdistill.datasets.read.SkippedRecord;
 import org.vlmdistill.distill.align.AlignedRows;
 import org.vlmdistill.distill.align.StreamAlignment;
 import org.vlmdistill.distill.data.BatchForward;
+import org.vlmdistill.distill.data.PairedSamples;
 import org.vlmdistill.distill.data.StepBatch;
 import org.vlmdistill.distill.loss.ChunkedLoss;
 import org.vlmdistill.distill.loss.LossContext;
@@ -86,6 +89,8 @@ public final class Trainer implements AutoCloseable {
     private long tokensSeen;
     private int badInRow;
     private long skippedSteps;
+    /** Records a batch left out while training (an image changed since the check before the first step). */
+    private final List<SkippedLog.Entry> skippedInTraining = new ArrayList<>();
     private Cursor cursor;
     private double elapsedSeconds;
 
@@ -156,7 +161,15 @@ public final class Trainer implements AutoCloseable {
         }
         // the student always opens from the config's directory (its tokenizer, template and processor files);
         // a resumed run then takes its weights from the checkpoint (restore)
-        TrainingSetup setup = TrainingSetup.open(config, log);
+        TrainingSetup setup;
+        try {
+            setup = TrainingSetup.open(config, log, from.isPresent() ? leftOut(from.get()) : Optional.empty());
+        } catch (UnusableDataException e) {
+            // stopped before the first step: the run directory still names every record it left out
+            Path file = config.output().resolve(SkippedLog.FILE);
+            SkippedLog.write(file, e.skipped().stream().map(r -> new SkippedLog.Entry(r, 0)).toList(), e.count());
+            throw e.namedIn(file);
+        }
         try {
             RunProvenance provenance = from.isPresent() ? RunProvenance.resume(config, from.get(), log)
                     : RunProvenance.start(config);
@@ -185,6 +198,7 @@ public final class Trainer implements AutoCloseable {
         Files.createDirectories(config.output());
         writeResolvedConfig();
         provenance.write(config.output());
+        writeSkipped();
         long started = System.nanoTime();
         double elapsedBefore = elapsedSeconds;
         try (MetricsLog metrics = MetricsLog.open(config.output().resolve("metrics.jsonl"), optimizerStep)) {
@@ -216,21 +230,22 @@ public final class Trainer implements AutoCloseable {
         } finally {
             progress.close();
         }
-        return new RunSummary(optimizerStep, tokensSeen, skippedSteps, elapsedSeconds,
-                checkpoints.newest().orElse(null), config.output().resolve("metrics.jsonl"));
+        return new RunSummary(optimizerStep, tokensSeen, skippedSteps, setup.samples().size(), skippedRecords(),
+                elapsedSeconds, checkpoints.newest().orElse(null), config.output().resolve("metrics.jsonl"),
+                config.output().resolve(SkippedLog.FILE));
     }
 
     /** What one optimizer step did. */
     record StepOutcome(boolean applied, String problem, double loss, double distil, double lm, double ratio,
-                       double gradNorm, double lr, long tokens, long rows, Map<String, Double> lossMetrics,
-                       StepBatch lastBatch) {
+                       double gradNorm, double lr, long tokens, long rows, long samples, int skippedSamples,
+                       Map<String, Double> lossMetrics, StepBatch lastBatch) {
     }
 
     /**
      * One optimizer step. It reads the device once ({@link org.vlmdistill.core.tensor.HostReads}): the
      * gradient norm, which clipping, the finite check and the metrics need; StepHostReadsTest counts it.
      */
-    StepOutcome takeStep() {
+    StepOutcome takeStep() throws IOException {
         int accumulation = config.gradientAccumulationSteps();
         LossContext context = new LossContext(optimizerStep, totalSteps);
         double loss = 0;
@@ -239,6 +254,8 @@ public final class Trainer implements AutoCloseable {
         double ratio = Double.NaN;
         long tokens = 0;
         long rows = 0;
+        long samples = 0;
+        int skipped = 0;
         int counted = 0;
         String problem = null;
         StepBatch batch = null;
@@ -247,6 +264,13 @@ public final class Trainer implements AutoCloseable {
             cursor = batch.resume();
             microSteps++;
             tokens += batch.student().realTokens();
+            samples += batch.student().size();
+            for (SkippedSample k : batch.skipped()) {
+                var record = setup.samples().record(k.index());
+                skippedInTraining.add(new SkippedLog.Entry(new SkippedRecord(record.provenance(), record.id(), k.reason(),
+                        k.detail()), optimizerStep + 1));
+                skipped++;
+            }
             MicroResult r = microStep(batch, context, 1.0 / accumulation);
             if (r == null) {
                 continue; // no labelled token in this micro-batch
@@ -266,6 +290,9 @@ public final class Trainer implements AutoCloseable {
             }
         }
         tokensSeen += tokens;
+        if (skipped > 0) {
+            writeSkipped();
+        }
         double lr = config.optimizer().lr().at(optimizerStep, totalSteps);
         double gradNorm = Double.NaN;
         if (problem == null && counted > 0) {
@@ -281,7 +308,7 @@ public final class Trainer implements AutoCloseable {
             badInRow++;
             skippedSteps++;
             return new StepOutcome(false, problem, Double.NaN, Double.NaN, Double.NaN, ratio, gradNorm, lr, tokens, rows,
-                    lossMetrics, batch);
+                    samples, skipped, lossMetrics, batch);
         }
         badInRow = 0;
         if (counted > 0) {
@@ -289,7 +316,7 @@ public final class Trainer implements AutoCloseable {
         }
         double n = Math.max(1, counted);
         return new StepOutcome(true, null, loss / n, distil / n, lm / n, ratio, gradNorm, lr, tokens, rows,
-                lossMetrics, batch);
+                samples, skipped, lossMetrics, batch);
     }
 
     private record MicroResult(LossResult result) {
@@ -338,6 +365,9 @@ public final class Trainer implements AutoCloseable {
         o.lossMetrics().forEach((k, v) -> MetricsLog.put(line, k, v));
         line.put("tokens", o.tokens());
         line.put("loss_rows", o.rows());
+        line.put("samples", o.samples());
+        line.put("skipped_samples", o.skippedSamples());
+        line.put("skipped_samples_total", skippedRecords());
         MetricsLog.put(line, "tokens_per_s", o.tokens() / Math.max(seconds, 1e-9));
         MetricsLog.put(line, "step_seconds", seconds);
         line.put("skipped", !o.applied());
@@ -386,6 +416,16 @@ public final class Trainer implements AutoCloseable {
         s.put("tokens_seen", tokensSeen);
         s.put("bad_steps_in_row", badInRow);
         s.put("skipped_steps", skippedSteps);
+        // the check before the first step, so that a resumed run leaves out the same records without
+        // checking again (an image broken since then is a skip of its batch's step, as in this run)
+        var leftOut = s.putArray("left_out_before_training");
+        int[] indices = setup.unusable().indices();
+        for (int k = 0; k < indices.length; k++) {
+            leftOut.add(SkippedLog.toJson(new SkippedLog.Entry(setup.unusable().records().get(k), 0))
+                    .put("index", indices[k]));
+        }
+        var skips = s.putArray("skipped_in_training");
+        skippedInTraining.forEach(e -> skips.add(SkippedLog.toJson(e)));
         s.put("elapsed_seconds", elapsedSeconds);
         s.put("seed", config.seed());
         s.set("cursor", JSON.valueToTree(cursor));
@@ -416,6 +456,8 @@ public final class Trainer implements AutoCloseable {
         tokensSeen = s.path("tokens_seen").asLong();
         badInRow = s.path("bad_steps_in_row").asInt();
         skippedSteps = s.path("skipped_steps").asLong();
+        skippedInTraining.clear();
+        s.path("skipped_in_training").forEach(n -> skippedInTraining.add(SkippedLog.fromJson(n)));
         elapsedSeconds = s.path("elapsed_seconds").asDouble();
         cursor = JSON.treeToValue(s.get("cursor"), Cursor.class);
         Map<String, Double> lossState = new LinkedHashMap<>();
@@ -466,6 +508,21 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
+    /** The records a checkpoint's run left out before its first step; empty for a checkpoint without the list. */
+    private static Optional<PairedSamples.Unusable> leftOut(Path checkpoint) throws IOException {
+        JsonNode list = JSON.readTree(checkpoint.resolve(Checkpoints.TRAINER_STATE).toFile()).get("left_out_before_training");
+        if (list == null || !list.isArray()) {
+            return Optional.empty();
+        }
+        int[] indices = new int[list.size()];
+        List<SkippedRecord> records = new ArrayList<>(list.size());
+        for (int k = 0; k < indices.length; k++) {
+            indices[k] = list.get(k).path("index").asInt();
+            records.add(SkippedLog.fromJson(list.get(k)).record());
+        }
+        return Optional.of(new PairedSamples.Unusable(indices, records));
+    }
+
     /** A checkpoint of another run is refused: the fields that matter must match. */
     private static void requireSameRun(RunConfig config, Path checkpoint) throws IOException {
         JsonNode saved = JSON.readTree(checkpoint.resolve(Checkpoints.RUN_CONFIG).toFile());
@@ -502,9 +559,28 @@ public final class Trainer implements AutoCloseable {
         }
     }
 
-    /** What a finished run did. */
-    public record RunSummary(long steps, long tokens, long skippedSteps, double seconds, Path lastCheckpoint,
-                             Path metrics) {
+    /** Records skipped so far: before training (reading, the check of every record) and by its batches. */
+    long skippedRecords() {
+        return setup.samples().readStats().skipped() + skippedInTraining.size();
+    }
+
+    /** {@code skipped.jsonl}: the records skipped before training, then those its batches left out so far. */
+    private void writeSkipped() throws IOException {
+        List<SkippedLog.Entry> entries = new ArrayList<>();
+        setup.samples().readStats().skippedRecords().forEach(r -> entries.add(new SkippedLog.Entry(r, 0)));
+        entries.addAll(skippedInTraining);
+        SkippedLog.write(config.output().resolve(SkippedLog.FILE), entries, skippedRecords());
+    }
+
+    /**
+     * What a finished run did.
+     *
+     * @param samples        the usable samples of the data (those of one epoch)
+     * @param skippedRecords records left out: before training, and by its batches
+     * @param skipped        skipped.jsonl, naming each of them
+     */
+    public record RunSummary(long steps, long tokens, long skippedSteps, long samples, long skippedRecords,
+                             double seconds, Path lastCheckpoint, Path metrics, Path skipped) {
     }
 
     static Pattern glob(String pattern) {

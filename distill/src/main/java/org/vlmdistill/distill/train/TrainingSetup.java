@@ -53,6 +53,7 @@ public final class TrainingSetup implements AutoCloseable {
     private final int vocab;
     private final List<String> vocabNotes;
     private final PairedSamples samples;
+    private final PairedSamples.Unusable unusable;
     private final BatchPlan plan;
     private final Collator studentCollator;
     private final Collator teacherCollator;
@@ -64,7 +65,8 @@ public final class TrainingSetup implements AutoCloseable {
     private final Path studentDir;
     private StepBatches batches;
 
-    private TrainingSetup(RunConfig config, Path studentDir, List<AutoCloseable> opened, PrintWriter log) throws IOException {
+    private TrainingSetup(RunConfig config, Path studentDir, List<AutoCloseable> opened, PrintWriter log,
+                          Optional<PairedSamples.Unusable> known) throws IOException {
         this.config = config;
         this.studentDir = studentDir;
         this.policy = ComputePolicy.of(config.compute(), "compute.");
@@ -118,10 +120,16 @@ public final class TrainingSetup implements AutoCloseable {
         if (teacher != null && teacher.truncated() && !l.acceptsTruncatedTeacher()) {
             throw new IllegalArgumentException("loss '" + l.name() + "' cannot read a truncated teacher cache");
         }
-        this.samples = readSamples(config, studentSamples, teacherSamples);
-        if (samples.size() == 0) {
-            throw new IllegalArgumentException("data: no good record in " + config.data() + " ("
-                    + samples.readStats().skipped() + " skipped; see vlmd data check)");
+        // every record built once before the first step, as a batch will build it: a record that cannot
+        // become a sample is named now (skipped.jsonl), not dropped from a batch unseen
+        // (a resumed run takes its first check's list, so that it trains on the same samples)
+        PairedSamples read = readSamples(config, studentSamples, teacherSamples);
+        this.unusable = known.isPresent() ? known.get() : read.unusable();
+        this.samples = read.without(unusable);
+        UnusableDataException unusable = UnusableDataException.check(config.data(), samples.size(),
+                samples.readStats(), config.maxSkippedShare());
+        if (unusable != null) {
+            throw unusable;
         }
         this.plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()), samples.size());
         int perEpoch = plan.stepsPerEpoch();
@@ -137,10 +145,20 @@ public final class TrainingSetup implements AutoCloseable {
 
     /** Opens everything, the student from the config's directory, once {@link RunInputs#check} passes. */
     public static TrainingSetup open(RunConfig config, PrintWriter log) throws IOException {
+        return open(config, log, Optional.empty());
+    }
+
+    /**
+     * @param known the records to leave out, as a run's check before its first step found them (a resumed
+     *              run's); empty: check every record now
+     * @throws UnusableDataException when no usable sample is left, or more than max_skipped_share skipped
+     */
+    public static TrainingSetup open(RunConfig config, PrintWriter log, Optional<PairedSamples.Unusable> known)
+            throws IOException {
         RunInputs.check(config);
         List<AutoCloseable> opened = new ArrayList<>();
         try {
-            return new TrainingSetup(config, config.student(), opened, log);
+            return new TrainingSetup(config, config.student(), opened, log, known);
         } catch (IOException | RuntimeException e) {
             for (AutoCloseable c : opened.reversed()) {
                 try {
@@ -171,7 +189,7 @@ public final class TrainingSetup implements AutoCloseable {
         };
     }
 
-    /** Every good record of the config's data files, as both sides tokenize it ({@code teacher} null: none). */
+    /** Every record the readers deliver from the config's data files, for both sides ({@code teacher} null: none). */
     public static PairedSamples readSamples(RunConfig config, ModelSamples student, ModelSamples teacher)
             throws IOException {
         ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
@@ -181,7 +199,7 @@ public final class TrainingSetup implements AutoCloseable {
     }
 
     /** The student's parameters minus those {@code freeze} names (components or globs); each entry must match. */
-    static List<Parameter> trainable(Model model, List<String> freeze, List<String> summary, Path source) {
+    public static List<Parameter> trainable(Model model, List<String> freeze, List<String> summary, Path source) {
         List<Parameter> all = model.parameters().list();
         boolean[] frozen = new boolean[all.size()];
         List<String> unmatched = new ArrayList<>();
@@ -235,21 +253,26 @@ public final class TrainingSetup implements AutoCloseable {
         s.append("teacher   ").append(teacher == null ? "none (" + loss.loss().name() + ")" : teacher.describe()).append('\n');
         s.append(String.format(Locale.ROOT, "vocab     %d shared%s%n", vocab,
                 vocabNotes.isEmpty() ? "" : "; " + String.join("; ", vocabNotes)));
-        s.append(String.format(Locale.ROOT, "data      %d samples from %s (%d records skipped while reading)%n",
-                samples.size(), config.data(), samples.readStats().skipped()));
+        s.append(String.format(Locale.ROOT, "data      %d samples from %s, %d records skipped%s%n",
+                samples.size(), config.data(), samples.readStats().skipped(),
+                UnusableDataException.describe(samples.readStats()).replace("\n", "\n          ")));
         s.append(String.format(Locale.ROOT, "batches   %d per epoch of %d, accumulation %d -> %d optimizer steps (%d epoch%s)%n",
                 plan.stepsPerEpoch(), config.batchSize(), config.gradientAccumulationSteps(), totalSteps, epochs,
                 epochs == 1 ? "" : "s"));
-        s.append("loss      ").append(config.loss().toJson()).append('\n');
-        s.append("lr        ").append(config.optimizer().lr().describe()).append(String.format(Locale.ROOT,
-                ", AdamW betas (%g, %g), eps %g, weight decay %g, clip %g%n", config.optimizer().beta1(),
-                config.optimizer().beta2(), config.optimizer().eps(), config.optimizer().weightDecay(),
-                config.optimizer().maxGradNorm()));
+        s.append(lossAndOptimizer(config));
         s.append(String.format(Locale.ROOT, "compute   %s%n", policy.describe()));
         s.append(String.format(Locale.ROOT, "output    %s (checkpoint every %s, keep %d)",
                 config.output(), config.checkpoint().every() == 0 ? "run's end" : config.checkpoint().every() + " steps",
                 config.checkpoint().keep()));
         return s.toString();
+    }
+
+    /** The plan's loss and optimizer lines, from the config alone. */
+    public static String lossAndOptimizer(RunConfig config) {
+        return "loss      " + config.loss().toJson() + '\n' + "lr        " + config.optimizer().lr().describe()
+                + String.format(Locale.ROOT, ", AdamW betas (%g, %g), eps %g, weight decay %g, clip %g%n",
+                config.optimizer().beta1(), config.optimizer().beta2(), config.optimizer().eps(),
+                config.optimizer().weightDecay(), config.optimizer().maxGradNorm());
     }
 
     /** The run's next micro-batch: from the start, or from wherever {@link #seek} put the batches. */
@@ -321,8 +344,14 @@ public final class TrainingSetup implements AutoCloseable {
         return totalSteps;
     }
 
+    /** The usable samples: the records read without {@link #unusable()}'s. */
     public PairedSamples samples() {
         return samples;
+    }
+
+    /** The records read that the check before the first step left out. */
+    public PairedSamples.Unusable unusable() {
+        return unusable;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package org.vlmdistill.vision.internvl;
 
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterEach;
@@ -150,6 +152,22 @@ class InternVLFamilyTest {
         VisionLanguageModel back = load(saved);
         assertEquals(0.0, Tiny.maxAbsDiff(logits, back.forward(ids, pixels, null, null).logits().toFloatArray()), 0);
         assertEquals(152, back.config().imageTokenId());
+    }
+
+    /** OpenGVLab's layout trains through the packed qkv (split by slicing its output) to every tensor. */
+    @Test
+    void gradientsReachEveryParameterOfTheLoadedModel() throws IOException {
+        VisionLanguageModel m = load(qwen2().resolve("model"));
+        m.parameters().list().forEach(p -> p.array().setRequiresGradient(true));
+        NDArray ids = npy("input_ids.npy");
+        Random random = new Random(seed);
+        try (GradientCollector gc = Engine.getEngine("PyTorch").newGradientCollector()) {
+            NDArray logits = m.forward(ids, npy("pixel_values.npy"), null, null).logits();
+            gc.backward(logits.mul(Tiny.randn(manager, random, logits.getShape().getShape())).sum());
+        }
+        List<String> none = m.parameters().list().stream()
+                .filter(p -> !(Tiny.maxAbs(p.array().getGradient().toFloatArray()) > 0)).map(p -> p.name()).toList();
+        assertEquals(List.of(), none, "seed " + seed);
     }
 
     @Test

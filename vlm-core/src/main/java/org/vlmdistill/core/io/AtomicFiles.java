@@ -2,6 +2,7 @@ package org.vlmdistill.core.io;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -70,6 +71,9 @@ public final class AtomicFiles {
             } catch (IOException cleanup) {
                 failure.addSuppressed(cleanup);
             }
+            if (failure instanceof IOException io) {
+                throw naming(absolute, io);
+            }
             throw failure;
         }
         if (durability == Durability.SYNC) {
@@ -105,14 +109,22 @@ public final class AtomicFiles {
 
         /** Appends {@code line} and a {@code \n}. */
         public void writeLine(String line) throws IOException {
-            writer.write(line);
-            writer.write('\n');
+            try {
+                writer.write(line);
+                writer.write('\n');
+            } catch (IOException e) {
+                throw naming(target, e);
+            }
         }
 
         public void commit() throws IOException {
-            writer.flush();
-            if (durability == Durability.SYNC) {
-                channel.force(true);
+            try {
+                writer.flush();
+                if (durability == Durability.SYNC) {
+                    channel.force(true);
+                }
+            } catch (IOException e) {
+                throw naming(target, e);
             }
             writer.close();
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -132,6 +144,21 @@ public final class AtomicFiles {
                 }
             }
         }
+    }
+
+    /**
+     * {@code e} with {@code target} in its message: a failed write or fsync says only the reason
+     * ({@code No space left on device}, {@code Input/output error}), which leaves a user guessing which
+     * file of a run failed. Exceptions that already name a file (every {@link FileSystemException}) are
+     * kept as they are.
+     */
+    public static IOException naming(Path target, IOException e) {
+        if (e instanceof FileSystemException || String.valueOf(e.getMessage()).contains(target.toString())) {
+            return e;
+        }
+        FileSystemException named = new FileSystemException(target.toString(), null, e.getMessage());
+        named.initCause(e);
+        return named;
     }
 
     /** Hidden, beside the target: the same file system, so the rename is atomic. */

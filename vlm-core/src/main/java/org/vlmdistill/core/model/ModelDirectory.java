@@ -96,8 +96,7 @@ public final class ModelDirectory {
      * whose logits are cached) does not read them.
      */
     private static void checkAgainstCheckpoint(Path dir, ModelConfig config, Path configFile) {
-        if (!Files.exists(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), LinkOption.NOFOLLOW_LINKS)
-                && !Files.exists(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE), LinkOption.NOFOLLOW_LINKS)) {
+        if (!hasWeights(dir)) {
             return;
         }
         SafetensorsCheckpoint checkpoint;
@@ -109,6 +108,15 @@ public final class ModelDirectory {
         try (checkpoint) {
             CheckpointFit.check(config, checkpoint, configFile.toString());
         }
+    }
+
+    /**
+     * Whether {@code dir} holds safetensors weights (a single file or an index); a directory without
+     * them (a published config.json) is planned and counted from its config alone ({@link Models#configStructure}).
+     */
+    public static boolean hasWeights(Path dir) {
+        return Files.exists(dir.resolve(SafetensorsCheckpoint.INDEX_FILE), LinkOption.NOFOLLOW_LINKS)
+                || Files.exists(dir.resolve(SafetensorsCheckpoint.SINGLE_FILE), LinkOption.NOFOLLOW_LINKS);
     }
 
     /** A model described in memory (tests, benchmarks); {@code preprocessor} may be null for none. */

@@ -47,6 +47,23 @@ public final class Models {
         }
     }
 
+    /**
+     * The model's structure from {@code source}'s config alone, reading no weights even where the
+     * directory has them: names, shapes and parameter counts as the family builds them (see
+     * {@link WeightLoading#configOnly}); fp32 placeholders on the CPU, whatever the policy.
+     */
+    public static Model configStructure(ModelDirectory source) {
+        ModelFamily family = ModelFamilies.installed().family(source.config().modelType(), source.describe());
+        ComputePolicy policy = ComputePolicy.of(java.util.Map.of("device", "cpu", "dtype", "fp32"));
+        NDManager manager = NDManager.newBaseManager(policy.device());
+        try {
+            return family.create(source, WeightLoading.configOnly(manager, policy.ops()), policy);
+        } catch (RuntimeException | Error e) {
+            manager.close();
+            throw e;
+        }
+    }
+
     /** A model of {@code source}'s config with seeded random weights (tests, benchmarks, a fresh student). */
     public static Model random(ModelDirectory source, ComputePolicy policy, long seed) {
         ModelFamily family = ModelFamilies.installed().family(source.config().modelType(), source.describe());

@@ -81,6 +81,16 @@ public final class WeightLoading implements Weights {
                 true);
     }
 
+    /**
+     * The model's structure from its config alone, for a directory without weights (a published
+     * config.json, a model too large for this machine): every parameter is an fp32 zero broadcast to
+     * the shape the family's code asks for (a view of one element), and nothing is checked against a
+     * file, so names, shapes and counts are the family's own. Such a model must not be trained or run.
+     */
+    public static WeightLoading configOnly(NDManager manager, TorchOps ops) {
+        return new WeightLoading(manager, DType.F32, ops, Optional.empty(), 0, "config only (no weights)", true);
+    }
+
     @Override
     public NDArray take(String name, Init init, long... shape) {
         if (finished) {
@@ -92,6 +102,8 @@ public final class WeightLoading implements Weights {
         NDArray array;
         if (checkpoint.isPresent()) {
             array = fromCheckpoint(checkpoint.get(), name, shape);
+        } else if (shapesOnly) {
+            array = placeholder(shape);
         } else {
             array = initial(name, init, shape);
         }

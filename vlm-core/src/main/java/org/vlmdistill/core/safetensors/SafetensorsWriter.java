@@ -57,7 +57,8 @@ public final class SafetensorsWriter {
     /**
      * Writes {@code tensors} to {@code file}, replacing it atomically.
      *
-     * @param metadata the header's {@code __metadata__} in iteration order; null to leave it out
+     * @param metadata the header's {@code __metadata__}, written sorted by key (as a Rust BTreeMap
+     *                 serializes), so the bytes do not depend on the map's iteration order; null to leave it out
      *                 (an empty map is written as {@code {}}, as HF does)
      * @throws SafetensorsException naming the file and tensor if a name is empty, reserved, not
      *                              valid Unicode or repeated, or if a tensor's byte length is not
@@ -163,7 +164,11 @@ public final class SafetensorsWriter {
         if (metadata != null) {
             json.append("\"" + HeaderParser.METADATA_KEY + "\":{");
             String sep = "";
-            for (Map.Entry<String, String> e : metadata.entrySet()) {
+            // sorted, not in the map's iteration order: Map.of's order changes from one JVM to the next, and a
+            // checkpoint written again from the same state must be the same bytes (a resumed run's included)
+            List<Map.Entry<String, String>> entries = new java.util.ArrayList<>(metadata.entrySet());
+            entries.sort(Map.Entry.comparingByKey(CODE_POINT_ORDER));
+            for (Map.Entry<String, String> e : entries) {
                 json.append(sep);
                 JsonStrings.quote(json, e.getKey());
                 json.append(':');

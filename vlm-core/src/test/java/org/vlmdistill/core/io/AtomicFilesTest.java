@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class AtomicFilesTest {
@@ -48,5 +49,22 @@ class AtomicFilesTest {
         }));
         assertEquals(3, Files.size(target));
         assertEquals(1, entries(dir));
+    }
+
+    /** A write that fails for a reason naming no file (ENOSPC, EIO) is reported with the file it was writing. */
+    @Test
+    void aFailedWriteNamesTheFile(@TempDir Path dir) throws IOException {
+        Path target = dir.resolve("optimizer.safetensors");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(target, ch -> {
+            throw new IOException("No space left on device");
+        }));
+        assertEquals(target + ": No space left on device", e.getMessage());
+        Path text = dir.resolve("metrics.jsonl");
+        try (AtomicFiles.TextFile f = AtomicFiles.openText(text, AtomicFiles.Durability.SYNC)) {
+            f.writeLine("x");
+        }
+        assertEquals(0, entries(dir), "no temp file left by the uncommitted text file");
+        IOException kept = new java.nio.file.NoSuchFileException("/elsewhere");
+        assertSame(kept, AtomicFiles.naming(target, kept), "an exception naming its file is kept");
     }
 }

@@ -33,12 +33,12 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Iteration i draws from its own generator ({@code seed} mixed with i), so a failure reported at
  * iteration i reproduces exactly. A failing input is saved to {@code target/fuzz-failures/}, ready
  * to be copied into the corpus. For a longer local hunt, {@code -Dsafetensors.fuzz.iterations=N}
- * runs N inputs with no time budget.
+ * runs N inputs. The counts are fixed, never a time budget: a loaded machine runs the same inputs,
+ * only slower.
  */
 class SafetensorsFuzzTest {
-    private static final int DEFAULT_ITERATIONS = 5000;
-    /** Stop early on a slow machine rather than blow the suite's time; a run covers what it reached. */
-    private static final long DEFAULT_BUDGET_NANOS = 7_000_000_000L;
+    private static final int DEFAULT_ITERATIONS = 2000;
+    private static final int INDEX_ITERATIONS = 500;
     private static final Pattern NUMBER = Pattern.compile("-?\\d+");
     private static final Pattern KEY = Pattern.compile("\"(dtype|shape|data_offsets|__metadata__)\":(\\[[^\\]]*\\]|\"[^\"]*\"|\\{[^}]*\\})");
     private static final Pattern DTYPE = Pattern.compile("\"dtype\":\"[^\"]*\"");
@@ -85,7 +85,6 @@ class SafetensorsFuzzTest {
         long seed = Long.getLong("safetensors.fuzz.seed", new SecureRandom().nextLong());
         Integer requested = Integer.getInteger("safetensors.fuzz.iterations");
         int iterations = requested == null ? DEFAULT_ITERATIONS : requested;
-        long budget = requested == null ? DEFAULT_BUDGET_NANOS : Long.MAX_VALUE;
         System.out.println("SafetensorsFuzzTest seed = " + seed + " (replay with -Dsafetensors.fuzz.seed=" + seed + ")");
         List<byte[]> inputs = validInputs();
         Path file = dir.resolve("fuzz.safetensors");
@@ -93,7 +92,7 @@ class SafetensorsFuzzTest {
         int rejected = 0;
         long start = System.nanoTime();
         int i = 0;
-        for (; i < iterations && System.nanoTime() - start < budget; i++) {
+        for (; i < iterations; i++) {
             Random random = new Random(seed ^ (i * 0x9E3779B97F4A7C15L));
             byte[] input = inputs.get(random.nextInt(inputs.size()));
             StringBuilder applied = new StringBuilder();
@@ -115,7 +114,6 @@ class SafetensorsFuzzTest {
         }
         System.out.printf("SafetensorsFuzzTest: %d inputs (%d opened, %d rejected) in %d ms%n",
                 i, opened, rejected, (System.nanoTime() - start) / 1_000_000);
-        assertTrue(i >= Math.min(500, iterations), "only " + i + " iterations ran within the time budget");
         assertTrue(rejected > 0 && opened > 0, "mutations should produce both valid and invalid files");
     }
 
@@ -140,9 +138,8 @@ class SafetensorsFuzzTest {
                 "model-00002-of-00003.safetensors", "model-00009-of-00003.safetensors",
                 "sub/../model-00003-of-00003.safetensors", "./model-00002-of-00003.safetensors", "\\u0000"};
         int opened = 0;
-        long start = System.nanoTime();
         int i = 0;
-        for (; i < 1000 && System.nanoTime() - start < 3_000_000_000L; i++) {
+        for (; i < INDEX_ITERATIONS; i++) {
             Random random = new Random(seed ^ (i * 0x9E3779B97F4A7C15L));
             String text = original;
             StringBuilder applied = new StringBuilder();

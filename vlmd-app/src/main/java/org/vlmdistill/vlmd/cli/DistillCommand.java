@@ -1,5 +1,10 @@
 package org.vlmdistill.vlmd.cli;
 
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.distill.plan.RunPlan;
+import org.vlmdistill.distill.plan.Target;
+import org.vlmdistill.distill.plan.Targets;
 import org.vlmdistill.distill.train.Checkpoints;
 import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.distill.train.RunConfig;
@@ -12,6 +17,8 @@ import java.io.PrintWriter;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -32,6 +39,15 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--dry-run", description = "Validate the config, models, data and alignment, print the plan, stop.")
     boolean dryRun;
 
+    @Option(names = "--plan-device", paramLabel = "gpu:80GiB",
+            description = "With --dry-run: plan the memory for this device (gpu:<size> computes in bf16, cpu:<size> in"
+                    + " fp32) instead of the one the run config resolves to here.")
+    String planDevice;
+
+    @Option(names = "--plan-tiles", defaultValue = "1", paramLabel = "N",
+            description = "With --dry-run: image tiles per sample the memory plan assumes (default ${DEFAULT-VALUE}).")
+    int planTiles;
+
     @Option(names = "--progress", defaultValue = "auto",
             description = "auto (a bar on a terminal, lines otherwise), bar, lines or none (default ${DEFAULT-VALUE}).")
     String progress;
@@ -44,12 +60,7 @@ final class DistillCommand implements Callable<Integer> {
         RunConfig run = RunConfig.read(config);
         PrintWriter out = spec.commandLine().getOut();
         if (dryRun) {
-            try (TrainingSetup setup = TrainingSetup.open(run, out)) {
-                setup.verifyInputs();
-                out.println(setup.plan());
-                out.println("dry run: config, models, data and alignment are valid; nothing was trained");
-            }
-            return Vlmd.EXIT_OK;
+            return dryRun(run, out);
         }
         // Ctrl-C (SIGINT) ends the JVM with 130 after its shutdown hooks: this one says what survives
         Thread interrupted = new Thread(() -> interrupted(run), "vlmd-distill-interrupted");
@@ -62,6 +73,8 @@ final class DistillCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "done: %d steps, %d tokens, %d skipped, %.1f s (%.0f tokens/s); last checkpoint %s%n",
                     s.steps(), s.tokens(), s.skippedSteps(), s.seconds(), s.tokens() / Math.max(1e-9, s.seconds()),
                     s.lastCheckpoint());
+            out.printf(Locale.ROOT, "data: %d samples, %d records skipped%s%n", s.samples(), s.skippedRecords(),
+                    s.skippedRecords() == 0 ? "" : " (each named with its place and reason in " + s.skipped() + ")");
             out.flush();
         } finally {
             try {
@@ -69,6 +82,42 @@ final class DistillCommand implements Callable<Integer> {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running or has run
             }
+        }
+        return Vlmd.EXIT_OK;
+    }
+
+    /**
+     * The plan and the memory estimate. Model directories without weights (published configs, models
+     * larger than this machine) get the plan from their configs alone: parameter counts, vocabulary by
+     * vocab_size, memory; data and tokenizers are then not read.
+     */
+    private int dryRun(RunConfig run, PrintWriter out) throws Exception {
+        Target target = planDevice != null ? Targets.parse(planDevice)
+                : Targets.of(ComputePolicy.of(run.compute(), "compute."));
+        List<Path> withoutWeights = new ArrayList<>();
+        if (!ModelDirectory.hasWeights(run.student())) {
+            withoutWeights.add(run.student());
+        }
+        if (run.loss().needsTeacher() && run.teacherCache().isEmpty() && run.teacher().isPresent()
+                && !ModelDirectory.hasWeights(run.teacher().get())) {
+            withoutWeights.add(run.teacher().get());
+        }
+        if (!withoutWeights.isEmpty()) {
+            RunPlan plan = RunPlan.of(run, target, planTiles);
+            out.println("config only: no weights in " + withoutWeights + "; the plan comes from config.json alone"
+                    + " (data, tokenizers and alignment are checked once the weights are there)");
+            out.print(plan.describeModels());
+            out.print(TrainingSetup.lossAndOptimizer(run));
+            out.println(plan.memory().describe());
+            out.println("dry run: configs are valid; nothing was trained");
+            return Vlmd.EXIT_OK;
+        }
+        try (TrainingSetup setup = TrainingSetup.open(run, out)) {
+            setup.verifyInputs();
+            out.println(setup.plan());
+            RunPlan plan = RunPlan.of(run, target, planTiles);
+            out.println(plan.memory().describe());
+            out.println("dry run: config, models, data and alignment are valid; nothing was trained");
         }
         return Vlmd.EXIT_OK;
     }

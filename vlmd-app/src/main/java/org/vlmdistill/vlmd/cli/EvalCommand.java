@@ -5,6 +5,8 @@ import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.distill.config.NumberRange;
+import org.vlmdistill.distill.train.RunConfig;
 import org.vlmdistill.eval.bench.Benchmarks;
 import org.vlmdistill.eval.report.MarkdownReport;
 import org.vlmdistill.eval.report.ReportFiles;
@@ -34,6 +36,11 @@ import java.util.concurrent.Callable;
             "open, exact) is detected, or named as FILE:KIND. With several models, the first is the reference",
             "(teacher) the others' agreement is measured against."})
 final class EvalCommand implements Callable<Integer> {
+    /** Items per benchmark; 0 is all. */
+    static final NumberRange LIMIT = NumberRange.closed(0, Integer.MAX_VALUE);
+    /** 0 is the kind's default; at most as many tokens as a training sample may hold (a run's max_tokens). */
+    static final NumberRange MAX_NEW_TOKENS = NumberRange.closed(0, RunConfig.MAX_TOKENS.max());
+
     @Option(names = "--model", required = true, description = "A Hugging Face model directory (repeatable; the first is the reference).")
     List<Path> models;
 
@@ -54,10 +61,10 @@ final class EvalCommand implements Callable<Integer> {
     boolean circular;
 
     @Option(names = "--max-new-tokens", defaultValue = "0",
-            description = "Tokens generated at most per answer; 0 = the benchmark kind's default (8 to 32).")
+            description = "Tokens generated at most per answer, up to 1,048,576; 0 = the benchmark kind's default (8 to 32).")
     int maxNewTokens;
 
-    @Option(names = "--batch-size", defaultValue = "8", description = "Items per forward (default ${DEFAULT-VALUE}).")
+    @Option(names = "--batch-size", defaultValue = "8", description = "Items per forward, 1 to 65,536 (default ${DEFAULT-VALUE}).")
     int batchSize;
 
     @Option(names = "--no-agreement", description = "Skip teacher-student agreement when several models are given.")
@@ -79,8 +86,12 @@ final class EvalCommand implements Callable<Integer> {
             case "both" -> List.of(ScoringMode.GENERATE, ScoringMode.LOGLIK);
             default -> throw new Vlmd.UsageException("--mode: '" + mode + "' is not generate, loglik or both");
         };
-        if (limit < 0 || maxNewTokens < 0 || batchSize <= 0) {
-            throw new Vlmd.UsageException("--limit and --max-new-tokens must be >= 0 and --batch-size > 0");
+        List<String> problems = new ArrayList<>();
+        LIMIT.problemWith("--limit", limit).ifPresent(problems::add);
+        MAX_NEW_TOKENS.problemWith("--max-new-tokens", maxNewTokens).ifPresent(problems::add);
+        RunConfig.BATCH_SIZE.problemWith("--batch-size", batchSize).ifPresent(problems::add);
+        if (!problems.isEmpty()) {
+            throw new Vlmd.UsageException(String.join("; ", problems));
         }
         for (Path m : models) {
             if (!Files.isDirectory(m)) {

@@ -58,6 +58,12 @@ final class InspectCommand implements Callable<Integer> {
         out.println("model: " + model.toAbsolutePath().normalize());
         ModelConfig config = config(model);
         describe(out, config);
+        if (!ModelDirectory.hasWeights(model)) {
+            configOnly(out, config);
+            tokenizer(out);
+            out.flush();
+            return Vlmd.EXIT_OK;
+        }
         try (SafetensorsCheckpoint ckpt = SafetensorsCheckpoint.open(model)) {
             Map<DType, long[]> byDtype = new EnumMap<>(DType.class); // dtype -> {tensors, elements}
             Map<String, long[]> byComponent = new TreeMap<>();
@@ -146,6 +152,32 @@ final class InspectCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * A directory without weights (a published config.json): the model as its family builds it from the
+     * config alone, parameters per component, said to be a count from the config, not from weights.
+     */
+    private void configOnly(PrintWriter out, ModelConfig config) {
+        out.println("weights: none (" + SafetensorsCheckpoint.SINGLE_FILE + " or " + SafetensorsCheckpoint.INDEX_FILE
+                + " absent): config only, parameters counted from config.json as the family builds the model");
+        ModelFamilies families = ModelFamilies.installed();
+        if (!families.modelTypes().contains(config.modelType())) {
+            out.println("family: none for model_type " + config.modelType() + " (supported: "
+                    + String.join(", ", families.modelTypes()) + ")");
+            return;
+        }
+        out.println("family: " + config.modelType() + " (" + families.family(config.modelType(), model.toString())
+                .getClass().getSimpleName() + ")");
+        try (Model m = Models.configStructure(ModelDirectory.open(model))) {
+            out.println("parameters by component (from config.json):");
+            for (Map.Entry<String, Parameters> c : m.components().entrySet()) {
+                out.printf("  %-12s %6d tensors %,16d parameters%n", c.getKey(), c.getValue().count(),
+                        c.getValue().elements());
+            }
+            out.printf("  %-12s %6d tensors %,16d parameters%n", "total", m.parameters().count(),
+                    m.parameters().elements());
+        }
+    }
+
     /** Vocabulary size and special tokens, where the directory has tokenizer files. */
     private void tokenizer(PrintWriter out) {
         if (!Files.isRegularFile(model.resolve("tokenizer.json")) && !Files.isRegularFile(model.resolve("tokenizer.model"))) {
@@ -203,7 +235,8 @@ final class InspectCommand implements Callable<Integer> {
                 out.println("  text:   " + text(vl.textConfig()));
                 out.println("  vision: " + vision(vl.visionConfig()));
                 out.println("  image token id " + (vl.knownImageTokenId().isPresent()
-                        ? String.valueOf(vl.knownImageTokenId().getAsInt()) : "unknown (no tokenizer file gives it)")
+                        ? String.valueOf(vl.knownImageTokenId().getAsInt())
+                        : "unknown (it comes from tokenizer files, and the directory has none)")
                         + ", tie_word_embeddings " + vl.tieWordEmbeddings());
             }
             case TextConfig t -> out.println("  text:   " + text(t));

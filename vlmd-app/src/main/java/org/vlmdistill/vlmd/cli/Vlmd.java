@@ -10,10 +10,12 @@ import org.vlmdistill.core.model.WeightsMismatchException;
 import org.vlmdistill.core.safetensors.SafetensorsException;
 import org.vlmdistill.datasets.batch.SkipSampleException;
 import org.vlmdistill.datasets.read.SkipReason;
+import org.vlmdistill.datasets.template.TemplateLimitException;
 import org.vlmdistill.datasets.template.TemplateSyntaxException;
 import org.vlmdistill.datasets.tokenizer.AlignmentException;
 import org.vlmdistill.distill.teacher.CacheFormatException;
 import org.vlmdistill.distill.train.RunConfigException;
+import org.vlmdistill.distill.train.UnusableDataException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -87,9 +89,12 @@ public final class Vlmd implements Runnable {
      * flags ({@link UsageException}, picocli's), a run config that does not validate or does not fit
      * this machine ({@link RunConfigException}: a field, a missing file or directory, an unusable output),
      * a model directory that does not load (a config no family builds, tensors that do not fit the config,
-     * a malformed safetensors file, a chat template that does not parse, tokenizers that disagree, a
-     * tokenizer giving ids past the config's vocab_size) and a
-     * teacher cache that fails its checks, also when another thread's exception wraps it (a prefetched
+     * a malformed safetensors file, a chat template that does not parse or passes the template engine's
+     * nesting, recursion or output limits, tokenizers that disagree, a
+     * tokenizer giving ids past the config's vocab_size), a
+     * teacher cache that fails its checks and a run's data with no usable sample or more skipped records than
+     * {@code max_skipped_share} allows ({@link UnusableDataException}), also when another thread's exception
+     * wraps it (a prefetched
      * batch). Everything else is a failure at run time: exit 1.
      */
     static int exitCode(Throwable e) {
@@ -111,10 +116,12 @@ public final class Vlmd implements Runnable {
             case WeightsMismatchException w -> true;
             case SafetensorsException s -> true;
             case TemplateSyntaxException t -> true;
+            case TemplateLimitException t -> true; // a template nesting or recursing past the engine's limits
             case AlignmentException a -> true;
             case CacheFormatException c -> true;
             case SkipSampleException s when s.reason() == SkipReason.TOKEN_OUT_OF_VOCABULARY -> true;
             case DirectoryInUseException d -> true; // another run holds the output: wait, or choose another
+            case UnusableDataException u -> true; // no usable sample, or more skipped than max_skipped_share
             default -> false;
         };
     }

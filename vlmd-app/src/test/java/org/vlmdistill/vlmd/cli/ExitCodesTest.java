@@ -147,6 +147,76 @@ class ExitCodesTest {
         assertFalse(r.err().contains("no such file"), r.err());
     }
 
+    /**
+     * Each eval option out of its range exits 2 naming that option, its range and the value, before a
+     * model loads; values at the ends of the ranges pass the check (the run then fails on the empty bench
+     * file, which is no option's fault, so no option is named).
+     */
+    @Test
+    void evalOptionsOutOfRangeExitTwoNamingTheOption() throws IOException {
+        Path bench = Files.writeString(tmp.resolve("ranges-bench.jsonl"), "");
+        java.util.Random random = new java.util.Random();
+        Map<String, List<String>> bad = Map.of(
+                "--limit", List.of("-1", Integer.toString(-1 - random.nextInt(1000))),
+                "--max-new-tokens", List.of("-1", Integer.toString((1 << 20) + 1 + random.nextInt(1000))),
+                "--batch-size", List.of("0", "65537", Integer.toString(-random.nextInt(1000))));
+        for (Map.Entry<String, List<String>> option : bad.entrySet()) {
+            for (String value : option.getValue()) {
+                CliRun r = CliRun.run("eval", "--model", pair.studentDir.toString(), "--bench", bench.toString(),
+                        "--out", tmp.resolve("eval-ranges").toString(), option.getKey(), value);
+                assertEquals(Vlmd.EXIT_USAGE, r.code(), option.getKey() + " " + value + ": " + r.err());
+                assertTrue(r.err().contains(option.getKey() + ": must be ") && r.err().contains("got " + value),
+                        option.getKey() + " " + value + ": " + r.err());
+                for (String other : bad.keySet()) {
+                    assertTrue(other.equals(option.getKey()) || !r.err().contains(other), "names only "
+                            + option.getKey() + ": " + r.err());
+                }
+            }
+        }
+        for (String[] edge : new String[][] {{"--batch-size", "65536"}, {"--max-new-tokens", "1048576"}, {"--limit", "0"}}) {
+            CliRun r = CliRun.run("eval", "--model", pair.studentDir.toString(), "--bench", bench.toString(),
+                    "--out", tmp.resolve("eval-edges").toString(), edge[0], edge[1]);
+            assertFalse(r.err().contains(edge[0] + ":"), edge[0] + " " + edge[1] + " is in range: " + r.err());
+        }
+    }
+
+    /** A chat template nested 5,000 deep is a model directory that does not load: exit 2 naming the file. */
+    @Test
+    void aTemplateNestedTooDeepExitsTwoNamingTheFile() throws IOException {
+        Path dir = tmp.resolve("deep-template-student");
+        Files.createDirectories(dir);
+        try (Stream<Path> files = Files.list(pair.studentDir)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        Path template = dir.resolve("chat_template.jinja");
+        Files.writeString(template, "{% if true %}".repeat(5000) + "{{ messages }}" + "{% endif %}".repeat(5000));
+        CliRun r = CliRun.run("generate", "--model", dir.toString(), "--prompt", "hi");
+        assertEquals(Vlmd.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains(template.toString()) && r.err().contains("nest deeper than"), r.err());
+        assertFalse(r.err().contains("StackOverflowError"), r.err());
+    }
+
+    /** teacher-logits checks the run config's paths as distill does, before a model loads: exit 2 naming the field. */
+    @Test
+    void teacherLogitsChecksTheRunInputsBeforeLoading() throws IOException {
+        ObjectNode c = config(tmp.resolve("cache-run"));
+        c.put("data", tmp.resolve("no-such-data.jsonl").toString());
+        // a teacher directory that would fail to load, to show that nothing is loaded before the check
+        Path teacher = Files.createDirectories(tmp.resolve("unloadable-teacher"));
+        Files.writeString(teacher.resolve("config.json"), "{ not json");
+        c.put("teacher", teacher.toString());
+        Path file = write(c, "cache-missing-data.json");
+        CliRun r = CliRun.run("teacher-logits", "--config", file.toString(), "--out", tmp.resolve("cache-x").toString(),
+                "--progress", "none");
+        assertEquals(Vlmd.EXIT_USAGE, r.code(), r.err());
+        assertTrue(r.err().contains("data: ") && r.err().contains("no-such-data.jsonl") && r.err().contains("no such file"),
+                r.err());
+        assertFalse(r.err().contains("not valid JSON") || r.err().contains("\tat "), r.err());
+        assertFalse(Files.exists(tmp.resolve("cache-x")), "nothing written before the check");
+    }
+
     @Test
     void aModelWhoseTensorsDoNotFitItsConfigExitsTwoFromEveryCommand(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("config.json"), """

@@ -1,8 +1,16 @@
 package org.vlmdistill.vlmd.cli;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.model.Model;
+import org.vlmdistill.core.model.ModelDirectory;
+import org.vlmdistill.core.model.ModelWriter;
+import org.vlmdistill.core.model.Models;
+import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
 import org.vlmdistill.core.safetensors.SafetensorsWriter;
+import org.vlmdistill.core.safetensors.TensorInfo;
 import org.vlmdistill.core.safetensors.TensorData;
 import org.vlmdistill.core.tensor.DType;
 
@@ -62,6 +70,43 @@ class InspectCommandTest {
         assertTrue(out.contains("model.connector.modality_projection.proj.weight"), out);
         assertTrue(out.matches("(?s).*tokenizer\\.json:\\s+present.*"), out);
         assertTrue(out.matches("(?s).*preprocessor_config\\.json:\\s+absent.*"), out);
+    }
+
+    /**
+     * An internvl_chat directory as OpenGVLab ships its weights, without tokenizer files: the config reads
+     * (the {@code <IMG_CONTEXT>} id unknown), the family builds it, and its parameters are every tensor.
+     */
+    @Test
+    void internVLChatWithoutTokenizerFiles(@TempDir Path dir) throws Exception {
+        String config = """
+                {"model_type": "internvl_chat", "ps_version": "v2", "force_image_size": 28, "template": "Hermes-2",
+                 "vision_config": {"hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2,
+                   "num_attention_heads": 2, "image_size": 28, "patch_size": 14, "norm_type": "layer_norm",
+                   "qkv_bias": true, "qk_normalization": false},
+                 "llm_config": {"architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2", "hidden_size": 32,
+                   "intermediate_size": 64, "num_hidden_layers": 1, "num_attention_heads": 2,
+                   "num_key_value_heads": 1, "vocab_size": 100}}""";
+        Path model = dir.resolve("internvl");
+        try (Model m = Models.random(ModelDirectory.of(new ObjectMapper().readTree(config), null),
+                ComputePolicy.of(Map.of("dtype", "fp32")), 7)) {
+            ModelWriter.save(m, model);
+        }
+        long inFiles;
+        try (SafetensorsCheckpoint c = SafetensorsCheckpoint.open(model)) {
+            inFiles = c.tensors().stream().mapToLong(TensorInfo::numElements).sum();
+        }
+        CliRun r = CliRun.run("inspect", "--model", model.toString());
+        String out = r.out();
+        assertEquals(0, r.code(), r.err() + out);
+        assertTrue(out.contains("family: internvl_chat (InternVLFamily)"), out);
+        assertTrue(out.contains("  text:   qwen2 hidden 32, layers 1, heads 2 (kv 1)"), out);
+        assertTrue(out.contains("  vision: intern_vit_6b hidden 16, layers 2, heads 2, image 28, patch 14 (4 patches)"), out);
+        assertTrue(out.contains("image token id unknown (it comes from tokenizer files, and the directory has none)"), out);
+        assertTrue(out.contains("total") && out.contains("%,d parameters".formatted(inFiles)), out);
+        assertTrue(out.contains("check: components %,d + tensors that are not parameters 0 = %,d in the files: equal"
+                .formatted(inFiles, inFiles)), out);
+        // 28 / 14 = 2 patches per side, pixel shuffle by 2: one token per tile
+        assertTrue(out.contains("image tokens per image (<IMG_CONTEXT>): 28x28 -> 1;"), out);
     }
 
     @Test
