@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.vlmdistill.core.io.AtomicFiles;
 import org.vlmdistill.core.text.TerminalText;
+import org.vlmdistill.datasets.read.ReadStats;
 import org.vlmdistill.datasets.read.SkipReason;
 import org.vlmdistill.datasets.read.SkippedRecord;
 import org.vlmdistill.datasets.record.Provenance;
@@ -50,6 +51,11 @@ public final class SkippedLog {
             }
             out.commit();
         }
+    }
+
+    /** The records reading and the check before the start skipped (those {@code stats} kept), as step-0 entries. */
+    public static List<Entry> beforeStart(ReadStats stats) {
+        return stats.skippedRecords().stream().map(r -> new Entry(r, 0)).toList();
     }
 
     static ObjectNode toJson(Entry e) {

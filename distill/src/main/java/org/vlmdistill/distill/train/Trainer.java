@@ -166,9 +166,7 @@ public final class Trainer implements AutoCloseable {
             setup = TrainingSetup.open(config, log, from.isPresent() ? leftOut(from.get()) : Optional.empty());
         } catch (UnusableDataException e) {
             // stopped before the first step: the run directory still names every record it left out
-            Path file = config.output().resolve(SkippedLog.FILE);
-            SkippedLog.write(file, e.skipped().stream().map(r -> new SkippedLog.Entry(r, 0)).toList(), e.count());
-            throw e.namedIn(file);
+            throw e.recordedIn(config.output().resolve(SkippedLog.FILE));
         }
         try {
             RunProvenance provenance = from.isPresent() ? RunProvenance.resume(config, from.get(), log)
@@ -566,8 +564,7 @@ public final class Trainer implements AutoCloseable {
 
     /** {@code skipped.jsonl}: the records skipped before training, then those its batches left out so far. */
     private void writeSkipped() throws IOException {
-        List<SkippedLog.Entry> entries = new ArrayList<>();
-        setup.samples().readStats().skippedRecords().forEach(r -> entries.add(new SkippedLog.Entry(r, 0)));
+        List<SkippedLog.Entry> entries = new ArrayList<>(SkippedLog.beforeStart(setup.samples().readStats()));
         entries.addAll(skippedInTraining);
         SkippedLog.write(config.output().resolve(SkippedLog.FILE), entries, skippedRecords());
     }

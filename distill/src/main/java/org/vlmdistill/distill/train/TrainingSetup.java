@@ -123,14 +123,9 @@ public final class TrainingSetup implements AutoCloseable {
         // every record built once before the first step, as a batch will build it: a record that cannot
         // become a sample is named now (skipped.jsonl), not dropped from a batch unseen
         // (a resumed run takes its first check's list, so that it trains on the same samples)
-        PairedSamples read = readSamples(config, studentSamples, teacherSamples);
-        this.unusable = known.isPresent() ? known.get() : read.unusable();
-        this.samples = read.without(unusable);
-        UnusableDataException unusable = UnusableDataException.check(config.data(), samples.size(),
-                samples.readStats(), config.maxSkippedShare());
-        if (unusable != null) {
-            throw unusable;
-        }
+        CheckedSamples checked = checkedSamples(config, studentSamples, teacherSamples, known);
+        this.unusable = checked.unusable();
+        this.samples = checked.samples();
         this.plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()), samples.size());
         int perEpoch = plan.stepsPerEpoch();
         long stepsPerEpoch = Math.max(1, perEpoch / config.gradientAccumulationSteps());
@@ -196,6 +191,37 @@ public final class TrainingSetup implements AutoCloseable {
         List<Path> files = new ArrayList<>();
         config.data().forEach(d -> files.addAll(Readers.expand(d)));
         return PairedSamples.read(files, reading, new ImageDecoder(), student, teacher);
+    }
+
+    /**
+     * The samples a run (or {@code vlmd teacher-logits}) uses: the records read, without those that cannot
+     * become a sample, {@code unusable} (all of them, or {@code known}'s when given), which are counted into
+     * the samples' read stats.
+     */
+    public record CheckedSamples(PairedSamples samples, PairedSamples.Unusable unusable) {
+    }
+
+    /**
+     * Every record of the config's data built once, as a batch will build it ({@link PairedSamples#unusable}),
+     * before anything is computed: the one check of {@code distill} and {@code teacher-logits}, so that both
+     * leave out the same records (a cache then holds rows for exactly the samples a run on it reads).
+     *
+     * @param teacher the teacher side, null when no teacher runs online (its records are then checked for
+     *                the student alone)
+     * @param known   the records to leave out, as an earlier check found them (a resumed run's); empty: check
+     * @throws UnusableDataException when no usable sample is left, or more than max_skipped_share skipped
+     */
+    public static CheckedSamples checkedSamples(RunConfig config, ModelSamples student, ModelSamples teacher,
+                                                Optional<PairedSamples.Unusable> known) throws IOException {
+        PairedSamples read = readSamples(config, student, teacher);
+        PairedSamples.Unusable unusable = known.isPresent() ? known.get() : read.unusable();
+        PairedSamples samples = read.without(unusable);
+        UnusableDataException e = UnusableDataException.check(config.data(), samples.size(), samples.readStats(),
+                config.maxSkippedShare());
+        if (e != null) {
+            throw e;
+        }
+        return new CheckedSamples(samples, unusable);
     }
 
     /** The student's parameters minus those {@code freeze} names (components or globs); each entry must match. */

@@ -5,6 +5,7 @@ import org.vlmdistill.datasets.read.ReadStats;
 import org.vlmdistill.datasets.read.SkipReason;
 import org.vlmdistill.datasets.read.SkippedRecord;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -75,6 +76,15 @@ public final class UnusableDataException extends RuntimeException {
             b.append("\n  ... and ").append(stats.skipped() - NAMED_IN_MESSAGE).append(" more");
         }
         return b.toString();
+    }
+
+    /**
+     * Writes every skipped record to {@code file} ({@link SkippedLog}, all found before the start, step 0)
+     * and returns this exception saying so: a stopped run or cache job still names what it left out.
+     */
+    public UnusableDataException recordedIn(Path file) throws IOException {
+        SkippedLog.write(file, skipped.stream().map(r -> new SkippedLog.Entry(r, 0)).toList(), count);
+        return namedIn(file);
     }
 
     /** The same, saying where every skipped record is named. */
