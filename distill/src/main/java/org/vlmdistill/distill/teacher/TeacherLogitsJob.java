@@ -90,7 +90,7 @@ public final class TeacherLogitsJob {
             // is written, so that a run on this cache finds rows for each sample its check keeps
             PairedSamples samples;
             try {
-                samples = TrainingSetup.checkedSamples(config, student, teacherSamples, Optional.empty()).samples();
+                samples = TrainingSetup.checkedSamples(config, student, teacherSamples, List.of(), Optional.empty()).samples();
             } catch (UnusableDataException e) {
                 throw e.recordedIn(skippedFile);
             }

@@ -58,6 +58,27 @@ public final class SkippedLog {
         return stats.skippedRecords().stream().map(r -> new Entry(r, 0)).toList();
     }
 
+    /** A {@code skipped.jsonl} as {@link #write} wrote it; the {@code not_named} count is left out. */
+    public static List<Entry> read(Path file) throws IOException {
+        List<Entry> out = new java.util.ArrayList<>();
+        int line = 0;
+        for (String text : java.nio.file.Files.readAllLines(file)) {
+            line++;
+            if (text.isBlank()) {
+                continue;
+            }
+            try {
+                JsonNode n = JSON.readTree(text);
+                if (!n.has("not_named")) {
+                    out.add(fromJson(n));
+                }
+            } catch (IOException | IllegalArgumentException e) {
+                throw new IOException(file + ": line " + line + " is not a skipped record: " + e.getMessage(), e);
+            }
+        }
+        return out;
+    }
+
     static ObjectNode toJson(Entry e) {
         SkippedRecord r = e.record();
         ObjectNode n = JSON.createObjectNode();

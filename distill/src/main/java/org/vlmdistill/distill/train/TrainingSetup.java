@@ -7,6 +7,7 @@ import org.vlmdistill.core.model.ModelDirectory;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.core.model.VisionLanguageModel;
+import org.vlmdistill.core.text.TerminalText;
 import org.vlmdistill.datasets.batch.BatchPlan;
 import org.vlmdistill.datasets.batch.BatchingConfig;
 import org.vlmdistill.datasets.batch.Collator;
@@ -14,6 +15,7 @@ import org.vlmdistill.datasets.batch.Cursor;
 import org.vlmdistill.datasets.image.ImageDecoder;
 import org.vlmdistill.datasets.read.ReaderOptions;
 import org.vlmdistill.datasets.read.Readers;
+import org.vlmdistill.datasets.read.SkippedRecord;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import org.vlmdistill.datasets.tokenizer.VocabularyAlignment;
@@ -29,9 +31,13 @@ import org.vlmdistill.distill.teacher.TeacherSource;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -88,6 +94,7 @@ public final class TrainingSetup implements AutoCloseable {
         DistillationLoss l = loss.loss();
         int studentVocab = ((VisionLanguageConfig) student.config()).textConfig().vocabSize();
         List<String> notes = new ArrayList<>();
+        List<SkippedRecord> cacheSkipped = List.of();
         if (!l.needsTeacher()) {
             teacher = null;
             teacherSamples = null;
@@ -97,6 +104,12 @@ public final class TrainingSetup implements AutoCloseable {
             opened.add(cached);
             teacher = cached;
             teacherSamples = null;
+            // the records the cache job left out: those that failed on the teacher's side too (this run
+            // checks the student's alone), which the cache holds no rows for (a cache older than its
+            // skipped.jsonl has none)
+            Path cacheSkips = config.teacherCache().get().resolve(SkippedLog.FILE);
+            cacheSkipped = Files.exists(cacheSkips)
+                    ? SkippedLog.read(cacheSkips).stream().map(SkippedLog.Entry::record).toList() : List.of();
             int cacheVocab = cached.cache().vocabSize();
             vocab = Math.min(studentVocab, cacheVocab);
             notes.add("teacher cache vocabulary " + cacheVocab + ", student " + studentVocab);
@@ -123,7 +136,7 @@ public final class TrainingSetup implements AutoCloseable {
         // every record built once before the first step, as a batch will build it: a record that cannot
         // become a sample is named now (skipped.jsonl), not dropped from a batch unseen
         // (a resumed run takes its first check's list, so that it trains on the same samples)
-        CheckedSamples checked = checkedSamples(config, studentSamples, teacherSamples, known);
+        CheckedSamples checked = checkedSamples(config, studentSamples, teacherSamples, cacheSkipped, known);
         this.unusable = checked.unusable();
         this.samples = checked.samples();
         this.plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()), samples.size());
@@ -208,13 +221,19 @@ public final class TrainingSetup implements AutoCloseable {
      *
      * @param teacher the teacher side, null when no teacher runs online (its records are then checked for
      *                the student alone)
+     * @param teacherSkipped records a teacher-logits cache job left out (its skipped.jsonl): a record this
+     *                check keeps but the cache's left out (it failed on the teacher's side, which a run on the
+     *                cache does not build) is left out too, with the cache's reason, matched by id as the cache
+     *                keys its rows
      * @param known   the records to leave out, as an earlier check found them (a resumed run's); empty: check
      * @throws UnusableDataException when no usable sample is left, or more than max_skipped_share skipped
      */
     public static CheckedSamples checkedSamples(RunConfig config, ModelSamples student, ModelSamples teacher,
+                                                List<SkippedRecord> teacherSkipped,
                                                 Optional<PairedSamples.Unusable> known) throws IOException {
         PairedSamples read = readSamples(config, student, teacher);
-        PairedSamples.Unusable unusable = known.isPresent() ? known.get() : read.unusable();
+        PairedSamples.Unusable unusable = known.isPresent() ? known.get()
+                : alsoSkipped(read, read.unusable(), teacherSkipped);
         PairedSamples samples = read.without(unusable);
         UnusableDataException e = UnusableDataException.check(config.data(), samples.size(), samples.readStats(),
                 config.maxSkippedShare());
@@ -222,6 +241,30 @@ public final class TrainingSetup implements AutoCloseable {
             throw e;
         }
         return new CheckedSamples(samples, unusable);
+    }
+
+    /** {@code unusable} plus the records of {@code read} it keeps whose (escaped) id {@code skipped} names. */
+    private static PairedSamples.Unusable alsoSkipped(PairedSamples read, PairedSamples.Unusable unusable,
+                                                      List<SkippedRecord> skipped) {
+        Map<String, SkippedRecord> byId = new HashMap<>();
+        skipped.stream().filter(r -> !r.id().isEmpty()).forEach(r -> byId.putIfAbsent(r.id(), r));
+        if (byId.isEmpty()) {
+            return unusable;
+        }
+        Map<Integer, SkippedRecord> all = new TreeMap<>();
+        int[] indices = unusable.indices();
+        for (int k = 0; k < indices.length; k++) {
+            all.put(indices[k], unusable.records().get(k));
+        }
+        for (int i = 0; i < read.size(); i++) {
+            SkippedRecord r = byId.get(TerminalText.escape(read.idOf(i)));
+            if (r != null && !all.containsKey(i)) {
+                all.put(i, new SkippedRecord(read.record(i).provenance(), read.idOf(i), r.reason(),
+                        "left out of the teacher cache: " + r.detail()));
+            }
+        }
+        return new PairedSamples.Unusable(all.keySet().stream().mapToInt(Integer::intValue).toArray(),
+                List.copyOf(all.values()));
     }
 
     /** The student's parameters minus those {@code freeze} names (components or globs); each entry must match. */

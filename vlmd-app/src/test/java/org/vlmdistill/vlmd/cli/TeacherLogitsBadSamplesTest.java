@@ -156,6 +156,50 @@ class TeacherLogitsBadSamplesTest {
         assertEquals(GOOD, cachedIds(tmp.resolve("share-within-cache")).size());
     }
 
+    /**
+     * A record that fails only on the teacher's side (too long for the teacher's image tokens, an image its
+     * processor refuses) is left out of the cache, but a run on the cache builds only the student's side:
+     * the run takes the cache's skipped.jsonl into its check. The tiny pair cannot make such a record (the
+     * student has more image tokens than the teacher), so the cache is written from the data without one
+     * random good record and its skipped.jsonl names that record as the job would have.
+     */
+    @Test
+    void aRecordTheCacheLeftOutForTheTeachersSideIsLeftOutOfTheRunOnIt() throws IOException {
+        long seed = System.nanoTime();
+        int k = new Random(seed).nextInt(GOOD);
+        ObjectNode left = DistillBadSamplesTest.good.get(k);
+        List<ObjectNode> others = new ArrayList<>(DistillBadSamplesTest.good);
+        others.remove(k);
+        Path partial = DistillBadSamplesTest.dataDir.resolve("without-one.json");
+        DistillBadSamplesTest.write(partial, others);
+        Path all = DistillBadSamplesTest.dataDir.resolve("all-good.json");
+        Map<String, Integer> at = DistillBadSamplesTest.write(all, DistillBadSamplesTest.good);
+        Path cache = tmp.resolve("teacher-side-cache");
+        CliRun w = teacherLogits(config(partial, tmp.resolve("unused")), "teacher-side-cache", cache);
+        assertEquals(0, w.code(), w.err() + w.out());
+        String id = left.get("id").asText();
+        ObjectNode entry = DistillBadSamplesTest.JSON.createObjectNode().put("file", all.toString())
+                .put("location", "element " + at.get(id)).put("id", id).put("reason", SkipReason.TOO_LONG.label())
+                .put("code", SkipReason.TOO_LONG.name()).put("detail", "the teacher's tokens over max_tokens").put("step", 0);
+        Files.writeString(cache.resolve("skipped.jsonl"), entry + "\n");
+
+        ObjectNode c = config(all, tmp.resolve("run-teacher-side")).put("teacher_cache", cache.toString());
+        c.remove("teacher");
+        CliRun r = distill(c, "run-teacher-side");
+        assertEquals(0, r.code(), "record " + k + " (seed " + seed + "): " + r.err() + r.out());
+        List<JsonNode> skipped = lines(tmp.resolve("run-teacher-side/skipped.jsonl"));
+        assertEquals(1, skipped.size(), skipped.toString());
+        assertEquals(id, skipped.getFirst().get("id").asText());
+        // named at its place in the run's data file (the run's own reading), with the cache's reason
+        assertEquals(all.toString(), skipped.getFirst().get("file").asText());
+        assertTrue(skipped.getFirst().get("location").asText().startsWith("element " + at.get(id) + " "), skipped.toString());
+        assertEquals(SkipReason.TOO_LONG.name(), skipped.getFirst().get("code").asText());
+        assertTrue(skipped.getFirst().get("detail").asText().contains("teacher cache"), skipped.toString());
+        List<JsonNode> m = MetricsLog.read(tmp.resolve("run-teacher-side/metrics.jsonl"));
+        assertEquals(GOOD - 1, m.stream().mapToLong(n -> n.get("samples").asLong()).sum(), "samples trained on");
+        assertTrue(r.out().contains("data: " + (GOOD - 1) + " samples, 1 records skipped"), r.out());
+    }
+
     static void assertNoCache(Path dir) throws IOException {
         List<String> names = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
