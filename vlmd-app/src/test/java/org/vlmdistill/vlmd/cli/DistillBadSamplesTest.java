@@ -1,177 +1,61 @@
 package org.vlmdistill.vlmd.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.vlmdistill.datasets.read.SkipReason;
-import org.vlmdistill.distill.data.TinyPair;
 import org.vlmdistill.distill.train.MetricsLog;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.stream.Stream;
-import java.util.zip.CRC32;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.BAD;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.GOOD;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.lines;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.write;
 
 /**
  * {@code vlmd distill} on a LLaVA JSON data set of real PNGs (the tiny pair's Shapes records) with a known
- * number of records that cannot become samples, of several kinds: a 0-byte PNG, a truncated PNG, a text
- * file named .png, a PNG whose header is over the pixel limit, a missing file, a record whose question
- * leaves no labelled token under max_tokens, and one with two placeholders for one image. The bad
+ * number of records that cannot become samples, of several kinds ({@link BadRecordsData}). The bad
  * records sit at random places among the good ones. Each is found before the first step, counted in
  * metrics.jsonl and the summary, and named with its place and reason in skipped.jsonl; every good
  * record is trained on, exactly as a run on the good records alone trains.
  */
 class DistillBadSamplesTest {
-    static final ObjectMapper JSON = new ObjectMapper();
-    static final int GOOD = 16; // four batches of 4
-
     @TempDir
     static Path tmp;
-    static TinyPair pair;
-    static Path dataDir;
-    static List<ObjectNode> good;
-    /** Each bad record's id and the reason it must be skipped for. */
-    static final Map<String, SkipReason> BAD = new LinkedHashMap<>();
+    static BadRecordsData d;
 
     @BeforeAll
     static void data() throws IOException {
-        pair = TinyPair.create(tmp, 11, GOOD);
-        pair.close(); // only the files are needed
-        dataDir = pair.data.getParent();
-        good = new ArrayList<>();
-        for (String line : Files.readAllLines(pair.data)) {
-            if (!line.isBlank()) {
-                good.add((ObjectNode) JSON.readTree(line));
-            }
-        }
-        assertEquals(GOOD, good.size());
-        Path images = dataDir.resolve("images");
-        byte[] png = Files.readAllBytes(dataDir.resolve(good.getFirst().get("image").asText()));
-
-        Files.write(images.resolve("empty.png"), new byte[0]);
-        Files.write(images.resolve("truncated.png"), Arrays.copyOf(png, png.length / 2));
-        Files.writeString(images.resolve("text.png"), "not an image, only its name says so\n");
-        byte[] bomb = png.clone(); // IHDR: width and height at bytes 16..23, its CRC over bytes 12..28 at 29
-        ByteBuffer.wrap(bomb, 16, 8).putInt(100_000).putInt(100_000);
-        CRC32 crc = new CRC32();
-        crc.update(bomb, 12, 17);
-        ByteBuffer.wrap(bomb, 29, 4).putInt((int) crc.getValue());
-        Files.write(images.resolve("bomb.png"), bomb);
-
-        BAD.put("bad-empty", SkipReason.CORRUPT_IMAGE);
-        BAD.put("bad-truncated", SkipReason.CORRUPT_IMAGE);
-        BAD.put("bad-text", SkipReason.CORRUPT_IMAGE); // "not a known image format"
-        BAD.put("bad-bomb", SkipReason.IMAGE_TOO_LARGE);
-        BAD.put("bad-missing", SkipReason.MISSING_IMAGE);
-        BAD.put("bad-long", SkipReason.TOO_LONG);
-        BAD.put("bad-placeholders", SkipReason.IMAGE_COUNT_MISMATCH);
-    }
-
-    /** A good record's copy with another id and image, its question {@code question} when not null. */
-    static ObjectNode bad(String id, String image, String question) {
-        ObjectNode r = good.getFirst().deepCopy();
-        r.put("id", id);
-        r.put("image", image);
-        if (question != null) {
-            ((ObjectNode) r.get("conversations").get(0)).put("value", question);
-        }
-        return r;
-    }
-
-    static List<ObjectNode> badRecords() {
-        String words = String.join(" ", Collections.nCopies(3000, "red circle"));
-        return List.of(bad("bad-empty", "images/empty.png", null), bad("bad-truncated", "images/truncated.png", null),
-                bad("bad-text", "images/text.png", null), bad("bad-bomb", "images/bomb.png", null),
-                bad("bad-missing", "images/no-such-file.png", null),
-                bad("bad-long", good.get(1).get("image").asText(), "<image>\n" + words + "?"),
-                bad("bad-placeholders", good.get(2).get("image").asText(), "<image>\n<image>\nWhat is it?"));
-    }
-
-    /** A LLaVA JSON array, one element a line, beside the images; returns each id's element index. */
-    static Map<String, Integer> write(Path file, List<ObjectNode> records) throws IOException {
-        Map<String, Integer> at = new LinkedHashMap<>();
-        StringBuilder b = new StringBuilder("[\n");
-        for (int i = 0; i < records.size(); i++) {
-            b.append(JSON.writeValueAsString(records.get(i))).append(i + 1 < records.size() ? ",\n" : "\n");
-            at.put(records.get(i).get("id").asText(), i);
-        }
-        Files.writeString(file, b.append("]\n"));
-        return at;
-    }
-
-    /** The good records in order with the bad ones at random places among them. */
-    static List<ObjectNode> mixed(Random random) {
-        List<ObjectNode> all = new ArrayList<>(good);
-        for (ObjectNode bad : badRecords()) {
-            all.add(random.nextInt(all.size() + 1), bad);
-        }
-        return all;
-    }
-
-    static ObjectNode config(Path data, Path out) {
-        ObjectNode c = JSON.createObjectNode();
-        c.put("student", pair.studentDir.toString());
-        c.put("teacher", pair.teacherDir.toString());
-        c.put("data", data.toString());
-        c.put("output", out.toString());
-        c.put("seed", 5);
-        c.put("batch_size", 4);
-        c.putObject("loss").put("name", "fkl");
-        c.putObject("optimizer").put("lr", 3e-3).put("weight_decay", 0.0);
-        c.putArray("freeze").add("vision");
-        c.putObject("checkpoint").put("every", 1).put("keep", 10);
-        c.put("prefetch", 1);
-        return c;
-    }
-
-    static CliRun distill(ObjectNode config, String name, String... more) throws IOException {
-        Path file = tmp.resolve(name + ".json");
-        Files.writeString(file, config.toPrettyString());
-        List<String> args = new ArrayList<>(List.of("distill", "--config", file.toString(), "--progress", "none"));
-        args.addAll(List.of(more));
-        return CliRun.run(args.toArray(String[]::new));
-    }
-
-    static List<JsonNode> lines(Path file) throws IOException {
-        List<JsonNode> out = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
-            out.add(JSON.readTree(line));
-        }
-        return out;
+        d = BadRecordsData.create(tmp);
     }
 
     @Test
     void badRecordsAreCountedNamedAndLeftOutAndEveryGoodRecordIsTrainedOn() throws IOException {
         long seed = System.nanoTime();
-        List<ObjectNode> all = mixed(new Random(seed));
-        Path dirty = dataDir.resolve("mixed.json");
+        List<ObjectNode> all = d.mixed(new Random(seed));
+        Path dirty = d.dataDir.resolve("mixed.json");
         Map<String, Integer> at = write(dirty, all);
-        Path clean = dataDir.resolve("clean.json");
-        write(clean, good);
+        Path clean = d.dataDir.resolve("clean.json");
+        write(clean, d.good);
 
         Path out = tmp.resolve("mixed-run");
-        CliRun r = distill(config(dirty, out).put("max_skipped_share", 0.5), "mixed");
+        CliRun r = d.distill(d.config(dirty, out).put("max_skipped_share", 0.5), "mixed");
         assertEquals(0, r.code(), "seed " + seed + ": " + r.err() + r.out());
         Path cleanOut = tmp.resolve("clean-run");
-        CliRun c = distill(config(clean, cleanOut), "clean");
+        CliRun c = d.distill(d.config(clean, cleanOut), "clean");
         assertEquals(0, c.code(), c.err() + c.out());
 
         // skipped.jsonl: exactly the bad records, each with its place, id and reason
@@ -208,7 +92,7 @@ class DistillBadSamplesTest {
         assertTrue(r.out().contains(out.resolve("skipped.jsonl").toString()), r.out());
         assertTrue(r.out().contains("data      " + GOOD + " samples from"), r.out());
 
-        // the same training as on the good records alone: every good record, in the same order
+        // the same training as on the d.good records alone: every d.good record, in the same order
         List<JsonNode> mc = MetricsLog.read(cleanOut.resolve("metrics.jsonl"));
         assertEquals(mc.size(), m.size());
         long tokens = 0;
@@ -231,7 +115,7 @@ class DistillBadSamplesTest {
             deleteTree(resumed.resolve("checkpoints/step-" + step));
         }
         Files.delete(resumed.resolve("skipped.jsonl"));
-        CliRun again = distill(config(dirty, resumed).put("max_skipped_share", 0.5), "mixed-resumed", "--resume");
+        CliRun again = d.distill(d.config(dirty, resumed).put("max_skipped_share", 0.5), "mixed-resumed", "--resume");
         assertEquals(0, again.code(), again.err() + again.out());
         assertTrue(again.out().contains("resumed from") && again.out().contains("step 1 of " + m.size()), again.out());
         assertEquals(Files.readString(out.resolve("skipped.jsonl")), Files.readString(resumed.resolve("skipped.jsonl")));
@@ -246,15 +130,15 @@ class DistillBadSamplesTest {
 
     @Test
     void aDataSetWithNoUsableRecordStopsBeforeTheFirstStep() throws IOException {
-        Path data = dataDir.resolve("all-bad.json");
-        write(data, badRecords());
+        Path data = d.dataDir.resolve("all-bad.json");
+        write(data, d.badRecords());
         Path out = tmp.resolve("all-bad-run");
         // even a limit that allows every record to be skipped does not train on nothing
-        CliRun any = distill(config(data, tmp.resolve("all-bad-any")).put("max_skipped_share", 1.0), "all-bad-any");
+        CliRun any = d.distill(d.config(data, tmp.resolve("all-bad-any")).put("max_skipped_share", 1.0), "all-bad-any");
         assertEquals(2, any.code(), any.err() + any.out());
         assertTrue(any.err().contains("no usable sample"), any.err());
         assertFalse(Files.exists(tmp.resolve("all-bad-any/checkpoints")), "no checkpoint");
-        CliRun r = distill(config(data, out), "all-bad");
+        CliRun r = d.distill(d.config(data, out), "all-bad");
         assertEquals(2, r.code(), r.err() + r.out());
         assertTrue(r.err().contains("no usable sample") && r.err().contains("all " + BAD.size() + " records"), r.err());
         for (String reason : List.of("corrupt or truncated image", "missing image file", "image over the pixel limit")) {
@@ -270,11 +154,11 @@ class DistillBadSamplesTest {
 
     @Test
     void aSkippedShareOverTheLimitStopsTheRunAndOneWithinItTrains() throws IOException {
-        // 16 good records and 7 bad: 7 / 23 = 30.4% skipped
-        Path data = dataDir.resolve("share.json");
-        write(data, mixed(new Random(3)));
+        // 16 d.good records and 7 bad: 7 / 23 = 30.4% skipped
+        Path data = d.dataDir.resolve("share.json");
+        write(data, d.mixed(new Random(3)));
         Path out = tmp.resolve("share-default");
-        CliRun r = distill(config(data, out), "share-default"); // the default limit, 0.1
+        CliRun r = d.distill(d.config(data, out), "share-default"); // the default limit, 0.1
         assertEquals(2, r.code(), r.err() + r.out());
         assertTrue(r.err().contains("7 of 23 records") && r.err().contains("30.4%")
                 && r.err().contains("max_skipped_share 0.1"), r.err());
@@ -282,12 +166,12 @@ class DistillBadSamplesTest {
         assertFalse(Files.exists(out.resolve("checkpoints")), "no checkpoint");
         assertEquals(BAD.size(), lines(out.resolve("skipped.jsonl")).size());
 
-        CliRun under = distill(config(data, tmp.resolve("share-under")).put("max_skipped_share", 0.30), "share-under");
+        CliRun under = d.distill(d.config(data, tmp.resolve("share-under")).put("max_skipped_share", 0.30), "share-under");
         assertEquals(2, under.code(), under.err() + under.out());
-        CliRun within = distill(config(data, tmp.resolve("share-within")).put("max_skipped_share", 0.31), "share-within");
+        CliRun within = d.distill(d.config(data, tmp.resolve("share-within")).put("max_skipped_share", 0.31), "share-within");
         assertEquals(0, within.code(), within.err() + within.out());
 
-        CliRun invalid = distill(config(data, tmp.resolve("share-invalid")).put("max_skipped_share", 1.5), "share-invalid");
+        CliRun invalid = d.distill(d.config(data, tmp.resolve("share-invalid")).put("max_skipped_share", 1.5), "share-invalid");
         assertEquals(2, invalid.code(), invalid.err());
         assertTrue(invalid.err().contains("max_skipped_share: must be in [0, 1], got 1.5"), invalid.err());
     }

@@ -25,14 +25,13 @@ import java.util.stream.Stream;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.vlmdistill.vlmd.cli.DistillBadSamplesTest.BAD;
-import static org.vlmdistill.vlmd.cli.DistillBadSamplesTest.GOOD;
-import static org.vlmdistill.vlmd.cli.DistillBadSamplesTest.config;
-import static org.vlmdistill.vlmd.cli.DistillBadSamplesTest.distill;
-import static org.vlmdistill.vlmd.cli.DistillBadSamplesTest.lines;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.BAD;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.GOOD;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.lines;
+import static org.vlmdistill.vlmd.cli.BadRecordsData.write;
 
 /**
- * {@code vlmd teacher-logits} on DistillBadSamplesTest's data (16 good Shapes records, 7 bad ones of five
+ * {@code vlmd teacher-logits} on the bad-record data ({@link BadRecordsData}) (16 good Shapes records, 7 bad ones of five
  * reasons at random places): the top-k cache job runs distill's check before its first batch, names the bad
  * records in the cache directory's skipped.jsonl exactly as distill names them, counts them in its output,
  * stops with exit 2 (no shard, no index) where distill would, and a run on the cache pairs every cached row
@@ -41,11 +40,11 @@ import static org.vlmdistill.vlmd.cli.DistillBadSamplesTest.lines;
 class TeacherLogitsBadSamplesTest {
     @TempDir
     static Path tmp;
+    static BadRecordsData d;
 
     @BeforeAll
     static void data() throws IOException {
-        DistillBadSamplesTest.tmp = tmp; // its data: the tiny pair's files, the good records and the bad images
-        DistillBadSamplesTest.data();
+        d = BadRecordsData.create(tmp);
     }
 
     static CliRun teacherLogits(ObjectNode config, String name, Path cache) throws IOException {
@@ -63,16 +62,16 @@ class TeacherLogitsBadSamplesTest {
     @Test
     void aCacheOfDataWithBadRecordsNamesThemAndARunOnItSkipsTheSameAndTrainsAsOnTheGoodRecords() throws IOException {
         long seed = System.nanoTime();
-        Path dirty = DistillBadSamplesTest.dataDir.resolve("mixed.json");
-        DistillBadSamplesTest.write(dirty, DistillBadSamplesTest.mixed(new Random(seed)));
-        Path clean = DistillBadSamplesTest.dataDir.resolve("clean.json");
-        DistillBadSamplesTest.write(clean, DistillBadSamplesTest.good);
+        Path dirty = d.dataDir.resolve("mixed.json");
+        write(dirty, d.mixed(new Random(seed)));
+        Path clean = d.dataDir.resolve("clean.json");
+        write(clean, d.good);
 
         Path cache = tmp.resolve("mixed-cache");
-        CliRun w = teacherLogits(config(dirty, tmp.resolve("unused")).put("max_skipped_share", 0.5), "mixed-cache", cache);
+        CliRun w = teacherLogits(d.config(dirty, tmp.resolve("unused")).put("max_skipped_share", 0.5), "mixed-cache", cache);
         assertEquals(0, w.code(), "seed " + seed + ": " + w.err() + w.out());
         Path cleanCache = tmp.resolve("clean-cache");
-        CliRun wc = teacherLogits(config(clean, tmp.resolve("unused")), "clean-cache", cleanCache);
+        CliRun wc = teacherLogits(d.config(clean, tmp.resolve("unused")), "clean-cache", cleanCache);
         assertEquals(0, wc.code(), wc.err() + wc.out());
 
         // counted in the summary, named with place and reason in the cache directory's skipped.jsonl
@@ -100,14 +99,14 @@ class TeacherLogitsBadSamplesTest {
 
         // distill on the cache: its own check skips the same records (the same skipped.jsonl, byte for byte),
         // and every step's rows and loss are those of the run on the clean cache
-        ObjectNode onCache = config(dirty, tmp.resolve("run-mixed")).put("max_skipped_share", 0.5)
+        ObjectNode onCache = d.config(dirty, tmp.resolve("run-mixed")).put("max_skipped_share", 0.5)
                 .put("teacher_cache", cache.toString());
         onCache.remove("teacher");
-        CliRun r = distill(onCache, "run-mixed");
+        CliRun r = d.distill(onCache, "run-mixed");
         assertEquals(0, r.code(), "seed " + seed + ": " + r.err() + r.out());
-        ObjectNode onClean = config(clean, tmp.resolve("run-clean")).put("teacher_cache", cleanCache.toString());
+        ObjectNode onClean = d.config(clean, tmp.resolve("run-clean")).put("teacher_cache", cleanCache.toString());
         onClean.remove("teacher");
-        CliRun c = distill(onClean, "run-clean");
+        CliRun c = d.distill(onClean, "run-clean");
         assertEquals(0, c.code(), c.err() + c.out());
         assertEquals(Files.readString(skippedFile), Files.readString(tmp.resolve("run-mixed/skipped.jsonl")),
                 "the cache job and the run on it skip the same records");
@@ -130,10 +129,10 @@ class TeacherLogitsBadSamplesTest {
 
     @Test
     void noUsableRecordOrTooLargeASkippedShareStopsTheJobBeforeItWritesAShard() throws IOException {
-        Path allBad = DistillBadSamplesTest.dataDir.resolve("all-bad.json");
-        DistillBadSamplesTest.write(allBad, DistillBadSamplesTest.badRecords());
+        Path allBad = d.dataDir.resolve("all-bad.json");
+        write(allBad, d.badRecords());
         Path cache = tmp.resolve("all-bad-cache");
-        CliRun r = teacherLogits(config(allBad, tmp.resolve("unused")).put("max_skipped_share", 1.0), "all-bad", cache);
+        CliRun r = teacherLogits(d.config(allBad, tmp.resolve("unused")).put("max_skipped_share", 1.0), "all-bad", cache);
         assertEquals(Vlmd.EXIT_USAGE, r.code(), r.err() + r.out());
         assertTrue(r.err().contains("no usable sample") && r.err().contains("all " + BAD.size() + " records"), r.err());
         assertTrue(r.err().contains(cache.resolve("skipped.jsonl").toString()), r.err());
@@ -141,16 +140,16 @@ class TeacherLogitsBadSamplesTest {
         assertNoCache(cache);
 
         // 7 of 23 skipped (30.4%): over the default limit 0.1, exit 2; within 0.31, a cache
-        Path share = DistillBadSamplesTest.dataDir.resolve("share.json");
-        DistillBadSamplesTest.write(share, DistillBadSamplesTest.mixed(new Random(3)));
+        Path share = d.dataDir.resolve("share.json");
+        write(share, d.mixed(new Random(3)));
         Path over = tmp.resolve("share-cache");
-        CliRun o = teacherLogits(config(share, tmp.resolve("unused")), "share", over);
+        CliRun o = teacherLogits(d.config(share, tmp.resolve("unused")), "share", over);
         assertEquals(Vlmd.EXIT_USAGE, o.code(), o.err() + o.out());
         assertTrue(o.err().contains("7 of 23 records") && o.err().contains("30.4%")
                 && o.err().contains("max_skipped_share 0.1"), o.err());
         assertEquals(BAD.size(), lines(over.resolve("skipped.jsonl")).size());
         assertNoCache(over);
-        CliRun within = teacherLogits(config(share, tmp.resolve("unused")).put("max_skipped_share", 0.31), "share-within",
+        CliRun within = teacherLogits(d.config(share, tmp.resolve("unused")).put("max_skipped_share", 0.31), "share-within",
                 tmp.resolve("share-within-cache"));
         assertEquals(0, within.code(), within.err() + within.out());
         assertEquals(GOOD, cachedIds(tmp.resolve("share-within-cache")).size());
@@ -167,25 +166,25 @@ class TeacherLogitsBadSamplesTest {
     void aRecordTheCacheLeftOutForTheTeachersSideIsLeftOutOfTheRunOnIt() throws IOException {
         long seed = System.nanoTime();
         int k = new Random(seed).nextInt(GOOD);
-        ObjectNode left = DistillBadSamplesTest.good.get(k);
-        List<ObjectNode> others = new ArrayList<>(DistillBadSamplesTest.good);
+        ObjectNode left = d.good.get(k);
+        List<ObjectNode> others = new ArrayList<>(d.good);
         others.remove(k);
-        Path partial = DistillBadSamplesTest.dataDir.resolve("without-one.json");
-        DistillBadSamplesTest.write(partial, others);
-        Path all = DistillBadSamplesTest.dataDir.resolve("all-good.json");
-        Map<String, Integer> at = DistillBadSamplesTest.write(all, DistillBadSamplesTest.good);
+        Path partial = d.dataDir.resolve("without-one.json");
+        write(partial, others);
+        Path all = d.dataDir.resolve("all-good.json");
+        Map<String, Integer> at = write(all, d.good);
         Path cache = tmp.resolve("teacher-side-cache");
-        CliRun w = teacherLogits(config(partial, tmp.resolve("unused")), "teacher-side-cache", cache);
+        CliRun w = teacherLogits(d.config(partial, tmp.resolve("unused")), "teacher-side-cache", cache);
         assertEquals(0, w.code(), w.err() + w.out());
         String id = left.get("id").asText();
-        ObjectNode entry = DistillBadSamplesTest.JSON.createObjectNode().put("file", all.toString())
+        ObjectNode entry = BadRecordsData.JSON.createObjectNode().put("file", all.toString())
                 .put("location", "element " + at.get(id)).put("id", id).put("reason", SkipReason.TOO_LONG.label())
                 .put("code", SkipReason.TOO_LONG.name()).put("detail", "the teacher's tokens over max_tokens").put("step", 0);
         Files.writeString(cache.resolve("skipped.jsonl"), entry + "\n");
 
-        ObjectNode c = config(all, tmp.resolve("run-teacher-side")).put("teacher_cache", cache.toString());
+        ObjectNode c = d.config(all, tmp.resolve("run-teacher-side")).put("teacher_cache", cache.toString());
         c.remove("teacher");
-        CliRun r = distill(c, "run-teacher-side");
+        CliRun r = d.distill(c, "run-teacher-side");
         assertEquals(0, r.code(), "record " + k + " (seed " + seed + "): " + r.err() + r.out());
         List<JsonNode> skipped = lines(tmp.resolve("run-teacher-side/skipped.jsonl"));
         assertEquals(1, skipped.size(), skipped.toString());
