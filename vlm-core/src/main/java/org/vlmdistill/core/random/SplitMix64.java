@@ -60,6 +60,11 @@ public final class SplitMix64 {
         return lo + nextInt(hi - lo + 1);
     }
 
+    /** Uniform in {@code [0, 1)}: the top 53 bits of a draw times 2^-53 (every value a multiple of 2^-53). */
+    public double nextDouble() {
+        return (nextLong() >>> 11) * 0x1.0p-53;
+    }
+
     public boolean nextBoolean() {
         return nextLong() < 0;
     }
