@@ -162,6 +162,45 @@ public final class TinyModels {
     }
 
     /**
+     * A tiny text-only {@code LlamaForCausalLM} directory (model_type llama): {@code hidden} wide, {@code layers}
+     * deep, 4 attention heads over 2 kv heads, SwiGLU MLP twice as wide, untied lm_head, RoPE theta 10000,
+     * weights drawn from {@code seed}; the word-level tokenizer over {@code words} and the chat template of
+     * {@link #writeTokenizer(Path, List)}, so that models written with the same words share a tokenizer.
+     * {@code hidden} must be a multiple of 8 (an even head size for RoPE).
+     */
+    public static Path llama(Path dir, long seed, int hidden, int layers, List<String> words) throws IOException {
+        if (hidden < 8 || hidden % 8 != 0 || layers < 1) {
+            throw new IllegalArgumentException("llama: hidden must be a positive multiple of 8 and layers positive, got "
+                    + hidden + " and " + layers);
+        }
+        ObjectNode config = JSON.createObjectNode();
+        config.putArray("architectures").add("LlamaForCausalLM");
+        config.put("model_type", "llama");
+        config.put("vocab_size", SPECIAL.size() + words.size());
+        config.put("hidden_size", hidden);
+        config.put("intermediate_size", 2 * hidden);
+        config.put("num_hidden_layers", layers);
+        config.put("num_attention_heads", 4);
+        config.put("num_key_value_heads", 2);
+        config.put("hidden_act", "silu");
+        config.put("max_position_embeddings", 256);
+        config.put("rms_norm_eps", 1e-5);
+        config.put("rope_theta", 10000.0);
+        config.put("tie_word_embeddings", false);
+        config.put("bos_token_id", 1);
+        config.put("eos_token_id", EOS_ID);
+        config.put("pad_token_id", 0);
+        try (Model m = Models.random(ModelDirectory.of(config, null), ComputePolicy.of(Map.of("dtype", "fp32")),
+                seed)) {
+            ModelWriter.save(m, dir);
+        }
+        Files.writeString(dir.resolve("generation_config.json"),
+                "{\"bos_token_id\": 1, \"eos_token_id\": " + EOS_ID + ", \"pad_token_id\": 0}\n");
+        writeTokenizer(dir, words);
+        return dir;
+    }
+
+    /**
      * A tiny text-only {@code InternLM2ForCausalLM} directory (model_type internlm2: {@code model.tok_embeddings},
      * packed {@code attention.wqkv}, {@code feed_forward.w1/w3/w2}, {@code output.weight}) with InternVL2's
      * rope settings (theta 1e6, dynamic NTK x2) and a short {@code max_position_embeddings} (64) so that

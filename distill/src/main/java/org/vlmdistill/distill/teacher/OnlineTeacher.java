@@ -8,7 +8,6 @@ import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.Models;
 import org.vlmdistill.core.model.Parameter;
-import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.datasets.batch.Batch;
 import org.vlmdistill.distill.align.AlignedRows;
@@ -34,11 +33,18 @@ import java.util.Objects;
  * rows come back fp32 through {@link org.vlmdistill.core.bridge.TorchOps#cast}, never DJL's {@code toType}.
  */
 public final class OnlineTeacher implements TeacherSource {
-    private final VisionLanguageModel model;
+    private final Model model;
 
-    /** Takes ownership of {@code model}: {@link #close()} closes it. */
-    public OnlineTeacher(VisionLanguageModel model) {
+    /**
+     * Takes ownership of {@code model} (a vision-language model or a text-only causal LM):
+     * {@link #close()} closes it.
+     */
+    public OnlineTeacher(Model model) {
         this.model = Objects.requireNonNull(model, "model");
+        if (!BatchForward.trainable(model)) {
+            throw new IllegalArgumentException(model.source().describe() + ": the teacher must be a vision-language "
+                    + "model or a causal LM, this is " + model.config().modelType());
+        }
         for (Parameter p : model.parameters().list()) {
             if (p.array().hasGradient()) { // DJL: whether it requires gradient
                 p.array().setRequiresGradient(false);
@@ -49,15 +55,16 @@ public final class OnlineTeacher implements TeacherSource {
     /** Loads the teacher in {@code dir} under {@code policy}. */
     public static OnlineTeacher load(Path dir, ComputePolicy policy) throws IOException {
         Model m = Models.load(dir, policy);
-        if (!(m instanceof VisionLanguageModel vlm)) {
+        if (!BatchForward.trainable(m)) {
             String type = m.config().modelType();
             m.close();
-            throw new IllegalArgumentException(dir + ": the teacher must be a vision-language model, this is " + type);
+            throw new IllegalArgumentException(dir + ": the teacher must be a vision-language model or a causal LM, "
+                    + "this is " + type);
         }
-        return new OnlineTeacher(vlm);
+        return new OnlineTeacher(m);
     }
 
-    public VisionLanguageModel model() {
+    public Model model() {
         return model;
     }
 
@@ -80,7 +87,7 @@ public final class OnlineTeacher implements TeacherSource {
             throw new IllegalArgumentException("the online teacher needs the step's teacher batch and aligned rows "
                     + "with teacher positions");
         }
-        int fullVocab = model.config().textConfig().vocabSize();
+        int fullVocab = BatchForward.vocabSize(model);
         if (vocab < 1 || vocab > fullVocab) {
             throw new IllegalArgumentException("shared vocabulary " + vocab + " outside the teacher's 1.." + fullVocab);
         }
@@ -89,7 +96,7 @@ public final class OnlineTeacher implements TeacherSource {
         NDArray head;
         try (NDScope scope = new NDScope(); NDManager scratch = manager.newSubManager(policy.device())) {
             hidden = BatchForward.lastHiddenAt(model, teacher, rows.teacherIndex(), scratch); // [N, H_t]
-            head = model.textDecoder().lmHeadWeight().get(new NDIndex(":{}", vocab)); // [V, H_t], a view
+            head = BatchForward.decoder(model).lmHeadWeight().get(new NDIndex(":{}", vocab)); // [V, H_t], a view
             NDScope.unregister(hidden, head);
             hidden.attach(manager);
             head.attach(manager);

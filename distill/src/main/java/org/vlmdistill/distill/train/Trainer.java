@@ -19,7 +19,6 @@ import org.vlmdistill.core.tensor.TensorLoader;
 import org.vlmdistill.core.model.Model;
 import org.vlmdistill.core.model.ModelWriter;
 import org.vlmdistill.core.model.Parameter;
-import org.vlmdistill.core.model.VisionLanguageModel;
 import org.vlmdistill.datasets.batch.Cursor;
 import org.vlmdistill.datasets.batch.SkippedSample;
 import org.vlmdistill.datasets.read.SkippedRecord;
@@ -322,7 +321,7 @@ public final class Trainer implements AutoCloseable {
 
     /** One micro-batch: forward, loss, backward of {@code scale * loss}; null when it has no labelled token. */
     private MicroResult microStep(StepBatch batch, LossContext context, double scale) {
-        VisionLanguageModel student = setup.student();
+        Model student = setup.student();
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             AlignedRows rows = StreamAlignment.align(batch);
@@ -339,7 +338,7 @@ public final class Trainer implements AutoCloseable {
             try (GradientCollector _ = Engine.getEngine("PyTorch").newGradientCollector()) { // grad mode on
                 NDArray rowsHidden = BatchForward.lastHiddenAt(student, batch.student(), rows.studentIndex(), manager);
                 LossResult result = loss.compute(new StudentRows.Hidden(rowsHidden,
-                        student.textDecoder().lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
+                        BatchForward.decoder(student).lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
                 if (result.backward() != null && Double.isFinite(result.total())) {
                     result.backward().run(scale);
                 }

@@ -19,6 +19,7 @@ import org.vlmdistill.datasets.read.SkippedRecord;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import org.vlmdistill.datasets.tokenizer.VocabularyAlignment;
+import org.vlmdistill.distill.data.BatchForward;
 import org.vlmdistill.distill.data.PairedSamples;
 import org.vlmdistill.distill.data.StepBatch;
 import org.vlmdistill.distill.data.StepBatches;
@@ -52,7 +53,7 @@ import java.util.regex.Pattern;
 public final class TrainingSetup implements AutoCloseable {
     private final RunConfig config;
     private final ComputePolicy policy;
-    private final VisionLanguageModel student;
+    private final Model student;
     private final ModelSamples studentSamples;
     private final ModelSamples teacherSamples; // null unless the teacher runs online
     private final TeacherSource teacher; // null for SFT
@@ -78,11 +79,11 @@ public final class TrainingSetup implements AutoCloseable {
         this.policy = ComputePolicy.of(config.compute(), "compute.");
         Model loaded = Models.load(studentDir, policy);
         opened.add(loaded);
-        if (!(loaded instanceof VisionLanguageModel vlm)) {
+        if (!BatchForward.trainable(loaded)) {
             throw new IllegalArgumentException("student: " + studentDir + " is a " + loaded.config().modelType()
-                    + " model; distill trains vision-language models");
+                    + " model; distill trains vision-language models and text-only causal LMs");
         }
-        this.student = vlm;
+        this.student = loaded;
         List<String> frozen = new ArrayList<>();
         this.trainable = trainable(student, config.freeze(), frozen, config.source());
         this.frozenSummary = List.copyOf(frozen);
@@ -92,7 +93,7 @@ public final class TrainingSetup implements AutoCloseable {
         this.loss = new ChunkedLoss(config.loss().create(student.parameters().list().getFirst().array().getManager()),
                 config.loss().distilRatio(), config.loss().chunkSize());
         DistillationLoss l = loss.loss();
-        int studentVocab = ((VisionLanguageConfig) student.config()).textConfig().vocabSize();
+        int studentVocab = BatchForward.vocabSize(student);
         List<String> notes = new ArrayList<>();
         List<SkippedRecord> cacheSkipped = List.of();
         if (!l.needsTeacher()) {
@@ -370,7 +371,8 @@ public final class TrainingSetup implements AutoCloseable {
         return policy;
     }
 
-    public VisionLanguageModel student() {
+    /** A {@link VisionLanguageModel} or a text-only {@link org.vlmdistill.core.model.CausalLanguageModel}. */
+    public Model student() {
         return student;
     }
 

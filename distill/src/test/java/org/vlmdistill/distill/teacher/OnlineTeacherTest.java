@@ -57,7 +57,7 @@ class OnlineTeacherTest {
             Batch<PixelValues> t = b.teacher();
             NDArray ids = step.create(toLong(t.inputIds()), new Shape(t.size(), t.sequenceLength()));
             NDArray mask = step.create(toLong(t.attentionMask()), new Shape(t.size(), t.sequenceLength()));
-            NDArray full = teacher.model().forward(ids, StepBatch.pixels(t, step), mask, null).logits();
+            NDArray full = ((org.vlmdistill.core.model.VisionLanguageModel) teacher.model()).forward(ids, StepBatch.pixels(t, step), mask, null).logits();
             int teacherVocab = TinyPair.TEACHER.configVocabSize();
             assertEquals(teacherVocab, full.getShape().get(2));
             float[] all = full.reshape(-1, teacherVocab).toFloatArray();
