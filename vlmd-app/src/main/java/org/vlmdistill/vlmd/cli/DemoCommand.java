@@ -1,7 +1,9 @@
 package org.vlmdistill.vlmd.cli;
 
 import org.vlmdistill.core.io.DirectoryLock;
-import org.vlmdistill.vlmd.demo.CapacityGap;
+import org.vlmdistill.vlmd.capacitygap.CapacityGap;
+import org.vlmdistill.vlmd.capacitygap.CapacityGapReport;
+import org.vlmdistill.vlmd.capacitygap.CapacityGapSettings;
 import org.vlmdistill.vlmd.demo.Demo;
 import org.vlmdistill.vlmd.demo.DemoReport;
 import org.vlmdistill.vlmd.demo.DemoResult;
@@ -56,9 +58,11 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default 8000).")
     Integer teacherSteps;
 
-    @Option(names = "--experiment", description = "capacity-gap: one student, three teachers of growing size trained "
-            + "here, TAID vs KL vs skew KL over three seeds; a plot of student score against teacher size. "
-            + "--steps, --seeds, --losses and --teacher-steps apply.")
+    @Option(names = "--experiment", description = "capacity-gap: text whose true next-token distribution is known "
+            + "(a hidden Markov process), four text-only teachers of growing size trained here, one small student "
+            + "distilled from each with TAID (adaptive and linear t), KL, reverse KL and skew KL over three seeds, "
+            + "every model scored by cross entropy against the truth. --quick (2 teachers, 1 seed, few steps), "
+            + "--steps, --seeds, --losses (methods: taid, taid_linear, fkl, rkl, skew_kl) and --teacher-steps apply.")
     String experiment;
 
     @Option(names = "--progress", defaultValue = "auto",
@@ -74,8 +78,14 @@ final class DemoCommand implements Callable<Integer> {
         if (experiment != null && !experiment.equals("capacity-gap")) {
             throw new Vlmd.UsageException("--experiment: '" + experiment + "' is not capacity-gap");
         }
-        DemoSettings s = experiment != null ? CapacityGap.defaultSettings()
-                : quick ? DemoSettings.quick() : DemoSettings.full();
+        if (experiment != null) {
+            if (trainTeacher || teacherOnly) {
+                throw new Vlmd.UsageException("--experiment trains its own teachers; --train-teacher and --teacher-only "
+                        + "do not apply");
+            }
+            return capacityGap(stdout);
+        }
+        DemoSettings s = quick ? DemoSettings.quick() : DemoSettings.full();
         if (steps != null) {
             if (steps < 1) {
                 throw new Vlmd.UsageException("--steps must be at least 1");
@@ -104,17 +114,46 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    private Integer demo(DemoSettings s, PrintWriter stdout) throws Exception {
-        if (experiment != null) {
-            List<CapacityGap.Point> points = CapacityGap.run(s, CapacityGap.defaultTeachers(), out, stdout,
-                    (name, total) -> progress(name, total, stdout), ProgressViews.evaluation(progress, stdout),
-                    Vlmd.Version.versions());
+    private Integer capacityGap(PrintWriter stdout) throws Exception {
+        CapacityGapSettings s = quick ? CapacityGapSettings.quick() : CapacityGapSettings.defaults();
+        if (steps != null) {
+            if (steps < 1) {
+                throw new Vlmd.UsageException("--steps must be at least 1");
+            }
+            s = s.withStudentSteps(steps);
+        }
+        if (teacherSteps != null) {
+            if (teacherSteps < 1) {
+                throw new Vlmd.UsageException("--teacher-steps must be at least 1");
+            }
+            s = s.withTeacherSteps(teacherSteps);
+        }
+        if (seeds != null) {
+            s = s.withSeeds(seeds);
+        }
+        if (losses != null) {
+            try {
+                s = s.withMethods(losses);
+            } catch (IllegalArgumentException e) {
+                throw new Vlmd.UsageException("--losses: " + e.getMessage());
+            }
+        }
+        try (DirectoryLock lock = DirectoryLock.acquire(out, "vlmd demo")) {
+            lock.tookOverNote().ifPresent(stdout::println);
+            if (Files.exists(out.resolve(CapacityGapReport.MARKDOWN)) || Files.isDirectory(out.resolve("runs"))) {
+                throw new Vlmd.UsageException(out + " already holds a run; remove it or pass another --out");
+            }
+            CapacityGap.Result r = CapacityGap.run(s, out, stdout, (name, total) -> progress(name, total, stdout));
             stdout.println();
-            stdout.print(CapacityGap.markdown(s, points));
-            stdout.println("report: " + out.resolve("capacity_gap.md") + ", plot: " + out.resolve("capacity_gap.png"));
+            stdout.print(CapacityGapReport.markdown(r));
+            stdout.println("report: " + out.resolve(CapacityGapReport.MARKDOWN) + ", plot: "
+                    + out.resolve(CapacityGapReport.PLOT));
             stdout.flush();
             return Vlmd.EXIT_OK;
         }
+    }
+
+    private Integer demo(DemoSettings s, PrintWriter stdout) throws Exception {
         Demo demo = new Demo(s, out, stdout);
         if (teacherOnly) {
             demo.writeData();

@@ -12,6 +12,7 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,10 +24,23 @@ import java.util.Optional;
  * @param loss    a loss name ({@code taid}, {@code fkl}, {@code sft}, ...)
  * @param teacher the teacher's directory; empty for SFT
  * @param tStart  TAID's {@code t_start}, or NaN for the loss's default
+ * @param lossOptions further fields of the run config's {@code loss} object (e.g. TAID's {@code adaptive}: false)
  */
 public record TrainingRun(Path output, Path student, Optional<Path> teacher, List<Path> data, String loss, double tStart,
-                          long seed, int steps, int batchSize, double lr, boolean freezeVision) {
+                          long seed, int steps, int batchSize, double lr, boolean freezeVision,
+                          Map<String, Object> lossOptions) {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    public TrainingRun {
+        data = List.copyOf(data);
+        lossOptions = Map.copyOf(lossOptions);
+    }
+
+    /** A run whose loss takes its defaults but for {@code tStart}. */
+    public TrainingRun(Path output, Path student, Optional<Path> teacher, List<Path> data, String loss, double tStart,
+                       long seed, int steps, int batchSize, double lr, boolean freezeVision) {
+        this(output, student, teacher, data, loss, tStart, seed, steps, batchSize, lr, freezeVision, Map.of());
+    }
 
     /** What a finished run left: its trained model directory and metrics. */
     public record Result(TrainingRun run, Path model, Path metrics, double seconds, long tokens, long skippedSteps) {
@@ -46,6 +60,7 @@ public record TrainingRun(Path output, Path student, Optional<Path> teacher, Lis
         if (!Double.isNaN(tStart)) {
             l.put("t_start", tStart);
         }
+        lossOptions.forEach((k, v) -> l.set(k, JSON.valueToTree(v)));
         // a short linear warm-up then cosine decay to a tenth: tiny models at lr 3e-3 otherwise jump early
         c.putObject("optimizer").put("weight_decay", 0.0).putObject("lr").put("type", "cosine").put("peak", lr)
                 .put("warmup_steps", Math.max(1, steps / 20)).put("min_ratio", 0.1);
