@@ -206,10 +206,28 @@ public final class CapacityGapReport {
                 for (StudentRun s : t.students(method)) {
                     ObjectNode x = runs.addObject().put("seed", s.seed()).put("seconds", s.seconds());
                     score(x, s.score());
+                    ObjectNode curves = x.putObject("curves");
+                    curve(curves.putArray("step"), s.curves().step());
+                    curve(curves.putArray("loss"), s.curves().loss());
+                    if (s.method().startsWith("taid")) {
+                        curve(curves.putArray("t"), s.curves().t());
+                        curve(curves.putArray("dt"), s.curves().dt());
+                    }
                 }
             }
         }
         return root;
+    }
+
+    /** A curve's values; a non-finite one as null. */
+    private static void curve(ArrayNode a, double[] v) {
+        for (double x : v) {
+            if (Double.isFinite(x)) {
+                a.add(x);
+            } else {
+                a.addNull();
+            }
+        }
     }
 
     private static void score(ObjectNode o, TruthScore s) {
