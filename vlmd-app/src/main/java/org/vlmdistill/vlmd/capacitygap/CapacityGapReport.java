@@ -11,6 +11,8 @@ import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.vlmdistill.core.io.AtomicFiles;
+import org.vlmdistill.distill.train.ChartAxes;
+import org.vlmdistill.distill.train.Plots;
 import org.vlmdistill.vlmd.capacitygap.CapacityGap.Curves;
 import org.vlmdistill.vlmd.capacitygap.CapacityGap.Result;
 import org.vlmdistill.vlmd.capacitygap.CapacityGap.StudentRun;
@@ -28,8 +30,9 @@ import java.util.function.ToDoubleFunction;
 /**
  * The capacity-gap report: {@code capacity_gap.md} (tables), {@code capacity_gap.json} (every value),
  * {@code capacity_gap.png} (student CE against teacher parameters), {@code capacity_gap_loss.png} (each
- * method's distillation loss over steps, largest teacher) and {@code capacity_gap_taid_t.png} (TAID's t
- * and dt over steps, every teacher).
+ * method's distillation loss over steps, largest teacher), {@code capacity_gap_taid_t.png} and
+ * {@code capacity_gap_taid_dt.png} (TAID's t and its change per step, every teacher). Every chart has
+ * round ticks ({@link ChartAxes#roundTicks}).
  */
 public final class CapacityGapReport {
     public static final String MARKDOWN = "capacity_gap.md";
@@ -37,6 +40,7 @@ public final class CapacityGapReport {
     public static final String PLOT = "capacity_gap.png";
     public static final String LOSS_PLOT = "capacity_gap_loss.png";
     public static final String T_PLOT = "capacity_gap_taid_t.png";
+    public static final String DT_PLOT = "capacity_gap_taid_dt.png";
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
@@ -51,6 +55,7 @@ public final class CapacityGapReport {
         AtomicFiles.write(out.resolve(LOSS_PLOT), lossPlot(r), AtomicFiles.Durability.NO_SYNC);
         if (r.settings().methods().stream().anyMatch(m -> m.startsWith("taid"))) {
             AtomicFiles.write(out.resolve(T_PLOT), tPlot(r), AtomicFiles.Durability.NO_SYNC);
+            AtomicFiles.write(out.resolve(DT_PLOT), dtPlot(r), AtomicFiles.Durability.NO_SYNC);
         }
     }
 
@@ -139,7 +144,8 @@ public final class CapacityGapReport {
             m.append('\n');
         }
         m.append("![student CE against teacher size](").append(PLOT).append(")\n\n![distillation loss over steps](")
-                .append(LOSS_PLOT).append(")\n\n![TAID t and dt over steps](").append(T_PLOT).append(")\n");
+                .append(LOSS_PLOT).append(")\n\n![TAID t over steps](").append(T_PLOT)
+                .append(")\n\n![TAID's change of t per step](").append(DT_PLOT).append(")\n");
         return m.toString();
     }
 
@@ -230,6 +236,58 @@ public final class CapacityGapReport {
         }
     }
 
+    /**
+     * The result a {@link #JSON_FILE} holds, as {@link #write} wrote it: to redraw the report (tables and
+     * plots) without training again. Errors name the file.
+     */
+    public static Result read(Path file) throws IOException {
+        com.fasterxml.jackson.databind.JsonNode root = JSON.readTree(file.toFile());
+        try {
+            CapacityGapSettings s = JSON.treeToValue(root.get("settings"), CapacityGapSettings.class);
+            List<TruthScore> untrained = new ArrayList<>();
+            root.path("untrained_student").forEach(u -> untrained.add(score(u)));
+            List<TeacherResult> teachers = new ArrayList<>();
+            for (com.fasterxml.jackson.databind.JsonNode t : root.path("teachers")) {
+                List<StudentRun> students = new ArrayList<>();
+                for (String method : s.methods()) {
+                    for (com.fasterxml.jackson.databind.JsonNode x : t.path("students").path(method)) {
+                        com.fasterxml.jackson.databind.JsonNode c = x.path("curves");
+                        double[] step = values(c.path("step"), 0);
+                        students.add(new StudentRun(method, x.path("seed").asLong(), score(x), x.path("seconds").asDouble(),
+                                new Curves(step, values(c.path("loss"), step.length), values(c.path("t"), step.length),
+                                        values(c.path("dt"), step.length))));
+                    }
+                }
+                teachers.add(new TeacherResult(new CapacityGapSettings.Shape(t.path("name").asText(),
+                        t.path("hidden").asInt(), t.path("layers").asInt()), t.path("parameters").asLong(),
+                        score(t.path("score")), t.path("sft_seconds").asDouble(), students));
+            }
+            return new Result(s, root.path("truth_entropy").asDouble(), root.path("student_parameters").asLong(),
+                    untrained, teachers, root.path("wall_seconds").asDouble());
+        } catch (RuntimeException | com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(file + ": not a capacity-gap result (" + e.getMessage() + ")", e);
+        }
+    }
+
+    private static TruthScore score(com.fasterxml.jackson.databind.JsonNode o) {
+        return new TruthScore(o.path("cross_entropy").asDouble(Double.NaN), o.path("entropy").asDouble(Double.NaN),
+                o.path("top1").asDouble(Double.NaN), o.path("positions").asLong());
+    }
+
+    /** An array's numbers, null as NaN; a missing array as {@code n} NaNs. */
+    private static double[] values(com.fasterxml.jackson.databind.JsonNode a, int n) {
+        if (!a.isArray()) {
+            double[] nan = new double[n];
+            java.util.Arrays.fill(nan, Double.NaN);
+            return nan;
+        }
+        double[] v = new double[a.size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = a.get(i).isNumber() ? a.get(i).asDouble() : Double.NaN;
+        }
+        return v;
+    }
+
     private static void score(ObjectNode o, TruthScore s) {
         o.put("cross_entropy", s.crossEntropy());
         o.put("entropy", s.entropy());
@@ -272,7 +330,7 @@ public final class CapacityGapReport {
         floor.setLineStyle(SeriesLines.DOT_DOT);
         floor.setMarker(SeriesMarkers.NONE);
         floor.setLineColor(Color.BLACK);
-        return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+        return BitmapEncoder.getBitmapBytes(ChartAxes.roundTicks(c), BitmapEncoder.BitmapFormat.PNG);
     }
 
     /** Each method's distillation loss per step, mean over seeds, for the largest teacher. */
@@ -284,37 +342,67 @@ public final class CapacityGapReport {
             List<Curves> curves = t.students(method).stream().map(StudentRun::curves).toList();
             addMean(c, display(method), curves, Curves::loss);
         }
-        return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+        return BitmapEncoder.getBitmapBytes(ChartAxes.roundTicks(c), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    /** TAID's t (and the adaptive update dt, scaled) per step, mean over seeds, for each teacher. */
+    /** TAID's t per step, mean over seeds: the adaptive schedule per teacher, the linear one once. */
     static byte[] tPlot(Result r) throws IOException {
-        XYChart c = chart("TAID interpolation t over steps (mean over seeds); adaptive dt x 1000 dashed",
-                "optimizer step", "t");
+        XYChart c = chart("TAID interpolation t over steps (mean over seeds)", "optimizer step", "t");
         for (TeacherResult t : r.teachers()) {
-            for (String method : List.of("taid", "taid_linear")) {
-                List<Curves> curves = t.students(method).stream().map(StudentRun::curves).toList();
-                if (!curves.isEmpty() && (method.equals("taid") || t == r.teachers().getLast())) {
-                    addMean(c, "t, " + display(method) + ", " + t.shape().name(), curves, Curves::t);
-                }
-            }
-            List<Curves> adaptive = t.students("taid").stream().map(StudentRun::curves).toList();
-            if (!adaptive.isEmpty()) {
-                var dt = addMean(c, "dt x 1000, " + t.shape().name(), adaptive, k -> scale(k.dt(), 1000));
-                if (dt != null) {
-                    dt.setLineStyle(SeriesLines.DASH_DASH);
-                }
-            }
+            addMean(c, "t, adaptive, " + t.shape().name(), curves(t, "taid"), Curves::t);
         }
-        return BitmapEncoder.getBitmapBytes(c, BitmapEncoder.BitmapFormat.PNG);
+        TeacherResult last = r.teachers().getLast();
+        var linear = addMean(c, "t, linear schedule", curves(last, "taid_linear"), Curves::t);
+        if (linear != null) {
+            linear.setLineStyle(SeriesLines.DASH_DASH);
+        }
+        return BitmapEncoder.getBitmapBytes(ChartAxes.roundTicks(c), BitmapEncoder.BitmapFormat.PNG);
     }
 
-    private static double[] scale(double[] v, double by) {
-        double[] o = new double[v.length];
-        for (int i = 0; i < v.length; i++) {
-            o[i] = v[i] * by;
+    /**
+     * The adaptive TAID's change of t per step (mean over seeds, per teacher): the realised change
+     * t_step - t_(step-1) ({@link Plots#tIncrements}), and the adaptive increment TAID proposed (its
+     * logged {@code dt}), which the linear floor overrides whenever it is smaller than the floor's step.
+     */
+    static byte[] dtPlot(Result r) throws IOException {
+        XYChart c = chart("TAID (adaptive): change of t per step (mean over seeds); proposed adaptive increment dashed",
+                "optimizer step", "dt per step");
+        c.getStyler().setYAxisDecimalPattern("0.0E0");
+        for (TeacherResult t : r.teachers()) {
+            List<Curves> adaptive = curves(t, "taid");
+            addMean(c, "realised, " + t.shape().name(), adaptive, CapacityGapReport::realisedDt);
+            var proposed = addMean(c, "proposed, " + t.shape().name(), adaptive, Curves::dt);
+            if (proposed != null) {
+                proposed.setLineStyle(SeriesLines.DASH_DASH);
+            }
         }
-        return o;
+        return BitmapEncoder.getBitmapBytes(ChartAxes.roundTicks(c), BitmapEncoder.BitmapFormat.PNG);
+    }
+
+    private static List<Curves> curves(TeacherResult t, String method) {
+        return t.students(method).stream().map(StudentRun::curves).toList();
+    }
+
+    /** t_step - t_(step-1) aligned to the curve's steps (NaN at the first), as {@link Plots#tIncrements} gives it. */
+    static double[] realisedDt(Curves k) {
+        List<com.fasterxml.jackson.databind.JsonNode> metrics = new ArrayList<>();
+        for (int i = 0; i < k.step().length; i++) {
+            ObjectNode m = JSON.createObjectNode().put("step", k.step()[i]);
+            if (Double.isFinite(k.t()[i])) {
+                m.put("t", k.t()[i]);
+            }
+            metrics.add(m);
+        }
+        double[] out = new double[k.step().length];
+        java.util.Arrays.fill(out, Double.NaN);
+        java.util.Map<Double, Double> byStep = new java.util.HashMap<>();
+        for (var d : Plots.tIncrements(metrics)) {
+            byStep.put(d.path("step").asDouble(), d.path(Plots.DT).asDouble());
+        }
+        for (int i = 0; i < out.length; i++) {
+            out[i] = byStep.getOrDefault(k.step()[i], Double.NaN);
+        }
+        return out;
     }
 
     private static org.knowm.xchart.XYSeries addMean(XYChart c, String name, List<Curves> curves,

@@ -65,6 +65,10 @@ final class DemoCommand implements Callable<Integer> {
             + "--steps, --seeds, --losses (methods: taid, taid_linear, fkl, rkl, skew_kl) and --teacher-steps apply.")
     String experiment;
 
+    @Option(names = "--report-only", description = "With --experiment capacity-gap: redraw the report (tables and "
+            + "plots) from the capacity_gap.json already in --out, without training.")
+    boolean reportOnly;
+
     @Option(names = "--progress", defaultValue = "auto",
             description = "auto (a bar on a terminal, lines otherwise), bar, lines or none (default ${DEFAULT-VALUE}).")
     String progress;
@@ -77,6 +81,9 @@ final class DemoCommand implements Callable<Integer> {
         PrintWriter stdout = spec.commandLine().getOut();
         if (experiment != null && !experiment.equals("capacity-gap")) {
             throw new Vlmd.UsageException("--experiment: '" + experiment + "' is not capacity-gap");
+        }
+        if (reportOnly && experiment == null) {
+            throw new Vlmd.UsageException("--report-only needs --experiment capacity-gap");
         }
         if (experiment != null) {
             if (trainTeacher || teacherOnly) {
@@ -115,6 +122,18 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private Integer capacityGap(PrintWriter stdout) throws Exception {
+        if (reportOnly) {
+            Path json = out.resolve(CapacityGapReport.JSON_FILE);
+            if (!Files.isRegularFile(json)) {
+                throw new Vlmd.UsageException("--report-only: no " + json);
+            }
+            CapacityGap.Result r = CapacityGapReport.read(json);
+            CapacityGapReport.write(r, out);
+            stdout.print(CapacityGapReport.markdown(r));
+            stdout.println("report: " + out.resolve(CapacityGapReport.MARKDOWN) + " (redrawn)");
+            stdout.flush();
+            return Vlmd.EXIT_OK;
+        }
         CapacityGapSettings s = quick ? CapacityGapSettings.quick() : CapacityGapSettings.defaults();
         if (steps != null) {
             if (steps < 1) {

@@ -32,11 +32,12 @@ class CapacityGapCommandTest {
                 "--progress", "none");
         assertEquals(0, r.code(), r.out() + r.err());
         for (String f : List.of(CapacityGapReport.MARKDOWN, CapacityGapReport.JSON_FILE, CapacityGapReport.PLOT,
-                CapacityGapReport.LOSS_PLOT, CapacityGapReport.T_PLOT, "data/test_truth.json",
+                CapacityGapReport.LOSS_PLOT, CapacityGapReport.T_PLOT, CapacityGapReport.DT_PLOT, "data/test_truth.json",
                 "runs/teacher-s/taid_linear-seed1.json")) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
-        for (String png : List.of(CapacityGapReport.PLOT, CapacityGapReport.LOSS_PLOT, CapacityGapReport.T_PLOT)) {
+        for (String png : List.of(CapacityGapReport.PLOT, CapacityGapReport.LOSS_PLOT, CapacityGapReport.T_PLOT,
+                CapacityGapReport.DT_PLOT)) {
             assertNotNull(ImageIO.read(out.resolve(png).toFile()), png);
         }
         JsonNode json = new ObjectMapper().readTree(out.resolve(CapacityGapReport.JSON_FILE).toFile());
@@ -63,6 +64,13 @@ class CapacityGapCommandTest {
         String md = Files.readString(out.resolve(CapacityGapReport.MARKDOWN));
         assertTrue(md.contains("| TAID (adaptive) |") && md.contains("adaptive against linear"), md);
         assertTrue(r.out().contains("KL(truth ‖ student)"), r.out());
+
+        // --report-only reads the json back and writes the same tables
+        Files.delete(out.resolve(CapacityGapReport.DT_PLOT));
+        CliRun again = CliRun.run("demo", "--experiment", "capacity-gap", "--report-only", "--out", out.toString());
+        assertEquals(0, again.code(), again.out() + again.err());
+        assertEquals(md, Files.readString(out.resolve(CapacityGapReport.MARKDOWN)));
+        assertTrue(Files.isRegularFile(out.resolve(CapacityGapReport.DT_PLOT)));
     }
 
     private static void check(JsonNode score, double h, String what) {
