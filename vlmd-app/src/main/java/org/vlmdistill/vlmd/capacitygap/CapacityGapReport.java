@@ -178,12 +178,15 @@ public final class CapacityGapReport {
             return "—";
         }
         boolean falls = true;
+        boolean rises = true;
         for (int i = 1; i < row.size(); i++) {
             falls &= row.get(i).mean() < row.get(i - 1).mean();
+            rises &= row.get(i).mean() > row.get(i - 1).mean();
         }
         double change = row.getLast().mean() - row.getFirst().mean();
         double sd = row.stream().mapToDouble(Spread::sd).filter(Double::isFinite).max().orElse(Double.NaN);
-        return (falls ? "falls at every step" : "not monotone") + String.format(Locale.ROOT, "; largest − smallest %+.4f",
+        return (falls ? "falls with every larger teacher" : rises ? "rises with every larger teacher" : "not monotone")
+                + String.format(Locale.ROOT, "; largest − smallest %+.4f",
                 change) + (Double.isNaN(sd) ? "" : String.format(Locale.ROOT, " (largest seed sd %.4f)", sd));
     }
 
