@@ -342,9 +342,12 @@ public final class Trainer implements AutoCloseable {
                         student.textDecoder().lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
                 if (result.backward() != null && Double.isFinite(result.total())) {
                     result.backward().run(scale);
+                    student.activationCheckpoints().backward(); // the checkpointed layers, recomputed
                 }
                 return new MicroResult(result);
             }
+        } finally {
+            student.activationCheckpoints().discard(); // a micro-step that ended without its backward
         }
     }
 

@@ -83,6 +83,7 @@ public final class TrainingSetup implements AutoCloseable {
                     + " model; distill trains vision-language models");
         }
         this.student = vlm;
+        vlm.activationCheckpoints().enabled(config.activationCheckpointing());
         List<String> frozen = new ArrayList<>();
         this.trainable = trainable(student, config.freeze(), frozen, config.source());
         this.frozenSummary = List.copyOf(frozen);
