@@ -110,13 +110,17 @@ final class BenchCommand implements Runnable {
         @Option(names = "--text-tokens", defaultValue = "192") int textTokens;
         @Option(names = "--runs", defaultValue = "5") int runs;
         @Option(names = "--warmup", defaultValue = "1") int warmup;
+        @Option(names = "--activation-checkpointing",
+                description = "Recompute every tower and decoder layer in the backward instead of keeping its activations.")
+        boolean activationCheckpointing;
 
         @Override
         public Integer call() throws Exception {
             System.out.println("machine: " + Machine.describe());
             var source = model == null ? ModelBench.smolVlm256m()
                     : org.vlmdistill.core.model.ModelDirectory.open(model);
-            var r = new ModelBench(source, batch, textTokens, runs, warmup, 1).run(System.out);
+            var r = new ModelBench(source, batch, textTokens, runs, warmup, 1, activationCheckpointing)
+                    .run(System.out);
             System.out.printf("model step, %,d parameters, batch %d x %d tokens, fp32 CPU: %.2f s, %.0f tokens/s, "
                             + "%.1f GFLOP/s achieved; GEMM 2048^2 %.1f GFLOP/s; MFU %.1f%% (medians of %d runs)%n",
                     r.parameters(), batch, r.tokensPerStep() / batch, r.step().median(), r.tokensPerSecond(),
