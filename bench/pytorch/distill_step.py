@@ -35,6 +35,13 @@ in a seeded order of our Shapes file, not in our loader's order, so the tokens a
 little step by step; the script prints its median tokens/step, and bench/vs-pytorch prints ours
 (from metrics.jsonl) beside it.
 
+At published shapes (`vlmd bench distill --keep DIR` without --tiny: SmolVLM-500M teaching SmolVLM-256M from
+their published config.json, random weights; run this with --batch 1) the same code runs the same
+directories: each model's processor resizes a Shapes image to 2048 and cuts 4 x 4 tiles of 512 plus the
+global one, 64 image tokens a tile after the pixel shuffle (scale factor 4); the word-level tokenizer is
+padded to the config's 49,280 words, so both sides' loss runs over the whole vocabulary. --split --no-ops
+times each phase of every step, for bench/vs-pytorch --published.
+
 Differences that remain: attention is written out (matmul, mask, softmax, matmul: 1.13 has no
 scaled_dot_product_attention; ours calls libtorch's); ours also runs a loss in chunks of rows
 (one chunk at this size) and writes metrics.jsonl each step (inside its step time).
@@ -60,10 +67,12 @@ IMAGE_PLACEHOLDER = "<image>"
 
 # ---------------------------------------------------------------- weights
 def read_safetensors(path):
-    """name -> tensor for an F32 safetensors file (8-byte header length, JSON header, raw data)."""
-    data = Path(path).read_bytes()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
+    """name -> tensor for an F32 safetensors file (8-byte header length, JSON header, raw data), read through
+    a memory map, one tensor copied at a time (a 2 GB teacher is not held twice while it loads)."""
+    import numpy as np
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    n = struct.unpack("<Q", raw[:8].tobytes())[0]
+    header = json.loads(raw[8:8 + n].tobytes())
     out = {}
     for name, info in header.items():
         if name == "__metadata__":
@@ -71,8 +80,8 @@ def read_safetensors(path):
         if info["dtype"] != "F32":
             raise SystemExit(f"{path}: {name} is {info['dtype']}, this reader knows F32 only")
         a, b = info["data_offsets"]
-        buf = bytearray(data[8 + n + a: 8 + n + b])
-        out[name] = torch.frombuffer(buf, dtype=torch.float32).reshape(info["shape"]).clone()
+        out[name] = torch.from_numpy(np.array(raw[8 + n + a: 8 + n + b].view(np.float32))).reshape(info["shape"])
+    del raw
     return out
 
 
@@ -388,6 +397,8 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="a line per step")
     ap.add_argument("--split", action="store_true",
                     help="also time the step's phases (medians) and count the aten ops a step calls")
+    ap.add_argument("--no-ops", action="store_true",
+                    help="with --split: do not profile a step to count its aten ops (every step is then timed)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -416,18 +427,21 @@ def main():
     random.Random(a.seed).shuffle(order)
     need = a.batch * a.steps
     order = (order * (need // len(order) + 1))[:need]
-    batches = []
-    for s in range(a.steps):
-        recs = [records[i] for i in order[s * a.batch:(s + 1) * a.batch]]
-        enc = {r: [encode_sample(x, toks[r], layouts[r], data.parent) for x in recs] for r in ("student", "teacher")}
-        batches.append((enc, collate(enc["student"]), collate(enc["teacher"])))
+
+    def batches():
+        """Each step's batch, made just before the step, outside its time (at published shapes a sample is 17
+        tiles of 3 x 512 x 512 per model: all steps' batches made up front would add to the peak RSS)."""
+        for s in range(a.steps):
+            recs = [records[i] for i in order[s * a.batch:(s + 1) * a.batch]]
+            enc = {r: [encode_sample(x, toks[r], layouts[r], data.parent) for x in recs] for r in ("student", "teacher")}
+            yield enc, collate(enc["student"]), collate(enc["teacher"])
 
     seconds, tokens, phases = [], [], []
-    for step, (enc, (s_ids, s_mask, s_pix), (t_ids, t_mask, t_pix)) in enumerate(batches):
+    for step, (enc, (s_ids, s_mask, s_pix), (t_ids, t_mask, t_pix)) in enumerate(batches()):
         marks = []
         mark = (lambda: marks.append(time.perf_counter())) if a.split else (lambda: None)
         prof = None
-        if a.split and step == a.warmup:
+        if a.split and not a.no_ops and step == a.warmup:
             from torch.profiler import profile
             prof = profile()
             prof.__enter__()
@@ -470,9 +484,12 @@ def main():
         if a.verbose:
             print(f"step {step + 1}: loss {j:.4f} lm {lm:.4f} t {taid.t:.4f} grad_norm {float(norm):.4f} "
                   f"tokens {n} rows {len(si)} {dt:.4f} s", flush=True)
-    if a.split:
+    if a.split and a.no_ops:
+        phases = phases[a.warmup:]
+    elif a.split:
         phases, seconds, tokens = phases[a.warmup:], seconds[:a.warmup] + seconds[a.warmup + 1:], \
             tokens[:a.warmup] + tokens[a.warmup + 1:]
+    if a.split:
         names = ("align", "teacher forward", "student forward", "loss (+lm metric)", "backward",
                  "clip + AdamW + t update")
         print("phases (median s a step): " + ", ".join(
