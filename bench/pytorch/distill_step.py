@@ -181,13 +181,20 @@ class DecoderLayer(nn.Module):
         return x + m["down_proj"](F.silu(m["gate_proj"](h)) * m["up_proj"](h))
 
 
+# transformers' Idefics3VisionConfig defaults, for the fields a published config.json leaves out (SmolVLM's
+# gives no num_hidden_layers: 12); vlm-core's SiglipVisionConfig.readIdefics3 reads the same ones
+IDEFICS3_VISION_DEFAULTS = {"hidden_size": 1152, "intermediate_size": 3072, "num_hidden_layers": 12,
+                            "num_attention_heads": 16, "num_channels": 3, "image_size": 224, "patch_size": 32,
+                            "layer_norm_eps": 1e-6}
+
+
 class Idefics3(nn.Module):
     """Idefics3ForConditionalGeneration's computation: vision tower, pixel shuffle + bias-free
     projection, image features put at the image tokens, Llama decoder, untied lm_head."""
 
     def __init__(self, config):
         super().__init__()
-        t, v = config["text_config"], config["vision_config"]
+        t, v = config["text_config"], {**IDEFICS3_VISION_DEFAULTS, **config["vision_config"]}
         self.image_token_id = config["image_token_id"]
         self.scale = config.get("scale_factor", 2)
         self.theta = t.get("rope_theta", 10000.0)
@@ -261,7 +268,7 @@ class Tokenizer:
 def image_layout(model_dir, config):
     """(tile grid rows, cols) of a 64x64 Shapes image and the Idefics3 expansion, per Idefics3ImageTokens."""
     pre = json.loads((model_dir / "preprocessor_config.json").read_text())
-    v = config["vision_config"]
+    v = {**IDEFICS3_VISION_DEFAULTS, **config["vision_config"]}
     per_tile = (v["image_size"] // v["patch_size"]) ** 2 // config["scale_factor"] ** 2
     return pre["size"]["longest_edge"], pre["max_image_size"]["longest_edge"], per_tile
 

@@ -345,8 +345,8 @@ final class BenchCommand implements Runnable {
             System.out.println("machine: " + Machine.describe());
             System.out.println("policy:  " + ComputePolicy.fromEnvironment().describe());
             if (!tiny) {
-                System.out.println("teacher: " + pair.teacher().describe());
-                System.out.println("student: " + pair.student().describe());
+                System.out.println("teacher: " + shape(pair.teacher(), teacherConfig, "SmolVLM-500M-Instruct"));
+                System.out.println("student: " + shape(pair.student(), studentConfig, "SmolVLM-256M-Instruct"));
             }
             java.nio.file.Path work = keep != null ? java.nio.file.Files.createDirectories(keep)
                     : java.nio.file.Files.createTempDirectory("vlmd-bench-distill");
@@ -370,6 +370,16 @@ final class BenchCommand implements Runnable {
                 }
             }
             return Vlmd.EXIT_OK;
+        }
+
+        /** Where a config came from and its decoder's shape, for the log. */
+        private static String shape(org.vlmdistill.core.model.ModelDirectory d, java.nio.file.Path given, String shipped) {
+            var c = (org.vlmdistill.core.config.VisionLanguageConfig) d.config();
+            var t = c.textConfig();
+            return String.format(java.util.Locale.ROOT, "%s: text %d wide, %d layers, %d/%d heads, vocab %d; vision %d wide, "
+                            + "%d layers, tiles of %d", given != null ? given : shipped + "'s config (shipped)",
+                    t.hiddenSize(), t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(), t.vocabSize(),
+                    c.visionConfig().hiddenSize(), c.visionConfig().numHiddenLayers(), c.visionConfig().imageSize());
         }
 
         /** A config.json, or a directory holding one (and preprocessor_config.json). */
