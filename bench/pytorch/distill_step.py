@@ -66,23 +66,30 @@ IMAGE_PLACEHOLDER = "<image>"
 
 
 # ---------------------------------------------------------------- weights
-def read_safetensors(path):
-    """name -> tensor for an F32 safetensors file (8-byte header length, JSON header, raw data), read through
-    a memory map, one tensor copied at a time (a 2 GB teacher is not held twice while it loads)."""
-    import numpy as np
-    raw = np.memmap(path, dtype=np.uint8, mode="r")
-    n = struct.unpack("<Q", raw[:8].tobytes())[0]
-    header = json.loads(raw[8:8 + n].tobytes())
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if info["dtype"] != "F32":
-            raise SystemExit(f"{path}: {name} is {info['dtype']}, this reader knows F32 only")
-        a, b = info["data_offsets"]
-        out[name] = torch.from_numpy(np.array(raw[8 + n + a: 8 + n + b].view(np.float32))).reshape(info["shape"])
-    del raw
-    return out
+def read_safetensors_into(path, params):
+    """Reads an F32 safetensors file (8-byte header length, JSON header, raw data) straight into the
+    parameters: params(name) gives the tensor a stored name goes to; each tensor's bytes are read into
+    its storage, so loading holds nothing beside the model (a 2 GB teacher is not held twice, which
+    would raise the peak RSS this benchmark compares)."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        seen = set()
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            if info["dtype"] != "F32":
+                raise SystemExit(f"{path}: {name} is {info['dtype']}, this reader knows F32 only")
+            target = params(name)
+            if list(target.shape) != info["shape"]:
+                raise SystemExit(f"{path}: {name} has shape {info['shape']}, the model's is {list(target.shape)}")
+            a, b = info["data_offsets"]
+            f.seek(8 + n + a)
+            with torch.no_grad():
+                if f.readinto(memoryview(target.detach().numpy()).cast("B")) != b - a:
+                    raise SystemExit(f"{path}: {name} is cut short")
+            seen.add(name)
+    return seen
 
 
 # ---------------------------------------------------------------- model
@@ -206,17 +213,29 @@ class Idefics3(nn.Module):
         self.lm_head = nn.Linear(t["hidden_size"], t["vocab_size"], bias=False)
         self.head_dim = self.layers[0].hd
 
-    def load_hf(self, weights):
-        names = {"lm_head.weight": "lm_head.weight",
-                 "model.connector.modality_projection.proj.weight": "proj.weight"}
-        for k in weights:
-            if k.startswith("model.text_model."):
-                names[k] = k[len("model.text_model."):]
+    def load_hf(self, path):
+        """Our model.safetensors (HF Idefics3 names) read into this model's parameters, every one of them."""
+        own = dict(self.named_parameters())
+
+        def param(k):
+            if k in ("lm_head.weight",):
+                n = k
+            elif k == "model.connector.modality_projection.proj.weight":
+                n = "proj.weight"
+            elif k.startswith("model.text_model."):
+                n = k[len("model.text_model."):]
             elif k.startswith("model.vision_model."):
-                names[k] = "vision_model." + k[len("model.vision_model."):].replace("encoder.", "").replace(
+                n = "vision_model." + k[len("model.vision_model."):].replace("encoder.", "").replace(
                     "embeddings.", "")
-        state = {names[k]: w for k, w in weights.items()}
-        self.load_state_dict(state, strict=True)
+            else:
+                raise SystemExit(f"{path}: unexpected tensor {k}")
+            if n not in own:
+                raise SystemExit(f"{path}: {k} ({n}) is not a parameter of the model")
+            return own[n]
+
+        read = read_safetensors_into(path, param)
+        if len(read) != len(own):
+            raise SystemExit(f"{path}: {len(read)} tensors for the model's {len(own)} parameters")
 
     def pixel_shuffle(self, x):
         b, seq, d = x.shape
@@ -416,7 +435,7 @@ def main():
         config = json.loads((d / "config.json").read_text())
         m = Idefics3(config)
         if not a.random_init:
-            m.load_hf(read_safetensors(d / "model.safetensors"))
+            m.load_hf(d / "model.safetensors")
         models[role], toks[role], layouts[role] = m, Tokenizer(d), image_layout(d, config)
     student, teacher = models["student"], models["teacher"]
     teacher.requires_grad_(False).eval()
