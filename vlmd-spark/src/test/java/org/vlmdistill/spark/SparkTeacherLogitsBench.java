@@ -24,9 +24,10 @@ import java.util.Map;
 
 /**
  * BENCHMARKS.md's teacher-logits throughput: the single-machine job ({@link TeacherLogitsJob#run}, what
- * {@code vlmd teacher-logits} runs) against the Spark job in {@code local[1]} and {@code local[2]} on the
- * same data, interleaved run by run, records per second of the job (the Spark context's start timed
- * apart: a cluster's context outlives one job). Not a test; run with the module's test classpath:
+ * {@code vlmd teacher-logits} runs) on the main thread as {@code vlmd} runs it and on a thread of its own
+ * (as a Spark task runs: libtorch's threads behave differently off the main thread), against the Spark
+ * job in {@code local[1]} and {@code local[2]}, on the same data, interleaved run by run, records per
+ * second of the job (the Spark context's start timed apart: a cluster's context outlives one job). Not a test; run with the module's test classpath:
  * {@code java FLAGS -cp ... org.vlmdistill.spark.SparkTeacherLogitsBench DIR RUNS RECORDS...}.
  */
 public final class SparkTeacherLogitsBench {
@@ -58,10 +59,22 @@ public final class SparkTeacherLogitsBench {
             Map<String, List<Double>> seconds = new LinkedHashMap<>();
             List<Double> startup = new ArrayList<>();
             for (int r = 0; r < runs; r++) {
-                for (String mode : List.of("single", "local[1]", "local[2]")) {
+                for (String mode : List.of("single", "single-thread", "local[1]", "local[2]")) {
                     Path out = dir.resolve("cache-" + records + "-" + mode.replaceAll("\\W", "") + "-" + r);
                     double s;
-                    if (mode.equals("single")) {
+                    if (mode.equals("single-thread")) {
+                        long t0 = System.nanoTime();
+                        Thread t = new Thread(() -> {
+                            try {
+                                TeacherLogitsJob.run(RunConfig.read(config), out, truncation, total -> Progress.silent());
+                            } catch (IOException e) {
+                                throw new java.io.UncheckedIOException(e);
+                            }
+                        });
+                        t.start();
+                        t.join();
+                        s = (System.nanoTime() - t0) / 1e9;
+                    } else if (mode.equals("single")) {
                         long t0 = System.nanoTime();
                         TeacherLogitsJob.run(RunConfig.read(config), out, truncation, total -> Progress.silent());
                         s = (System.nanoTime() - t0) / 1e9;
