@@ -104,13 +104,26 @@ public final class ImageDecoder {
      */
     public ImageDecoder(Options options) {
         this.maxPixels = options.maxPixels();
-        this.openCv = options.openCv() ? OpenCvCodec.load().orElse(null) : null;
+        this.openCv = options.openCv() ? openCv() : null;
         this.jpeg = readerSpi("jpeg", "com.twelvemonkeys.imageio.plugins.jpeg.");
         this.webp = readerSpi("webp", "com.twelvemonkeys.imageio.plugins.webp.");
         this.tiff = readerSpi("tiff", "com.twelvemonkeys.imageio.plugins.tiff.TIFFImageReaderSpi");
         this.png = readerSpi("png", "");
         this.gif = readerSpi("gif", "");
         this.bmp = readerSpi("bmp", "");
+    }
+
+    /**
+     * OpenCV where both its classes and its native library are there, else null (ImageIO decodes everything).
+     * Without {@code org.openpnp:opencv} on the class path (the GPU bundle, {@code bench/gpu/pack}, leaves it
+     * out) linking {@link OpenCvCodec} itself fails, before its own {@code load} can catch anything.
+     */
+    private static OpenCvCodec openCv() {
+        try {
+            return OpenCvCodec.load().orElse(null);
+        } catch (LinkageError e) {
+            return null;
+        }
     }
 
     /** Whether OpenCV is in use (asked for, and its native library loaded). */

@@ -8,6 +8,7 @@ import org.vlmdistill.distill.loss.fused.RowKernel;
 
 import java.util.Optional;
 
+import static org.vlmdistill.distill.loss.LossMath.kl;
 import static org.vlmdistill.distill.loss.LossMath.klTerms;
 import static org.vlmdistill.distill.loss.LossMath.logAddExp;
 import static org.vlmdistill.distill.loss.LossMath.softmaxBackward;
@@ -21,7 +22,7 @@ import static org.vlmdistill.distill.loss.LossMath.total;
  * u     = q * dL/dq = (1 - beta) q (log q - log m)     (the other terms cancel: sum of mixture weights is 1)
  * dL/ds = u - q * sum_v u
  * </pre>
- * As TRL, beta = 0 is forward KL ({@code KL(p || q)}) and beta = 1 reverse KL ({@code KL(q || p)}), which
+ * As TRL, beta = 0 is forward KL ({@code KL(p || q)}, the divergence: {@code fkl} reports the cross entropy) and beta = 1 reverse KL ({@code KL(q || p)}), which
  * cannot read a truncated teacher. Default beta = 0.5.
  */
 public record GeneralizedJsd(double beta) implements DistillationLoss {
@@ -44,13 +45,17 @@ public record GeneralizedJsd(double beta) implements DistillationLoss {
     /** As the composed form: beta 0 and 1 are forward and reverse KL's kernels. */
     @Override
     public Optional<RowKernel> fusedKernel(LossContext context) {
-        return Optional.of(beta == 0 ? new ForwardKlKernel(1) : beta == 1 ? new ReverseKlKernel() : new JsdKernel(beta));
+        return Optional.of(beta == 0 ? new ForwardKlKernel(1, false) : beta == 1 ? new ReverseKlKernel() : new JsdKernel(beta));
     }
 
     @Override
     public ChunkGradient forwardBackward(LossChunk chunk, LossContext context) {
-        if (beta == 0) {
-            return new ForwardKl(1).forwardBackward(chunk, context);
+        if (beta == 0) { // KL(p || q): fkl's gradient q - p, but the divergence, not fkl's cross entropy
+            LossMath.requireTeacher(chunk, name());
+            NDArray logQ = chunk.student().logSoftmax(1);
+            NDArray logP = chunk.teacher().logSoftmax(1);
+            NDArray p = logP.exp();
+            return new ChunkGradient(total(kl(p, logP, logQ)), logQ.exp().sub(p));
         }
         if (beta == 1) {
             return new ReverseKl().forwardBackward(chunk, context);

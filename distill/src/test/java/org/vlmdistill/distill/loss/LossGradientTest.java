@@ -65,7 +65,8 @@ class LossGradientTest {
         // q = (1/4, 1/4, 1/2), p = (1/4, 1/2, 1/4)
         double kl = 0.5 * Math.log(2) + 0.25 * Math.log(0.5); // KL(p||q) = 1/2 ln2 + 1/4 ln(1/2) = 1/4 ln 2
         assertEquals(0.25 * ln2, kl, 1e-12);
-        assertEquals(0.25 * ln2, new ForwardKl(1).forwardBackward(chunk(s, z, y, false), context).lossSum(), 1e-6);
+        // fkl reports the cross entropy H(p, q) = KL(p||q) + H(p) = 1/4 ln 2 + 3/2 ln 2 (official TAID code's convention)
+        assertEquals(1.75 * ln2, new ForwardKl(1).forwardBackward(chunk(s, z, y, false), context).lossSum(), 1e-6);
         assertEquals(0.25 * ln2, new ReverseKl().forwardBackward(chunk(s, z, y, false), context).lossSum(), 1e-6);
         assertEquals(0.25, new TotalVariation().forwardBackward(chunk(s, z, y, false), context).lossSum(), 1e-6);
         assertEquals(Math.log(4), new Sft().forwardBackward(chunk(s, z, y, false), context).lossSum(), 1e-6);

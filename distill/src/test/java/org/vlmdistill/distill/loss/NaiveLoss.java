@@ -44,8 +44,11 @@ public final class NaiveLoss {
                 NDArray terms = pt.mul(s.logSoftmax(1));
                 yield zeroWhere(s.isInfinite(), terms).sum().neg(); // constants in the logits' dtype, as the chunked side
             }
-            case ForwardKl f -> klSum(z.div(LossMath.like(z, f.temperature())), s.div(LossMath.like(s, f.temperature())))
-                    .mul(LossMath.like(s, f.temperature() * f.temperature()));
+            case ForwardKl f -> { // T^2 H(p_T, q_T): the cross entropy, as the official TAID code's forward_kl
+                NDArray p = z.div(LossMath.like(z, f.temperature())).softmax(1);
+                NDArray logQ = s.div(LossMath.like(s, f.temperature())).logSoftmax(1);
+                yield zeroWhere(p.eq(0), p.mul(logQ)).sum().neg().mul(LossMath.like(s, f.temperature() * f.temperature()));
+            }
             case ReverseKl r -> reverse(s, z).sum();
             case TotalVariation tvd -> s.softmax(1).sub(z.softmax(1)).abs().sum().mul(LossMath.like(s, 0.5));
             case SkewKl k -> {

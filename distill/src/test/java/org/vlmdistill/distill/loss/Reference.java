@@ -105,8 +105,17 @@ final class Reference {
                 return sum;
             }
             case ForwardKl f -> {
+                // the cross entropy T^2 H(p_T, q_T), as the official TAID code's forward_kl reports it
                 double t = f.temperature();
-                return t * t * kl(softmax(scale(z, 1 / t)), softmax(scale(s, 1 / t)));
+                double[] pT = softmax(scale(z, 1 / t));
+                double[] logQT = logSoftmax(scale(s, 1 / t));
+                double sum = 0;
+                for (int i = 0; i < v; i++) {
+                    if (pT[i] > 0) {
+                        sum -= pT[i] * logQT[i];
+                    }
+                }
+                return t * t * sum;
             }
             case ReverseKl r -> {
                 return kl(q, p);

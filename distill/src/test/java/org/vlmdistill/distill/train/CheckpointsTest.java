@@ -84,7 +84,7 @@ class CheckpointsTest {
                     .put("distil", 1.0 / s).put("t", 0.4 + 0.01 * s).put("lr", 1e-3));
         }
         List<Path> files = Plots.draw(metrics, root.resolve("plots"), "taid");
-        assertEquals(3, files.size());
+        assertEquals(4, files.size()); // loss, t, dt (TAID's change of t per step), lr
         for (Path f : files) {
             byte[] b = Files.readAllBytes(f);
             assertTrue(b.length > 1000 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G', f + " is not a PNG");

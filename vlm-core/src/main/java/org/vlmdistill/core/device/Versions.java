@@ -45,12 +45,20 @@ public record Versions(String vlmd, String djl, String libtorch, String java) {
         return p.getProperty("version", "unknown");
     }
 
-    /** The loaded libtorch's version; where it cannot load, why (a version query should not fail). */
+    /**
+     * The loaded libtorch's version; where it cannot load, why (a version query should not fail), down to the
+     * root cause: DJL wraps the linker's message (say, an undefined symbol of its JNI against another libtorch)
+     * in a generic "Failed to load PyTorch native library".
+     */
     private static String libtorchVersion() {
         try {
             return Engine.getEngine("PyTorch").getVersion();
         } catch (RuntimeException | UnsatisfiedLinkError e) {
-            return "unavailable (" + e.getMessage() + ")";
+            StringBuilder why = new StringBuilder(String.valueOf(e.getMessage()));
+            for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                why.append(": ").append(c.getMessage());
+            }
+            return "unavailable (" + why + ")";
         }
     }
 }

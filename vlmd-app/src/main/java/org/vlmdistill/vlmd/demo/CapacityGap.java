@@ -14,6 +14,7 @@ import org.vlmdistill.core.io.AtomicFiles;
 import org.vlmdistill.vlmd.demo.DemoSummary.Cell;
 import org.vlmdistill.vlmd.demo.DemoSummary.Column;
 import org.vlmdistill.vlmd.demo.DemoSummary.Row;
+import org.vlmdistill.distill.train.ChartAxes;
 import org.vlmdistill.distill.train.Progress;
 import org.vlmdistill.eval.result.EvalReport;
 import org.vlmdistill.eval.run.EvalProgress;
@@ -160,7 +161,7 @@ public final class CapacityGap {
         var own = chart.addSeries("teacher itself", x, teacher);
         own.setLineStyle(SeriesLines.DASH_DASH);
         own.setMarker(SeriesMarkers.SQUARE);
-        return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
+        return BitmapEncoder.getBitmapBytes(ChartAxes.roundTicks(chart), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static ObjectNode json(DemoSettings settings, List<Point> points) {

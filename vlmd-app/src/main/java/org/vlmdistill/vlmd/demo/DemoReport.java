@@ -16,7 +16,9 @@ import org.vlmdistill.core.io.AtomicFiles;
 import org.vlmdistill.vlmd.demo.DemoSummary.Cell;
 import org.vlmdistill.vlmd.demo.DemoSummary.Column;
 import org.vlmdistill.vlmd.demo.DemoSummary.Row;
+import org.vlmdistill.distill.train.ChartAxes;
 import org.vlmdistill.distill.train.MetricsLog;
+import org.vlmdistill.distill.train.Plots;
 import org.vlmdistill.eval.report.HtmlReport;
 
 import java.awt.Color;
@@ -31,10 +33,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * The demo's report under its output directory: {@code report.md} and a self-contained
- * {@code report.html} (the table, TAID against SFT seed by seed, the score bars, the loss and t curves),
+ * {@code report.html} (the table, TAID against SFT seed by seed, the score bars, each method's LM loss, objective
+ * and distillation loss over steps, TAID's t and dt = t_step - t_(step-1) over steps, all with round axis ticks),
  * the plots as PNG files under {@code plots/}, and {@code summary.json} (the table's numbers, every
  * seed's value). The full evaluation (per category, predictions) is {@code eval/report.html}.
  */
@@ -46,6 +50,14 @@ public final class DemoReport {
             Map.entry("jsd", "GKD's JSD"), Map.entry("akl", "adaptive KL"), Map.entry("ctkd", "CTKD"),
             Map.entry("dkd", "DKD"));
     private static final List<Column> SCORES = List.of(Column.OPEN_GENERATE, Column.MCQ_GENERATE, Column.MCQ_LOGLIK);
+
+    /** Each method's distillation loss ({@code distil} in metrics.jsonl) over steps, seeds averaged. */
+    static final String DISTIL_PLOT = "distil_loss.png";
+    /** TAID's {@code dt = t_step - t_(step-1)} over steps, one line per seed. */
+    static final String DT_PLOT = "taid_dt.png";
+    /** Every XY plot's size in pixels. */
+    static final int PLOT_WIDTH = 900;
+    static final int PLOT_HEIGHT = 450;
 
     private DemoReport() {
     }
@@ -140,7 +152,10 @@ public final class DemoReport {
         lossCurves(r.settings(), metrics, "lm", "cross-entropy on the reference answers (every method logs it)")
                 .ifPresent(p -> charts.put("lm_loss.png", p));
         lossCurves(r.settings(), metrics, "loss", "each method's own training objective").ifPresent(p -> charts.put("objective.png", p));
+        lossCurves(r.settings(), metrics, "distil", "each method's distillation loss (SFT has none)")
+                .ifPresent(p -> charts.put(DISTIL_PLOT, p));
         tCurves(metrics).ifPresent(p -> charts.put("taid_t.png", p));
+        dtCurves(metrics).ifPresent(p -> charts.put(DT_PLOT, p));
         for (Map.Entry<String, byte[]> c : charts.entrySet()) {
             Path f = plots.resolve(c.getKey());
             AtomicFiles.write(f, c.getValue(), AtomicFiles.Durability.NO_SYNC);
@@ -291,7 +306,7 @@ public final class DemoReport {
     /** One line per loss: {@code key} per step, averaged over seeds, then a moving average over 2% of the run. */
     private static Optional<byte[]> lossCurves(DemoSettings settings, Map<TrainingRun.Result, List<JsonNode>> metrics,
                                                String key, String subtitle) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(450).title("Students' training loss: " + subtitle)
+        XYChart chart = new XYChartBuilder().width(PLOT_WIDTH).height(PLOT_HEIGHT).title("Students' training loss: " + subtitle)
                 .xAxisTitle("optimizer step").yAxisTitle(key).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
@@ -317,24 +332,38 @@ public final class DemoReport {
                 any = true;
             }
         }
-        return any ? Optional.of(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG)) : Optional.empty();
+        return any ? Optional.of(png(chart)) : Optional.empty();
     }
 
     private static Optional<byte[]> tCurves(Map<TrainingRun.Result, List<JsonNode>> metrics) throws IOException {
-        XYChart chart = new XYChartBuilder().width(900).height(400)
-                .title("TAID's interpolation t (linear floor from t_start to 1, pushed up by the adaptive update)")
-                .xAxisTitle("optimizer step").yAxisTitle("t").build();
+        return perRun(metrics, m -> m, "t",
+                "TAID's interpolation t (linear floor from t_start to 1, pushed up by the adaptive update)",
+                Styler.LegendPosition.InsideSE);
+    }
+
+    /** TAID's dt = t_step - t_(step-1) ({@link Plots#tIncrements}): the adaptive update's push above the floor. */
+    private static Optional<byte[]> dtCurves(Map<TrainingRun.Result, List<JsonNode>> metrics) throws IOException {
+        return perRun(metrics, Plots::tIncrements, Plots.DT, "TAID's dt = t(step) - t(step - 1)",
+                Styler.LegendPosition.InsideNE);
+    }
+
+    /** One line per TAID run: {@code key} of {@code rows(metrics)} against the step. */
+    private static Optional<byte[]> perRun(Map<TrainingRun.Result, List<JsonNode>> metrics,
+                                           Function<List<JsonNode>, List<JsonNode>> rows, String key, String title,
+                                           Styler.LegendPosition legend) throws IOException {
+        XYChart chart = new XYChartBuilder().width(PLOT_WIDTH).height(PLOT_HEIGHT).title(title)
+                .xAxisTitle("optimizer step").yAxisTitle(key).build();
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideSE);
+        chart.getStyler().setLegendPosition(legend);
         boolean any = false;
         for (Map.Entry<TrainingRun.Result, List<JsonNode>> run : metrics.entrySet()) {
             TrainingRun.Result s = run.getKey();
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
-            for (JsonNode m : run.getValue()) {
-                if (m.path("t").isNumber()) {
+            for (JsonNode m : rows.apply(run.getValue())) {
+                if (m.path(key).isNumber() && m.path("step").isNumber()) {
                     x.add(m.path("step").asDouble());
-                    y.add(m.path("t").asDouble());
+                    y.add(m.path(key).asDouble());
                 }
             }
             if (!x.isEmpty()) {
@@ -342,7 +371,12 @@ public final class DemoReport {
                 any = true;
             }
         }
-        return any ? Optional.of(BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG)) : Optional.empty();
+        return any ? Optional.of(png(chart)) : Optional.empty();
+    }
+
+    /** The chart with round ticks ({@link ChartAxes}) as PNG bytes. */
+    private static byte[] png(XYChart chart) throws IOException {
+        return BitmapEncoder.getBitmapBytes(ChartAxes.roundTicks(chart), BitmapEncoder.BitmapFormat.PNG);
     }
 
     static double[] meanOverRuns(List<List<JsonNode>> runs, String key) {

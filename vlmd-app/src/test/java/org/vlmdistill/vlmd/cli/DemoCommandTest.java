@@ -41,7 +41,8 @@ class DemoCommandTest {
         assertTrue(r.out().contains("| student, TAID |") && r.out().contains("| teacher |"), r.out());
 
         for (String f : new String[] {"report.md", "report.html", "summary.json", "plots/scores.png",
-                "plots/lm_loss.png", "plots/objective.png", "plots/taid_t.png", "eval/report.html",
+                "plots/lm_loss.png", "plots/objective.png", "plots/distil_loss.png", "plots/taid_t.png",
+                "plots/taid_dt.png", "eval/report.html",
                 "eval/results.json", "runs/taid-seed1.json", "teacher/model.safetensors"}) {
             assertTrue(Files.isRegularFile(out.resolve(f)), f);
         }
@@ -54,7 +55,7 @@ class DemoCommandTest {
             assertTrue(image.getWidth() >= 600 && image.getHeight() >= 300);
             charts++;
         }
-        assertEquals(4, charts, "scores, LM loss, objective and t");
+        assertEquals(6, charts, "scores, LM loss, objective, distillation loss, t and dt");
         String md = Files.readString(out.resolve("report.md"));
         assertTrue(md.contains("![scores.png](plots/scores.png)") && md.contains("vs SFT"), md);
 

@@ -17,10 +17,11 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
 
 /**
  * Forward KL at temperature T ({@link org.vlmdistill.distill.loss.ForwardKl}): with
- * {@code q_T = softmax(s / T)}, {@code p_T = softmax(z / T)},
+ * {@code q_T = softmax(s / T)}, {@code p_T = softmax(z / T)} and c = 0 (cross entropy, what
+ * {@code fkl} reports, as the official TAID code) or c = 1 (the divergence, generalized JSD at beta = 0),
  * <pre>
- * D     = T^2 sum_v p_T (log p_T - log q_T)     (terms where p_T = 0 count 0)
- * dD/ds = T (q_T - p_T)
+ * D     = T^2 sum_v p_T (c log p_T - log q_T)     (terms where p_T = 0 count 0)
+ * dD/ds = T (q_T - p_T)                           (the same for both: H(p_T) has no gradient)
  * </pre>
  * Pass 1 reads s and z for {@code lse(s / T)} and {@code lse(z / T)} (and, at T != 1, once more for
  * {@code lse(s)}, which the LM term needs); pass 2 writes g. At T != 1 the LM term's
@@ -29,9 +30,16 @@ import static org.vlmdistill.distill.loss.fused.VectorMath.store;
  */
 public final class ForwardKlKernel implements RowKernel {
     private final float temperature;
+    /** c above: 0 for the cross entropy, 1 for KL. */
+    private final float selfTerm;
 
-    public ForwardKlKernel(double temperature) {
+    /**
+     * @param crossEntropy report {@code -T^2 sum p_T log q_T} (true) or {@code T^2 KL(p_T || q_T)} (false);
+     *                     the gradient is the same
+     */
+    public ForwardKlKernel(double temperature, boolean crossEntropy) {
         this.temperature = (float) temperature;
+        this.selfTerm = crossEntropy ? 0f : 1f;
     }
 
     @Override
@@ -51,7 +59,7 @@ public final class ForwardKlKernel implements RowKernel {
         double kl = 0;
         for (int b = 0; b < bound; b += Streams.BLOCK) {
             int e = Math.min(bound, b + Streams.BLOCK);
-            kl += block(s, sb, z, zb, g, gb, b, e, inv, lseX, lseA, wQ, wDT);
+            kl += block(s, sb, z, zb, g, gb, b, e, inv, lseX, lseA, wQ, wDT, selfTerm);
             if (separateLm) {
                 addSoftmax(s, sb, g, gb, b, e, (float) lseS, wLm);
             }
@@ -62,7 +70,7 @@ public final class ForwardKlKernel implements RowKernel {
             float logP = get(z, zb, i) * inv - lseA;
             float q = (float) Math.exp(logQ);
             float p = (float) Math.exp(logP);
-            kl += p == 0 ? 0 : p * (logP - logQ);
+            kl += p == 0 ? 0 : p * (selfTerm * logP - logQ);
             float q1 = unit ? q : (float) Math.exp(sv - (float) lseS);
             set(g, gb, i, q1 * wLm + (q - p) * wDT);
         }
@@ -73,10 +81,10 @@ public final class ForwardKlKernel implements RowKernel {
 
     /**
      * Pass 2 over full vectors {@code [b, e)}: writes {@code g = wQ q_T + wDT (q_T - p_T)}, returns
-     * {@code sum p_T (log p_T - log q_T)}.
+     * {@code sum p_T (c log p_T - log q_T)}.
      */
     private static double block(MemorySegment s, long sb, MemorySegment z, long zb, MemorySegment g, long gb, int b, int e,
-                               float inv, float lseX, float lseA, float wQ, float wDT) {
+                               float inv, float lseX, float lseA, float wQ, float wDT, float c) {
         FloatVector scale = FloatVector.broadcast(F, inv);
         FloatVector minusX = FloatVector.broadcast(F, -lseX);
         FloatVector minusA = FloatVector.broadcast(F, -lseA);
@@ -87,7 +95,7 @@ public final class ForwardKlKernel implements RowKernel {
             FloatVector q = exp(logQ);
             FloatVector p = exp(logP);
             VectorMask<Float> zero = p.compare(VectorOperators.EQ, 0f);
-            acc = acc.add(p.mul(logP.sub(logQ)).blend(0f, zero));
+            acc = acc.add(p.mul(logP.mul(c).sub(logQ)).blend(0f, zero));
             // not VectorMath.store: after two exps C2 is past its inlining node budget and would box
             q.mul(wQ).add(q.sub(p).mul(wDT)).intoMemorySegment(g, gb + (long) i * Float.BYTES, ORDER);
         }
