@@ -35,6 +35,13 @@ in a seeded order of our Shapes file, not in our loader's order, so the tokens a
 little step by step; the script prints its median tokens/step, and bench/vs-pytorch prints ours
 (from metrics.jsonl) beside it.
 
+At published shapes (`vlmd bench distill --keep DIR` without --tiny: SmolVLM-500M teaching SmolVLM-256M from
+their published config.json, random weights; run this with --batch 1) the same code runs the same
+directories: each model's processor resizes a Shapes image to 2048 and cuts 4 x 4 tiles of 512 plus the
+global one, 64 image tokens a tile after the pixel shuffle (scale factor 4); the word-level tokenizer is
+padded to the config's 49,280 words, so both sides' loss runs over the whole vocabulary. --split --no-ops
+times each phase of every step, for bench/vs-pytorch --published.
+
 Differences that remain: attention is written out (matmul, mask, softmax, matmul: 1.13 has no
 scaled_dot_product_attention; ours calls libtorch's); ours also runs a loss in chunks of rows
 (one chunk at this size) and writes metrics.jsonl each step (inside its step time).
@@ -59,21 +66,30 @@ IMAGE_PLACEHOLDER = "<image>"
 
 
 # ---------------------------------------------------------------- weights
-def read_safetensors(path):
-    """name -> tensor for an F32 safetensors file (8-byte header length, JSON header, raw data)."""
-    data = Path(path).read_bytes()
-    n = struct.unpack("<Q", data[:8])[0]
-    header = json.loads(data[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        if info["dtype"] != "F32":
-            raise SystemExit(f"{path}: {name} is {info['dtype']}, this reader knows F32 only")
-        a, b = info["data_offsets"]
-        buf = bytearray(data[8 + n + a: 8 + n + b])
-        out[name] = torch.frombuffer(buf, dtype=torch.float32).reshape(info["shape"]).clone()
-    return out
+def read_safetensors_into(path, params):
+    """Reads an F32 safetensors file (8-byte header length, JSON header, raw data) straight into the
+    parameters: params(name) gives the tensor a stored name goes to; each tensor's bytes are read into
+    its storage, so loading holds nothing beside the model (a 2 GB teacher is not held twice, which
+    would raise the peak RSS this benchmark compares)."""
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        seen = set()
+        for name, info in header.items():
+            if name == "__metadata__":
+                continue
+            if info["dtype"] != "F32":
+                raise SystemExit(f"{path}: {name} is {info['dtype']}, this reader knows F32 only")
+            target = params(name)
+            if list(target.shape) != info["shape"]:
+                raise SystemExit(f"{path}: {name} has shape {info['shape']}, the model's is {list(target.shape)}")
+            a, b = info["data_offsets"]
+            f.seek(8 + n + a)
+            with torch.no_grad():
+                if f.readinto(memoryview(target.detach().numpy()).cast("B")) != b - a:
+                    raise SystemExit(f"{path}: {name} is cut short")
+            seen.add(name)
+    return seen
 
 
 # ---------------------------------------------------------------- model
@@ -172,13 +188,20 @@ class DecoderLayer(nn.Module):
         return x + m["down_proj"](F.silu(m["gate_proj"](h)) * m["up_proj"](h))
 
 
+# transformers' Idefics3VisionConfig defaults, for the fields a published config.json leaves out (SmolVLM's
+# gives no num_hidden_layers: 12); vlm-core's SiglipVisionConfig.readIdefics3 reads the same ones
+IDEFICS3_VISION_DEFAULTS = {"hidden_size": 1152, "intermediate_size": 3072, "num_hidden_layers": 12,
+                            "num_attention_heads": 16, "num_channels": 3, "image_size": 224, "patch_size": 32,
+                            "layer_norm_eps": 1e-6}
+
+
 class Idefics3(nn.Module):
     """Idefics3ForConditionalGeneration's computation: vision tower, pixel shuffle + bias-free
     projection, image features put at the image tokens, Llama decoder, untied lm_head."""
 
     def __init__(self, config):
         super().__init__()
-        t, v = config["text_config"], config["vision_config"]
+        t, v = config["text_config"], {**IDEFICS3_VISION_DEFAULTS, **config["vision_config"]}
         self.image_token_id = config["image_token_id"]
         self.scale = config.get("scale_factor", 2)
         self.theta = t.get("rope_theta", 10000.0)
@@ -190,17 +213,29 @@ class Idefics3(nn.Module):
         self.lm_head = nn.Linear(t["hidden_size"], t["vocab_size"], bias=False)
         self.head_dim = self.layers[0].hd
 
-    def load_hf(self, weights):
-        names = {"lm_head.weight": "lm_head.weight",
-                 "model.connector.modality_projection.proj.weight": "proj.weight"}
-        for k in weights:
-            if k.startswith("model.text_model."):
-                names[k] = k[len("model.text_model."):]
+    def load_hf(self, path):
+        """Our model.safetensors (HF Idefics3 names) read into this model's parameters, every one of them."""
+        own = dict(self.named_parameters())
+
+        def param(k):
+            if k in ("lm_head.weight",):
+                n = k
+            elif k == "model.connector.modality_projection.proj.weight":
+                n = "proj.weight"
+            elif k.startswith("model.text_model."):
+                n = k[len("model.text_model."):]
             elif k.startswith("model.vision_model."):
-                names[k] = "vision_model." + k[len("model.vision_model."):].replace("encoder.", "").replace(
+                n = "vision_model." + k[len("model.vision_model."):].replace("encoder.", "").replace(
                     "embeddings.", "")
-        state = {names[k]: w for k, w in weights.items()}
-        self.load_state_dict(state, strict=True)
+            else:
+                raise SystemExit(f"{path}: unexpected tensor {k}")
+            if n not in own:
+                raise SystemExit(f"{path}: {k} ({n}) is not a parameter of the model")
+            return own[n]
+
+        read = read_safetensors_into(path, param)
+        if len(read) != len(own):
+            raise SystemExit(f"{path}: {len(read)} tensors for the model's {len(own)} parameters")
 
     def pixel_shuffle(self, x):
         b, seq, d = x.shape
@@ -252,7 +287,7 @@ class Tokenizer:
 def image_layout(model_dir, config):
     """(tile grid rows, cols) of a 64x64 Shapes image and the Idefics3 expansion, per Idefics3ImageTokens."""
     pre = json.loads((model_dir / "preprocessor_config.json").read_text())
-    v = config["vision_config"]
+    v = {**IDEFICS3_VISION_DEFAULTS, **config["vision_config"]}
     per_tile = (v["image_size"] // v["patch_size"]) ** 2 // config["scale_factor"] ** 2
     return pre["size"]["longest_edge"], pre["max_image_size"]["longest_edge"], per_tile
 
@@ -388,6 +423,8 @@ def main():
     ap.add_argument("--verbose", action="store_true", help="a line per step")
     ap.add_argument("--split", action="store_true",
                     help="also time the step's phases (medians) and count the aten ops a step calls")
+    ap.add_argument("--no-ops", action="store_true",
+                    help="with --split: do not profile a step to count its aten ops (every step is then timed)")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -398,7 +435,7 @@ def main():
         config = json.loads((d / "config.json").read_text())
         m = Idefics3(config)
         if not a.random_init:
-            m.load_hf(read_safetensors(d / "model.safetensors"))
+            m.load_hf(d / "model.safetensors")
         models[role], toks[role], layouts[role] = m, Tokenizer(d), image_layout(d, config)
     student, teacher = models["student"], models["teacher"]
     teacher.requires_grad_(False).eval()
@@ -416,18 +453,21 @@ def main():
     random.Random(a.seed).shuffle(order)
     need = a.batch * a.steps
     order = (order * (need // len(order) + 1))[:need]
-    batches = []
-    for s in range(a.steps):
-        recs = [records[i] for i in order[s * a.batch:(s + 1) * a.batch]]
-        enc = {r: [encode_sample(x, toks[r], layouts[r], data.parent) for x in recs] for r in ("student", "teacher")}
-        batches.append((enc, collate(enc["student"]), collate(enc["teacher"])))
+
+    def batches():
+        """Each step's batch, made just before the step, outside its time (at published shapes a sample is 17
+        tiles of 3 x 512 x 512 per model: all steps' batches made up front would add to the peak RSS)."""
+        for s in range(a.steps):
+            recs = [records[i] for i in order[s * a.batch:(s + 1) * a.batch]]
+            enc = {r: [encode_sample(x, toks[r], layouts[r], data.parent) for x in recs] for r in ("student", "teacher")}
+            yield enc, collate(enc["student"]), collate(enc["teacher"])
 
     seconds, tokens, phases = [], [], []
-    for step, (enc, (s_ids, s_mask, s_pix), (t_ids, t_mask, t_pix)) in enumerate(batches):
+    for step, (enc, (s_ids, s_mask, s_pix), (t_ids, t_mask, t_pix)) in enumerate(batches()):
         marks = []
         mark = (lambda: marks.append(time.perf_counter())) if a.split else (lambda: None)
         prof = None
-        if a.split and step == a.warmup:
+        if a.split and not a.no_ops and step == a.warmup:
             from torch.profiler import profile
             prof = profile()
             prof.__enter__()
@@ -470,9 +510,12 @@ def main():
         if a.verbose:
             print(f"step {step + 1}: loss {j:.4f} lm {lm:.4f} t {taid.t:.4f} grad_norm {float(norm):.4f} "
                   f"tokens {n} rows {len(si)} {dt:.4f} s", flush=True)
-    if a.split:
+    if a.split and a.no_ops:
+        phases = phases[a.warmup:]
+    elif a.split:
         phases, seconds, tokens = phases[a.warmup:], seconds[:a.warmup] + seconds[a.warmup + 1:], \
             tokens[:a.warmup] + tokens[a.warmup + 1:]
+    if a.split:
         names = ("align", "teacher forward", "student forward", "loss (+lm metric)", "backward",
                  "clip + AdamW + t update")
         print("phases (median s a step): " + ", ".join(

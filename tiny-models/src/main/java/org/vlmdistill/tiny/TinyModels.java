@@ -462,7 +462,15 @@ public final class TinyModels {
     }
 
     public static void writeTokenizer(Path dir, List<String> words) throws IOException {
-        writeWordLevel(dir, SPECIAL, words, "<|im_start|>", "<end_of_utterance>", "<unk>",
+        writeTokenizer(dir, List.of(), words);
+    }
+
+    /**
+     * The word-level tokenizer over {@link #SPECIAL} (same ids), then {@code extraSpecials} as further added
+     * tokens (say, the {@code <row_r_col_c>} markers of a larger tile grid), then {@code words}.
+     */
+    public static void writeTokenizer(Path dir, List<String> extraSpecials, List<String> words) throws IOException {
+        writeWordLevel(dir, concat(SPECIAL, extraSpecials), words, "<|im_start|>", "<end_of_utterance>", "<unk>",
                 "<|im_start|>{% for message in messages %}"
                 + "{% if message['role'] == 'user' %}User:{% else %}Assistant:{% endif %}"
                 + "{{ message['content'] }}<end_of_utterance>\n{% endfor %}"

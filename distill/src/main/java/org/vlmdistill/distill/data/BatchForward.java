@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.model.CausalLanguageModel;
 import org.vlmdistill.core.model.Model;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 import org.vlmdistill.core.model.PaddingMask;
 import org.vlmdistill.core.model.PixelValues;
 import org.vlmdistill.core.model.TextDecoder;
@@ -60,6 +61,12 @@ public final class BatchForward {
             case CausalLanguageModel lm -> lm.textDecoder();
             default -> throw unsupported(model);
         };
+    }
+
+    /** The model's activation checkpoints; empty for a text-only causal LM (it has none). */
+    public static java.util.Optional<ActivationCheckpoints> activationCheckpoints(Model model) {
+        return model instanceof VisionLanguageModel vlm ? java.util.Optional.of(vlm.activationCheckpoints())
+                : java.util.Optional.empty();
     }
 
     /** The text decoder's {@code vocab_size}. */

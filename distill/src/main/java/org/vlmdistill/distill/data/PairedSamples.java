@@ -81,6 +81,18 @@ public final class PairedSamples implements SampleSource<PairedSample> {
         return new PairedSamples(records, stats, decoder, student, teacher);
     }
 
+    /**
+     * Records {@code [from, to)} of these, with their own (empty) skip report: one partition of a job that
+     * splits the data across machines ({@code distill/teacher/CacheParts}); every part of a record's sample
+     * is a function of the record alone, so a record builds the same here as in the whole.
+     */
+    public PairedSamples range(int from, int to) {
+        if (from < 0 || to > records.size() || from > to) {
+            throw new IndexOutOfBoundsException("records [" + from + ", " + to + ") of " + records.size());
+        }
+        return new PairedSamples(records.subList(from, to), new ReadStats(Integer.MAX_VALUE), decoder, student, teacher);
+    }
+
     @Override
     public int size() {
         return records.size();

@@ -39,6 +39,10 @@ import java.util.zip.CRC32;
  * this writer wrote. {@link #open} refuses a directory that already holds a cache, and deletes
  * shards and temp files an unfinished writer left (they belong to no cache).
  *
+ * <p>A partition of a distributed job ({@link CacheParts}) writes with {@link #openPart}: one shard named by
+ * its partition number, never split, and a manifest instead of the index; the driver merges the manifests
+ * into the index ({@link #writeIndex}, the same index {@link #finish()} writes).
+ *
  * <p>Not thread-safe: one writer, one thread.
  */
 public final class TeacherCacheWriter implements AutoCloseable {
@@ -46,6 +50,8 @@ public final class TeacherCacheWriter implements AutoCloseable {
 
     private final Path dir;
     private final CacheMeta meta;
+    /** -1: a whole cache; else the partition whose one shard this writer writes. */
+    private final int part;
     private final List<ShardInfo> shards = new ArrayList<>();
     private final List<Entry> entries = new ArrayList<>();
     private final Set<String> seen = new HashSet<>();
@@ -58,15 +64,22 @@ public final class TeacherCacheWriter implements AutoCloseable {
     private boolean finished;
     private boolean closed;
 
-    private record ShardInfo(String file, long bytes, long crc32) {
+    /** A finished shard as the index lists it. */
+    record ShardInfo(String file, long bytes, long crc32) {
     }
 
-    private record Entry(String sampleId, int shard, long offset, int length) {
+    /** A sample's place: {@code shard} is the shard's position in the index's list. */
+    record Entry(String sampleId, int shard, long offset, int length) {
     }
 
-    private TeacherCacheWriter(Path dir, CacheMeta meta) {
+    /** What a partition's writer wrote: its one shard, its samples (shard 0 = that shard), its counts. */
+    record PartWritten(ShardInfo shard, List<Entry> entries, long positions, long keptTokens) {
+    }
+
+    private TeacherCacheWriter(Path dir, CacheMeta meta, int part) {
         this.dir = dir;
         this.meta = meta;
+        this.part = part;
     }
 
     public static TeacherCacheWriter open(Path dir, CacheMeta meta) throws IOException {
@@ -86,7 +99,21 @@ public final class TeacherCacheWriter implements AutoCloseable {
                 }
             }
         }
-        return new TeacherCacheWriter(dir, meta);
+        return new TeacherCacheWriter(dir, meta, -1);
+    }
+
+    /**
+     * A writer of partition {@code part}'s one shard, {@code shard-<part>.bin} (all its samples, whatever
+     * {@link CacheMeta#shardBytes()} says: the partition count sets the shard size). Nothing else in the
+     * directory is touched: other partitions write beside it, and a complete shard from an earlier attempt
+     * is replaced only when this one finishes (same records, same bytes).
+     */
+    static TeacherCacheWriter openPart(Path dir, CacheMeta meta, int part) throws IOException {
+        if (part < 0 || part > 99_999) {
+            throw new IllegalArgumentException("partition " + part + " outside 0..99999 (shard-NNNNN.bin)");
+        }
+        Files.createDirectories(dir);
+        return new TeacherCacheWriter(dir, meta, part);
     }
 
     public Path directory() {
@@ -159,7 +186,8 @@ public final class TeacherCacheWriter implements AutoCloseable {
         }
         ByteBuffer record = CacheFormat.encode(sampleId, textIndex, kept, meta.logProbDtype());
         int length = record.remaining();
-        if (channel != null && shardSize > CacheFormat.HEADER_BYTES && shardSize + length > meta.shardBytes()) {
+        if (part < 0 && channel != null && shardSize > CacheFormat.HEADER_BYTES
+                && shardSize + length > meta.shardBytes()) {
             finishShard();
         }
         if (channel == null) {
@@ -179,12 +207,42 @@ public final class TeacherCacheWriter implements AutoCloseable {
         if (finished || closed) {
             throw new IllegalStateException("cache writer for " + dir + " is " + (finished ? "finished" : "closed"));
         }
+        if (part >= 0) {
+            throw new IllegalStateException("a partition's writer ends with finishPart");
+        }
         if (channel != null) {
             finishShard();
         }
-        byte[] index = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(indexJson());
-        AtomicFiles.write(dir.resolve(CacheFormat.INDEX), index, AtomicFiles.Durability.SYNC);
         finished = true;
+        return writeIndex(dir, meta, shards, entries, positions, keptTokens);
+    }
+
+    /** Closes the partition's shard (a header alone when it holds no sample); the caller writes its manifest. */
+    PartWritten finishPart() throws IOException {
+        if (part < 0) {
+            throw new IllegalStateException("a whole cache's writer ends with finish");
+        }
+        if (finished || closed) {
+            throw new IllegalStateException("cache writer for " + dir + " is " + (finished ? "finished" : "closed"));
+        }
+        if (channel == null) {
+            startShard();
+        }
+        finishShard();
+        finished = true;
+        return new PartWritten(shards.getFirst(), List.copyOf(entries), positions, keptTokens);
+    }
+
+    /**
+     * Writes {@code index.json} (atomically, last): from here on the directory is a cache.
+     *
+     * @param entries every sample, in the order the index lists them; {@code shard} indexes {@code shards}
+     */
+    static CacheSummary writeIndex(Path dir, CacheMeta meta, List<ShardInfo> shards, List<Entry> entries,
+                                   long positions, long keptTokens) throws IOException {
+        byte[] index = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(
+                indexJson(meta, shards, entries, positions, keptTokens));
+        AtomicFiles.write(dir.resolve(CacheFormat.INDEX), index, AtomicFiles.Durability.SYNC);
         long bytes = index.length;
         for (ShardInfo s : shards) {
             bytes += s.bytes();
@@ -228,7 +286,8 @@ public final class TeacherCacheWriter implements AutoCloseable {
         }
     }
 
-    private ObjectNode indexJson() {
+    private static ObjectNode indexJson(CacheMeta meta, List<ShardInfo> shards, List<Entry> entries, long positions,
+                                        long keptTokens) {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", CacheFormat.FORMAT);
         root.put("format_version", CacheFormat.VERSION);
@@ -257,7 +316,7 @@ public final class TeacherCacheWriter implements AutoCloseable {
     }
 
     private void startShard() throws IOException {
-        String name = CacheFormat.shardName(shards.size());
+        String name = CacheFormat.shardName(part >= 0 ? part : shards.size());
         temp = dir.resolve("." + name + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
         crc = new CRC32();
@@ -275,7 +334,7 @@ public final class TeacherCacheWriter implements AutoCloseable {
     }
 
     private void finishShard() throws IOException {
-        String name = CacheFormat.shardName(shards.size());
+        String name = CacheFormat.shardName(part >= 0 ? part : shards.size());
         channel.force(true);
         channel.close();
         channel = null;

@@ -10,6 +10,8 @@ import org.vlmdistill.datasets.batch.BatchPlan;
 import org.vlmdistill.datasets.batch.BatchingConfig;
 import org.vlmdistill.datasets.batch.SkippedSample;
 import org.vlmdistill.datasets.read.ReadStats;
+import org.vlmdistill.datasets.read.Readers;
+import org.vlmdistill.datasets.read.RecordReader;
 import org.vlmdistill.datasets.sample.ModelSamples;
 import org.vlmdistill.datasets.sample.SampleOptions;
 import org.vlmdistill.distill.align.AlignedRows;
@@ -108,18 +110,39 @@ public final class TeacherLogitsJob {
                                       VocabularyAlignment.Result vocab, ModelDirectory studentDir, ModelSamples student,
                                       ModelSamples teacherSamples, OnlineTeacher teacher, PairedSamples samples)
             throws IOException {
-        // file order, every sample once: the cache is keyed by sample id, so order is only for locality
-        BatchPlan plan = BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()).withShuffle(false),
-                samples.size());
-        CacheMeta meta = CacheMeta.of(teacher.describe(), String.join(", ", config.data()) + " (template of "
-                + config.student() + ")", vocab.sharedVocab(), truncation);
-        NDManager manager = teacher.model().parameters().list().getFirst().array().getManager();
-        Progress progress = progressFor.apply(plan.stepsPerEpoch());
+        CacheMeta meta = meta(config, teacher, vocab, truncation);
+        Progress progress = progressFor.apply(batchPlan(config, samples).stepsPerEpoch());
         lock.tookOverNote().ifPresent(progress::note);
-        try (TeacherCacheWriter writer = TeacherCacheWriter.open(out, meta);
-             StepBatches batches = StepBatches.open(samples, plan, StepBatches.collator(student, studentDir),
-                     StepBatches.collator(teacherSamples, teacher.model().source()), plan.start(), 1,
-                     Math.min(2, config.prefetch()))) {
+        try (TeacherCacheWriter writer = TeacherCacheWriter.open(out, meta)) {
+            writeSamples(config, writer, progress, vocab, studentDir, student, teacherSamples, teacher, samples);
+            return writer.finish();
+        } finally {
+            progress.close();
+        }
+    }
+
+    /** The index's provenance: the teacher as it describes itself, the data and whose template. */
+    private static CacheMeta meta(RunConfig config, OnlineTeacher teacher, VocabularyAlignment.Result vocab,
+                                  TopKTruncation truncation) {
+        return CacheMeta.of(teacher.describe(), String.join(", ", config.data()) + " (template of "
+                + config.student() + ")", vocab.sharedVocab(), truncation);
+    }
+
+    /** File order, every sample once: the cache is keyed by sample id, so order is only for locality. */
+    private static BatchPlan batchPlan(RunConfig config, PairedSamples samples) {
+        return BatchPlan.of(BatchingConfig.of(config.batchSize(), config.seed()).withShuffle(false), samples.size());
+    }
+
+    /** Every sample's loss rows through the teacher into {@code writer}, batch by batch ({@link #batchPlan}). */
+    private static void writeSamples(RunConfig config, TeacherCacheWriter writer, Progress progress,
+                                     VocabularyAlignment.Result vocab, ModelDirectory studentDir, ModelSamples student,
+                                     ModelSamples teacherSamples, OnlineTeacher teacher, PairedSamples samples)
+            throws IOException {
+        BatchPlan plan = batchPlan(config, samples);
+        NDManager manager = teacher.model().parameters().list().getFirst().array().getManager();
+        try (StepBatches batches = StepBatches.open(samples, plan, StepBatches.collator(student, studentDir),
+                StepBatches.collator(teacherSamples, teacher.model().source()), plan.start(), 1,
+                Math.min(2, config.prefetch()))) {
             long step = 0;
             while (batches.hasNext()) {
                 StepBatch batch = batches.next();
@@ -153,9 +176,116 @@ public final class TeacherLogitsJob {
                 }
                 progress.update(++step, String.format(Locale.ROOT, "%d samples", batch.student().size()));
             }
-            return writer.finish();
-        } finally {
-            progress.close();
         }
+    }
+
+    // ---- the same job split into partitions (CacheParts), for a distributed engine ---------------------
+
+    /**
+     * A partitioned job's plan, made where the job is driven: the data's records as read (text and image
+     * paths only: no model is opened, no image decoded) and their split into {@code partitions} ranges.
+     *
+     * @param records the records read; every partition reads the data again and checks it sees as many
+     * @param read    what reading skipped (malformed records), to be named in skipped.jsonl before the
+     *                partitions' own skips
+     */
+    public record PartPlan(List<CacheParts.Range> ranges, int records, ReadStats read) {
+        public PartPlan {
+            ranges = List.copyOf(ranges);
+        }
+    }
+
+    /** Reads the config's data and splits it ({@link CacheParts#ranges}: batch-aligned contiguous ranges). */
+    public static PartPlan plan(RunConfig config, int partitions) throws IOException {
+        int records = 0;
+        ReadStats stats;
+        try (RecordReader reader = Readers.open(TrainingSetup.dataFiles(config), TrainingSetup.readerOptions(config))) {
+            while (reader.next().isPresent()) {
+                records++;
+            }
+            stats = reader.stats();
+        }
+        return new PartPlan(CacheParts.ranges(records, partitions, config.batchSize()), records, stats);
+    }
+
+    /**
+     * One partition, where it runs (an executor): the config's paths checked on this machine
+     * ({@link RunInputs#check}, naming the field and path), the data read and its range's records checked as
+     * distill checks them ({@link PairedSamples#unusable}), the teacher loaded, every usable sample's rows
+     * written to the partition's shard as {@link #run} writes them, then its manifest. Nothing is locked:
+     * the driver holds the directory; two attempts at one partition write the same bytes.
+     *
+     * @param records     how many records the driver read ({@link PartPlan#records()}): the data must not differ
+     * @param progressFor the progress display for the partition's number of batches
+     */
+    public static CacheParts.Manifest writePart(RunConfig config, Path out, TopKTruncation truncation,
+                                                CacheParts.Range range, int records,
+                                                LongFunction<Progress> progressFor) throws IOException {
+        RunInputs.check(config);
+        Path teacherDir = config.teacher().orElseThrow(() -> new RunConfigException(config.source(),
+                List.of("teacher: required to write teacher logits")));
+        ComputePolicy policy = ComputePolicy.of(config.compute());
+        ModelDirectory studentDir = ModelDirectory.open(config.student());
+        VocabularyAlignment.Result vocab = TrainingSetup.checkVocab(config.student(), teacherDir);
+        SampleOptions options = SampleOptions.defaults().withMaxTokens(config.maxTokens());
+        try (ModelSamples student = ModelSamples.open(config.student(), options);
+             ModelSamples teacherSamples = ModelSamples.open(teacherDir, options)) {
+            PairedSamples read = TrainingSetup.readSamples(config, student, teacherSamples);
+            if (read.size() != records) {
+                throw new IllegalStateException("partition " + range.index() + ": " + config.data() + " holds "
+                        + read.size() + " records here, " + records + " where the job was planned: the data "
+                        + "changed, or the machines see different files");
+            }
+            PairedSamples part = read.range(range.from(), range.to());
+            PairedSamples.Unusable unusable = part.unusable();
+            PairedSamples samples = part.without(unusable);
+            try (OnlineTeacher teacher = OnlineTeacher.load(teacherDir, policy)) {
+                CacheMeta meta = meta(config, teacher, vocab, truncation);
+                Progress progress = progressFor.apply(batchPlan(config, samples).stepsPerEpoch());
+                try (TeacherCacheWriter writer = TeacherCacheWriter.openPart(out, meta, range.index())) {
+                    writeSamples(config, writer, progress, vocab, studentDir, student, teacherSamples, teacher, samples);
+                    return CacheParts.writeManifest(out, range, meta, writer.finishPart(), unusable.records());
+                } finally {
+                    progress.close();
+                }
+            }
+        }
+    }
+
+    /**
+     * The driver's last step once every partition is complete: skipped.jsonl (what reading skipped, then
+     * each partition's skips in record order: the single-machine job's file), distill's limits
+     * ({@code max_skipped_share}, no usable sample), and, when they pass, the index over every partition's
+     * shard ({@link CacheParts#merge}). Unlike the single-machine job, which checks every record before its
+     * first batch, the limits are applied here, after the teacher ran: a failing check leaves no index.
+     *
+     * @param parts every partition's manifest, in partition order
+     * @throws UnusableDataException when the limits stop the job (skipped.jsonl is written first)
+     */
+    public static Result merge(RunConfig config, Path out, PartPlan plan, List<CacheParts.Manifest> parts)
+            throws IOException {
+        if (parts.size() != plan.ranges().size()) {
+            throw new IllegalArgumentException(parts.size() + " partitions complete of " + plan.ranges().size());
+        }
+        // a fresh copy of the reader's report: merging twice must not count the partitions' skips twice
+        ReadStats stats = new ReadStats(TrainingSetup.readerOptions(config).maxSkipsKept());
+        plan.read().skippedRecords().forEach(stats::skip);
+        long usable = 0;
+        for (int p = 0; p < parts.size(); p++) {
+            CacheParts.Manifest m = parts.get(p);
+            if (!m.range().equals(plan.ranges().get(p))) {
+                throw new IllegalArgumentException("partition " + p + " is " + m.range() + ", the plan's "
+                        + plan.ranges().get(p));
+            }
+            m.skipped().forEach(stats::skip);
+            usable += m.range().records() - m.skipped().size();
+        }
+        Path skippedFile = out.resolve(SkippedLog.FILE);
+        SkippedLog.write(skippedFile, SkippedLog.beforeStart(stats), stats.skipped());
+        UnusableDataException e = UnusableDataException.check(config.data(), usable, stats, config.maxSkippedShare());
+        if (e != null) {
+            throw e.recordedIn(skippedFile);
+        }
+        return new Result(CacheParts.merge(out, parts), usable, stats, skippedFile);
     }
 }

@@ -44,12 +44,15 @@ import java.util.Optional;
  * @param maxSkippedShare the largest share of the data's records that may be skipped (unreadable, a bad
  *                      image, a failing template, too long) before the run refuses to start
  * @param compute       ComputePolicy switches: {@code device}, {@code dtype}, {@code ops}
+ * @param activationCheckpointing {@code compute.activation_checkpointing}: recompute each tower and decoder
+ *                      layer of the student in the backward instead of keeping its activations (less memory,
+ *                      one more forward of the layers; see ActivationCheckpoints)
  */
 public record RunConfig(Path source, Path student, Optional<Path> teacher, Optional<Path> teacherCache, List<String> data,
                         Optional<Path> imageRoot, Path output, long seed, int epochs, long maxSteps, int batchSize,
                         int gradientAccumulationSteps, int maxTokens, LossConfig loss, Optimizer optimizer,
                         List<String> freeze, Checkpointing checkpoint, int maxBadSteps, double maxSkippedShare,
-                        int prefetch, Map<String, String> compute) {
+                        int prefetch, Map<String, String> compute, boolean activationCheckpointing) {
 
     /** AdamW's settings; {@code lr} follows its schedule. */
     public record Optimizer(Schedule lr, double beta1, double beta2, double eps, double weightDecay,
@@ -211,7 +214,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
 
         Map<String, String> compute = new LinkedHashMap<>();
         Fields cp = f.object("compute");
-        cp.known("device", "dtype", "ops");
+        cp.known("device", "dtype", "ops", "activation_checkpointing");
         for (String k : List.of("device", "dtype", "ops")) {
             JsonNode v = cp.node.get(k);
             if (v != null && !v.isNull()) {
@@ -220,6 +223,15 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
                 } else {
                     problems.add("compute." + k + ": expected a string, got " + v);
                 }
+            }
+        }
+        boolean activationCheckpointing = false;
+        JsonNode ac = cp.node.get("activation_checkpointing");
+        if (ac != null && !ac.isNull()) {
+            if (ac.isBoolean()) {
+                activationCheckpointing = ac.asBoolean();
+            } else {
+                problems.add("compute.activation_checkpointing: expected true or false, got " + ac);
             }
         }
         // the spelling only: which devices exist is known once the engine loads
@@ -236,7 +248,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         }
         return new RunConfig(file.toAbsolutePath(), student, teacher, cache, List.copyOf(data), imageRoot, output, seed,
                 epochs, maxSteps, batchSize, accumulation, maxTokens, loss, optimizer, List.copyOf(freeze),
-                checkpoint, maxBad, maxSkippedShare, prefetch, Map.copyOf(compute));
+                checkpoint, maxBad, maxSkippedShare, prefetch, Map.copyOf(compute), activationCheckpointing);
     }
 
     /** The config with every default filled in, as the run's {@code config.json} keeps it. */
@@ -271,6 +283,7 @@ public record RunConfig(Path source, Path student, Optional<Path> teacher, Optio
         n.put("prefetch", prefetch);
         ObjectNode cp = n.putObject("compute");
         compute.forEach(cp::put);
+        cp.put("activation_checkpointing", activationCheckpointing);
         return n;
     }
 

@@ -17,6 +17,7 @@ import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
 import org.vlmdistill.core.tensor.Scalars;
 import org.vlmdistill.core.tensor.TensorLoader;
 import org.vlmdistill.core.model.Model;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 import org.vlmdistill.core.model.ModelWriter;
 import org.vlmdistill.core.model.Parameter;
 import org.vlmdistill.datasets.batch.Cursor;
@@ -92,6 +93,7 @@ public final class Trainer implements AutoCloseable {
     private final List<SkippedLog.Entry> skippedInTraining = new ArrayList<>();
     private Cursor cursor;
     private double elapsedSeconds;
+    private final StepPhases phases = new StepPhases();
 
     private Trainer(RunConfig config, DirectoryLock outputLock, TrainingSetup setup, PrintWriter log,
                     Optional<Path> resumeFrom, RunProvenance provenance) throws IOException {
@@ -201,6 +203,7 @@ public final class Trainer implements AutoCloseable {
         try (MetricsLog metrics = MetricsLog.open(config.output().resolve("metrics.jsonl"), optimizerStep)) {
             while (optimizerStep < totalSteps) {
                 long stepStart = System.nanoTime();
+                phases.start();
                 StepOutcome outcome = takeStep();
                 double seconds = (System.nanoTime() - stepStart) / 1e9;
                 elapsedSeconds = elapsedBefore + (System.nanoTime() - started) / 1e9;
@@ -257,6 +260,7 @@ public final class Trainer implements AutoCloseable {
         String problem = null;
         StepBatch batch = null;
         for (int micro = 0; micro < accumulation; micro++) {
+            phases.mark(StepPhases.Phase.LOSS); // the previous micro-batch's loss bookkeeping (TAID's t update)
             batch = setup.nextBatch();
             cursor = batch.resume();
             microSteps++;
@@ -268,7 +272,9 @@ public final class Trainer implements AutoCloseable {
                         k.detail()), optimizerStep + 1));
                 skipped++;
             }
+            phases.mark(StepPhases.Phase.DATA);
             MicroResult r = microStep(batch, context, 1.0 / accumulation);
+            phases.mark(StepPhases.Phase.BACKWARD); // the micro-batch's arrays released (NDScope, collector)
             if (r == null) {
                 continue; // no labelled token in this micro-batch
             }
@@ -302,6 +308,7 @@ public final class Trainer implements AutoCloseable {
         Map<String, Double> lossMetrics = setup.loss().loss().metrics();
         if (problem != null) {
             optimizer.zeroGrad();
+            phases.mark(StepPhases.Phase.OPTIMIZER);
             badInRow++;
             skippedSteps++;
             return new StepOutcome(false, problem, Double.NaN, Double.NaN, Double.NaN, ratio, gradNorm, lr, tokens, rows,
@@ -311,6 +318,7 @@ public final class Trainer implements AutoCloseable {
         if (counted > 0) {
             optimizer.step(lr);
         }
+        phases.mark(StepPhases.Phase.OPTIMIZER);
         double n = Math.max(1, counted);
         return new StepOutcome(true, null, loss / n, distil / n, lm / n, ratio, gradNorm, lr, tokens, rows,
                 samples, skipped, lossMetrics, batch);
@@ -325,6 +333,7 @@ public final class Trainer implements AutoCloseable {
         try (NDScope scope = new NDScope()) {
             scope.suppressNotUsedWarning();
             AlignedRows rows = StreamAlignment.align(batch);
+            phases.mark(StepPhases.Phase.ALIGN);
             if (rows.size() == 0) {
                 return null;
             }
@@ -335,15 +344,23 @@ public final class Trainer implements AutoCloseable {
             // the teacher runs before the collector opens, so nothing of it is recorded
             TeacherLogits teacher = wantsTeacher
                     ? setup.teacher().orElseThrow().forStep(batch, rows, setup.vocab(), manager) : null;
+            phases.mark(StepPhases.Phase.TEACHER_FORWARD);
             try (GradientCollector _ = Engine.getEngine("PyTorch").newGradientCollector()) { // grad mode on
                 NDArray rowsHidden = BatchForward.lastHiddenAt(student, batch.student(), rows.studentIndex(), manager);
+                phases.mark(StepPhases.Phase.STUDENT_FORWARD);
                 LossResult result = loss.compute(new StudentRows.Hidden(rowsHidden,
                         BatchForward.decoder(student).lmHeadWeight()), teacher, rows.labels(), setup.vocab(), context);
+                phases.mark(StepPhases.Phase.LOSS);
                 if (result.backward() != null && Double.isFinite(result.total())) {
                     result.backward().run(scale);
+                    // the checkpointed layers, recomputed (a text-only student has none)
+                    BatchForward.activationCheckpoints(student).ifPresent(ActivationCheckpoints::backward);
                 }
                 return new MicroResult(result);
             }
+        } finally {
+            // a micro-step that ended without its backward
+            BatchForward.activationCheckpoints(student).ifPresent(ActivationCheckpoints::discard);
         }
     }
 
@@ -367,6 +384,7 @@ public final class Trainer implements AutoCloseable {
         line.put("skipped_samples_total", skippedRecords());
         MetricsLog.put(line, "tokens_per_s", o.tokens() / Math.max(seconds, 1e-9));
         MetricsLog.put(line, "step_seconds", seconds);
+        phases.write(line.putObject("phase_seconds"));
         line.put("skipped", !o.applied());
         return line;
     }

@@ -84,6 +84,11 @@ public final class TrainingSetup implements AutoCloseable {
                     + " model; distill trains vision-language models and text-only causal LMs");
         }
         this.student = loaded;
+        if (config.activationCheckpointing()) {
+            BatchForward.activationCheckpoints(loaded).orElseThrow(() -> new IllegalArgumentException("student: "
+                    + studentDir + " is a text-only " + loaded.config().modelType() + " model; activation checkpointing "
+                    + "is for vision-language students")).enabled(true);
+        }
         List<String> frozen = new ArrayList<>();
         this.trainable = trainable(student, config.freeze(), frozen, config.source());
         this.frozenSummary = List.copyOf(frozen);
@@ -201,10 +206,19 @@ public final class TrainingSetup implements AutoCloseable {
     /** Every record the readers deliver from the config's data files, for both sides ({@code teacher} null: none). */
     public static PairedSamples readSamples(RunConfig config, ModelSamples student, ModelSamples teacher)
             throws IOException {
-        ReaderOptions reading = config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
+        return PairedSamples.read(dataFiles(config), readerOptions(config), new ImageDecoder(), student, teacher);
+    }
+
+    /** The config's data entries, each expanded ({@link Readers#expand}: a directory or glob to its files), in order. */
+    public static List<Path> dataFiles(RunConfig config) {
         List<Path> files = new ArrayList<>();
         config.data().forEach(d -> files.addAll(Readers.expand(d)));
-        return PairedSamples.read(files, reading, new ImageDecoder(), student, teacher);
+        return files;
+    }
+
+    /** How a run reads its data: the defaults, with the config's image_root. */
+    public static ReaderOptions readerOptions(RunConfig config) {
+        return config.imageRoot().map(ReaderOptions.DEFAULTS::withImageRoot).orElse(ReaderOptions.DEFAULTS);
     }
 
     /**

@@ -38,7 +38,7 @@ public final class UnusableDataException extends RuntimeException {
      * @param limit  {@code max_skipped_share}
      * @return the exception to throw, or null when the data may be trained on
      */
-    static UnusableDataException check(List<String> data, long usable, ReadStats stats, double limit) {
+    public static UnusableDataException check(List<String> data, long usable, ReadStats stats, double limit) {
         long skipped = stats.skipped();
         long records = usable + skipped;
         double share = records == 0 ? 1 : (double) skipped / records;

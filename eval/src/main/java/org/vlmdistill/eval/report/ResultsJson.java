@@ -19,6 +19,7 @@ import org.vlmdistill.eval.result.Metric;
 import org.vlmdistill.eval.result.ModelInfo;
 import org.vlmdistill.eval.result.Prediction;
 import org.vlmdistill.eval.result.ScoringMode;
+import org.vlmdistill.eval.run.Evaluator;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -113,14 +114,7 @@ public final class ResultsJson {
         settings.put("compute_dtype", s.computeDType());
         settings.put("device", s.device());
         ArrayNode models = root.putArray("models");
-        for (ModelInfo m : r.models()) {
-            ObjectNode o = models.addObject();
-            o.put("name", m.name());
-            o.put("path", m.path());
-            o.put("model_type", m.modelType());
-            o.put("parameters", m.parameters());
-            o.put("dtype", m.dtype());
-        }
+        r.models().forEach(m -> models.add(model(m)));
         ArrayNode benchmarks = root.putArray("benchmarks");
         for (BenchmarkInfo b : r.benchmarks()) {
             ObjectNode o = benchmarks.addObject();
@@ -142,23 +136,7 @@ public final class ResultsJson {
             o.set("metrics", metrics(sc.metrics()));
             ObjectNode byCategory = o.putObject("by_category");
             sc.byCategory().forEach((category, ms) -> byCategory.set(category, metrics(ms)));
-            ArrayNode predictions = o.putArray("predictions");
-            for (Prediction p : sc.predictions()) {
-                ObjectNode po = predictions.addObject();
-                po.put("index", p.index());
-                po.put("id", p.id());
-                po.put("category", p.category());
-                po.put("mode", p.mode().label());
-                po.put("output", p.output());
-                po.put("extracted", p.extracted());
-                po.put("rule", p.rule());
-                po.set("score", number(p.score()));
-                po.put("correct", p.correct());
-                ArrayNode refs = po.putArray("references");
-                p.references().forEach(refs::add);
-                ArrayNode lls = po.putArray("log_likelihoods");
-                p.logLikelihoods().forEach(ll -> lls.add(number(ll)));
-            }
+            o.set("predictions", predictions(sc.predictions()));
             o.set("unscored", problems(sc.unscored()));
             o.set("seconds", number(sc.seconds()));
             o.set("items_per_second", number(sc.itemsPerSecond()));
@@ -176,6 +154,81 @@ public final class ResultsJson {
             o.set("problems", problems(a.problems()));
         }
         return root;
+    }
+
+    private static ArrayNode predictions(List<Prediction> list) {
+        ArrayNode predictions = NODES.arrayNode();
+        for (Prediction p : list) {
+            ObjectNode po = predictions.addObject();
+            po.put("index", p.index());
+            po.put("id", p.id());
+            po.put("category", p.category());
+            po.put("mode", p.mode().label());
+            po.put("output", p.output());
+            po.put("extracted", p.extracted());
+            po.put("rule", p.rule());
+            po.set("score", number(p.score()));
+            po.put("correct", p.correct());
+            ArrayNode refs = po.putArray("references");
+            p.references().forEach(refs::add);
+            ArrayNode lls = po.putArray("log_likelihoods");
+            p.logLikelihoods().forEach(ll -> lls.add(number(ll)));
+        }
+        return predictions;
+    }
+
+    private static ObjectNode model(ModelInfo m) {
+        ObjectNode o = NODES.objectNode();
+        o.put("name", m.name());
+        o.put("path", m.path());
+        o.put("model_type", m.modelType());
+        o.put("parameters", m.parameters());
+        o.put("dtype", m.dtype());
+        return o;
+    }
+
+    // ---- one part of an evaluation (a distributed job's unit), in the same spelling -------------------
+
+    /** A model's answers to one range of a benchmark's tasks ({@link Evaluator#predict}), and the model. */
+    public record ModelPart(ModelInfo model, Evaluator.Part part) {
+    }
+
+    /**
+     * One line of JSON: {@code {"model": MODEL, "from", "to", "scored": [task, ...], "predictions": [..],
+     * "unscored": [PROBLEM], "seconds"}}, the objects spelled as in {@code results.json}.
+     */
+    public static String partToJson(ModelPart p) {
+        ObjectNode root = NODES.objectNode();
+        root.set("model", model(p.model()));
+        root.put("from", p.part().from());
+        root.put("to", p.part().to());
+        ArrayNode scored = root.putArray("scored");
+        for (int i : p.part().scored()) {
+            scored.add(i);
+        }
+        root.set("predictions", predictions(p.part().predictions()));
+        root.set("unscored", problems(p.part().unscored()));
+        root.set("seconds", number(p.part().seconds()));
+        return root.toString();
+    }
+
+    /** Reads {@link #partToJson}'s line; a missing or mistyped field is an error naming its JSON path. */
+    public static ModelPart partFromJson(String json) throws IOException {
+        try {
+            Obj root = Obj.object(mapper().readTree(json), "$");
+            Obj m = root.object("model");
+            List<Integer> scored = new ArrayList<>();
+            for (JsonNode n : root.get("scored")) {
+                scored.add(n.asInt());
+            }
+            return new ModelPart(modelInfo(m), new Evaluator.Part(root.integer("from"), root.integer("to"),
+                    scored.stream().mapToInt(Integer::intValue).toArray(), predictions(root, "predictions"),
+                    problems(root, "unscored"), root.real("seconds")));
+        } catch (JsonProcessingException e) {
+            throw new IOException("evaluation part: not JSON: " + e.getOriginalMessage(), e);
+        } catch (Malformed e) {
+            throw new IOException("evaluation part: " + e.getMessage(), e);
+        }
     }
 
     private static JsonNode number(double v) {
@@ -371,8 +424,7 @@ public final class ResultsJson {
                 s.textOrNull("device"));
         List<ModelInfo> models = new ArrayList<>();
         for (Obj m : root.objects("models")) {
-            models.add(new ModelInfo(m.text("name"), m.text("path"), m.text("model_type"), m.longInteger("parameters"),
-                    m.text("dtype")));
+            models.add(modelInfo(m));
         }
         List<BenchmarkInfo> benchmarks = new ArrayList<>();
         for (Obj b : root.objects("benchmarks")) {
@@ -387,12 +439,7 @@ public final class ResultsJson {
             for (Map.Entry<String, JsonNode> e : byCategoryObj.node().properties()) {
                 byCategory.put(e.getKey(), metrics(byCategoryObj, e.getKey()));
             }
-            List<Prediction> predictions = new ArrayList<>();
-            for (Obj p : sc.objects("predictions")) {
-                predictions.add(new Prediction(p.integer("index"), p.text("id"), p.text("category"),
-                        ScoringMode.parse(p.text("mode")), p.text("output"), p.textOrNull("extracted"), p.text("rule"),
-                        p.real("score"), p.bool("correct"), p.texts("references"), p.reals("log_likelihoods")));
-            }
+            List<Prediction> predictions = predictions(sc, "predictions");
             scores.add(new BenchmarkScore(sc.text("model"), sc.text("benchmark"), ScoringMode.parse(sc.text("mode")),
                     metrics(sc, "metrics"), byCategory, predictions, problems(sc, "unscored"), sc.real("seconds"),
                     sc.real("items_per_second")));
@@ -404,6 +451,21 @@ public final class ResultsJson {
                     problems(a, "problems")));
         }
         return new EvalReport(created, versions, settings, models, benchmarks, scores, agreements);
+    }
+
+    private static ModelInfo modelInfo(Obj m) throws Malformed {
+        return new ModelInfo(m.text("name"), m.text("path"), m.text("model_type"), m.longInteger("parameters"),
+                m.text("dtype"));
+    }
+
+    private static List<Prediction> predictions(Obj parent, String key) throws Malformed {
+        List<Prediction> predictions = new ArrayList<>();
+        for (Obj p : parent.objects(key)) {
+            predictions.add(new Prediction(p.integer("index"), p.text("id"), p.text("category"),
+                    ScoringMode.parse(p.text("mode")), p.text("output"), p.textOrNull("extracted"), p.text("rule"),
+                    p.real("score"), p.bool("correct"), p.texts("references"), p.reals("log_likelihoods")));
+        }
+        return predictions;
     }
 
     private static List<Metric> metrics(Obj parent, String key) throws Malformed {

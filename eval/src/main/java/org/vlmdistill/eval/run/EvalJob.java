@@ -61,26 +61,19 @@ public final class EvalJob {
                                  ImageDecoder decoder, Map<String, String> versions, EvalProgress progress)
             throws IOException {
         EvalSettings settings = request.settings();
-        List<Benchmark> benches = new ArrayList<>();
-        Set<String> benchNames = new HashSet<>();
-        for (Benchmarks.Spec spec : request.benchmarks()) {
-            Benchmark b = Benchmarks.load(spec, settings.limit(), readerOptions, decoder);
-            benches.add(b.named(unique(b.name(), benchNames)));
-        }
-        List<BenchmarkInfo> infos = benches.stream().map(b -> new BenchmarkInfo(b.name(), b.file().toString(),
-                b.sha256(), b.kind(), b.records(), b.items().size(), b.chance(), b.problems())).toList();
-        Evaluator evaluator = new Evaluator(decoder, settings.batchSize(), settings.maxNewTokens(), settings.circular(),
-                progress);
+        List<Benchmark> benches = benchmarks(request, readerOptions, decoder);
+        List<BenchmarkInfo> infos = infos(benches);
+        Evaluator evaluator = evaluator(settings, decoder, progress);
         List<ModelInfo> models = new ArrayList<>();
         List<BenchmarkScore> scores = new ArrayList<>();
         List<AgreementScore> agreements = new ArrayList<>();
-        Set<String> modelNames = new HashSet<>();
+        List<String> modelNames = modelNames(request);
         EvalModel reference = null;
         String referenceName = null;
         try {
             for (int i = 0; i < request.models().size(); i++) {
                 Path dir = request.models().get(i);
-                String name = unique(request.names().isEmpty() ? label(dir) : request.names().get(i), modelNames);
+                String name = modelNames.get(i);
                 EvalModel model = EvalModel.open(dir, policy);
                 try {
                     models.add(model.info(name));
@@ -110,6 +103,40 @@ public final class EvalJob {
             }
         }
         return new EvalReport(Instant.now(), versions, settings, models, infos, scores, agreements);
+    }
+
+    /** Every benchmark of the request read once, named uniquely (a second {@code mmb} becomes {@code mmb-2}). */
+    public static List<Benchmark> benchmarks(Request request, ReaderOptions readerOptions, ImageDecoder decoder)
+            throws IOException {
+        List<Benchmark> benches = new ArrayList<>();
+        Set<String> benchNames = new HashSet<>();
+        for (Benchmarks.Spec spec : request.benchmarks()) {
+            Benchmark b = Benchmarks.load(spec, request.settings().limit(), readerOptions, decoder);
+            benches.add(b.named(unique(b.name(), benchNames)));
+        }
+        return benches;
+    }
+
+    /** The report's description of each benchmark. */
+    public static List<BenchmarkInfo> infos(List<Benchmark> benches) {
+        return benches.stream().map(b -> new BenchmarkInfo(b.name(), b.file().toString(),
+                b.sha256(), b.kind(), b.records(), b.items().size(), b.chance(), b.problems())).toList();
+    }
+
+    /** The evaluator the settings describe. */
+    public static Evaluator evaluator(EvalSettings settings, ImageDecoder decoder, EvalProgress progress) {
+        return new Evaluator(decoder, settings.batchSize(), settings.maxNewTokens(), settings.circular(), progress);
+    }
+
+    /** Each model's name in the report: given, or {@link #label}, made unique in order. */
+    public static List<String> modelNames(Request request) {
+        Set<String> taken = new HashSet<>();
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < request.models().size(); i++) {
+            names.add(unique(request.names().isEmpty() ? label(request.models().get(i)) : request.names().get(i),
+                    taken));
+        }
+        return names;
     }
 
     /**

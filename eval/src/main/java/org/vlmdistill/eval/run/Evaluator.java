@@ -89,21 +89,77 @@ public final class Evaluator {
             throw new IllegalArgumentException(mode.label() + " does not apply to " + bench.kind().label()
                     + " benchmark " + bench.name());
         }
+        int tasks = taskCount(bench);
+        progress.start(modelName + " / " + bench.name() + " (" + mode.label() + ")", tasks);
+        BenchmarkScore result = score(modelName, bench, mode, List.of(predict(model, bench, mode, 0, tasks)));
+        Metric h = result.headline();
+        progress.finish(String.format(Locale.ROOT, "%s %.4f over %d", h.name(), h.value(), h.over()));
+        return result;
+    }
+
+    /**
+     * What a model answered for tasks {@code [from, to)} of a benchmark in a mode: one part of {@link #run},
+     * which a distributed job computes on several machines and {@link #score}s together.
+     *
+     * @param scored      the tasks scored, ascending; {@code predictions.get(i)} answers {@code scored[i]}
+     * @param unscored    the tasks this model cannot take, with the reason
+     * @param seconds     the part's wall time
+     */
+    public record Part(int from, int to, int[] scored, List<Prediction> predictions, List<BenchProblem> unscored,
+                       double seconds) {
+        public Part {
+            scored = scored.clone();
+            predictions = List.copyOf(predictions);
+            unscored = List.copyOf(unscored);
+            if (scored.length != predictions.size()) {
+                throw new IllegalArgumentException(scored.length + " tasks scored, " + predictions.size()
+                        + " predictions");
+            }
+        }
+
+        @Override
+        public int[] scored() {
+            return scored.clone();
+        }
+    }
+
+    /**
+     * How many tasks {@code bench} makes: an item each, or each rotation of a multiple-choice item's options
+     * under circular evaluation.
+     */
+    public int taskCount(Benchmark bench) {
+        return tasks(bench).size();
+    }
+
+    /**
+     * Tasks {@code [from, to)} in batches of {@link #batchSize} from {@code from} (a part that starts at a
+     * multiple of the batch size batches exactly as the whole run does), advancing the progress by each batch.
+     */
+    public Part predict(EvalModel model, Benchmark bench, ScoringMode mode, int from, int to) {
+        if (!applies(mode, bench.kind())) {
+            throw new IllegalArgumentException(mode.label() + " does not apply to " + bench.kind().label()
+                    + " benchmark " + bench.name());
+        }
         List<Task> tasks = tasks(bench);
-        List<Prediction> predictions = new ArrayList<>(tasks.size());
-        List<Task> scored = new ArrayList<>(tasks.size());
+        if (from < 0 || to > tasks.size() || from > to) {
+            throw new IndexOutOfBoundsException("tasks [" + from + ", " + to + ") of " + tasks.size());
+        }
+        List<Prediction> predictions = new ArrayList<>(to - from);
+        List<Integer> scored = new ArrayList<>(to - from);
         List<BenchProblem> unscored = new ArrayList<>();
         int limit = maxNewTokens > 0 ? maxNewTokens : defaultMaxNewTokens(bench.kind());
-        progress.start(modelName + " / " + bench.name() + " (" + mode.label() + ")", tasks.size());
         long start = System.nanoTime();
-        for (int from = 0; from < tasks.size(); from += batchSize) {
-            List<Task> batch = tasks.subList(from, Math.min(tasks.size(), from + batchSize));
+        for (int b = from; b < to; b += batchSize) {
+            List<Task> batch = tasks.subList(b, Math.min(to, b + batchSize));
             List<Task> ready = new ArrayList<>(batch.size());
+            List<Integer> readyIndex = new ArrayList<>(batch.size());
             List<List<ModelInput>> inputs = new ArrayList<>(batch.size());
-            for (Task t : batch) {
+            for (int k = 0; k < batch.size(); k++) {
+                Task t = batch.get(k);
                 try {
                     inputs.add(inputs(model, bench.kind(), mode, t, limit));
                     ready.add(t);
+                    readyIndex.add(b + k);
                 } catch (Unscorable | RuntimeException e) {
                     unscored.add(new BenchProblem(t.item().index(), t.id(), t.item().provenance().toString(),
                             e instanceof Unscorable u ? u.reason : "model_cannot_take_item",
@@ -115,17 +171,50 @@ public final class Evaluator {
                         ? generate(model, bench.kind(), ready, inputs, limit)
                         : loglik(model, ready, inputs);
                 predictions.addAll(got);
-                scored.addAll(ready);
+                scored.addAll(readyIndex);
             }
             progress.advance(batch.size());
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Part(from, to, scored.stream().mapToInt(Integer::intValue).toArray(), predictions, unscored,
+                (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The benchmark's score from parts covering all its tasks, in task order ({@link #predict}): the
+     * predictions and problems in that order, the kind's metrics over every scored task, the parts' summed
+     * time.
+     */
+    public BenchmarkScore score(String modelName, Benchmark bench, ScoringMode mode, List<Part> parts) {
+        List<Task> tasks = tasks(bench);
+        List<Prediction> predictions = new ArrayList<>(tasks.size());
+        List<Task> scored = new ArrayList<>(tasks.size());
+        List<BenchProblem> unscored = new ArrayList<>();
+        double seconds = 0;
+        int next = 0;
+        for (Part p : parts) {
+            if (p.from() != next) {
+                throw new IllegalArgumentException(bench.name() + ": a part starts at task " + p.from()
+                        + ", the parts before it end at " + next);
+            }
+            for (int i : p.scored) {
+                if (i < p.from() || i >= p.to()) {
+                    throw new IllegalArgumentException("task " + i + " outside its part [" + p.from() + ", "
+                            + p.to() + ")");
+                }
+                scored.add(tasks.get(i));
+            }
+            predictions.addAll(p.predictions());
+            unscored.addAll(p.unscored());
+            seconds += p.seconds();
+            next = p.to();
+        }
+        if (next != tasks.size()) {
+            throw new IllegalArgumentException(bench.name() + ": parts cover tasks [0, " + next + ") of "
+                    + tasks.size());
+        }
         Scores s = scores(bench.kind(), mode, scored, predictions);
-        BenchmarkScore result = new BenchmarkScore(modelName, bench.name(), mode, s.metrics, s.byCategory, predictions,
-                unscored, seconds, seconds > 0 ? scored.size() / seconds : 0);
-        Metric h = result.headline();
-        progress.finish(String.format(Locale.ROOT, "%s %.4f over %d", h.name(), h.value(), h.over()));
-        return result;
+        return new BenchmarkScore(modelName, bench.name(), mode, s.metrics, s.byCategory, predictions, unscored,
+                seconds, seconds > 0 ? scored.size() / seconds : 0);
     }
 
     private List<Task> tasks(Benchmark bench) {

@@ -60,7 +60,7 @@ public final class Idefics3Family implements ModelFamily {
         prefixes.put("connector", CONNECTOR);
         prefixes.put("text", TEXT);
         prefixes.put("lm_head", LM_HEAD);
-        return new VisionLanguageModel(source, config, policy, weights.manager(), parameters,
+        return new VisionLanguageModel(source, config, policy, weights.manager(), weights.checkpoints(), parameters,
                 parameters.split(prefixes), vision, connector, text, processor);
     }
 }

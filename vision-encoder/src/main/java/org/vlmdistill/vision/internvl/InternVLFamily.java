@@ -56,7 +56,7 @@ public class InternVLFamily implements ModelFamily {
         prefixes.put("connector", names.connector);
         prefixes.put("text", names.text);
         prefixes.put("lm_head", headPrefix(parameters, names));
-        return new VisionLanguageModel(source, config, policy, weights.manager(), parameters,
+        return new VisionLanguageModel(source, config, policy, weights.manager(), weights.checkpoints(), parameters,
                 parameters.split(prefixes), vision, connector, text, processor);
     }
 

@@ -5,6 +5,7 @@ import org.vlmdistill.core.config.InternVisionConfig;
 import org.vlmdistill.core.model.Init;
 import org.vlmdistill.core.model.Weights;
 import org.vlmdistill.core.nn.LayerNorm;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 import org.vlmdistill.core.nn.RmsNorm;
 import org.vlmdistill.vision.vit.VisionMlp;
 
@@ -18,7 +19,8 @@ import java.util.function.UnaryOperator;
  * layout names them {@code layernorm_before}, {@code layernorm_after}, {@code lambda_1}, {@code lambda_2}.
  */
 public record InternVisionEncoderLayer(UnaryOperator<NDArray> norm1, InternAttention attn, NDArray ls1,
-                                       UnaryOperator<NDArray> norm2, VisionMlp mlp, NDArray ls2) {
+                                       UnaryOperator<NDArray> norm2, VisionMlp mlp, NDArray ls2,
+                                       ActivationCheckpoints checkpoints) {
 
     /** @param w a view at {@code encoder.layers.<i>.} (or transformers' {@code encoder.layer.<i>.}) */
     public static InternVisionEncoderLayer take(InternVisionConfig c, Weights w, InternVLLayout names) {
@@ -29,7 +31,8 @@ public record InternVisionEncoderLayer(UnaryOperator<NDArray> norm1, InternAtten
         NDArray ls1 = w.take(names.layerScale1, scale, d);
         UnaryOperator<NDArray> norm2 = norm(c, w, names.norm2);
         VisionMlp mlp = VisionMlp.take(w.at("mlp."), d, c.intermediateSize(), c.hiddenAct());
-        return new InternVisionEncoderLayer(norm1, attn, ls1, norm2, mlp, w.take(names.layerScale2, scale, d));
+        return new InternVisionEncoderLayer(norm1, attn, ls1, norm2, mlp, w.take(names.layerScale2, scale, d),
+                w.checkpoints());
     }
 
     private static UnaryOperator<NDArray> norm(InternVisionConfig c, Weights w, String name) {
@@ -39,7 +42,15 @@ public record InternVisionEncoderLayer(UnaryOperator<NDArray> norm1, InternAtten
         return LayerNorm.take(w, name, c.hiddenSize(), c.layerNormEps())::forward;
     }
 
+    /**
+     * [batch, seq, hidden] to [batch, seq, hidden]; its temporaries are closed on return, and it is
+     * recomputed in the backward when the model checkpoints activations ({@link ActivationCheckpoints}).
+     */
     public NDArray forward(NDArray x) {
+        return checkpoints.run(x, this::compute);
+    }
+
+    private NDArray compute(NDArray x) {
         NDArray h = x.add(attn.forward(norm1.apply(x)).mul(ls1));
         return h.add(mlp.forward(norm2.apply(h)).mul(ls2));
     }

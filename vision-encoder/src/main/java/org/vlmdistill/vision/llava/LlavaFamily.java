@@ -85,7 +85,7 @@ public final class LlavaFamily implements ModelFamily {
         prefixes.put("connector", layout.projector);
         prefixes.put("text", layout.text);
         prefixes.put("lm_head", layout.head + "lm_head.");
-        return new VisionLanguageModel(source, config, policy, weights.manager(), parameters,
+        return new VisionLanguageModel(source, config, policy, weights.manager(), weights.checkpoints(), parameters,
                 parameters.split(prefixes), vision, projector, text, processor);
     }
 }

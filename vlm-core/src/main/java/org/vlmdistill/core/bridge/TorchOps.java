@@ -90,6 +90,16 @@ public interface TorchOps {
         JniUtils.backward((PtNDArray) root, (PtNDArray) gradient, false, false);
     }
 
+    /** Whether autograd records ops on this thread (torch's {@code is_grad_enabled()}). */
+    default boolean gradMode() {
+        return JniUtils.isGradMode();
+    }
+
+    /** Turns recording on or off for this thread (torch's {@code set_grad_enabled}). */
+    default void gradMode(boolean on) {
+        JniUtils.setGradMode(on);
+    }
+
     /** AdamW's hyper-parameters, torch's defaults in {@link #defaults(double)}. */
     record AdamW(double lr, double beta1, double beta2, double eps, double weightDecay) {
         public static AdamW defaults(double lr) {

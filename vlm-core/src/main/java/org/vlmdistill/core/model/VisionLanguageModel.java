@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import org.vlmdistill.core.config.VisionLanguageConfig;
 import org.vlmdistill.core.device.ComputePolicy;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 import org.vlmdistill.core.tensor.HostReads;
 
 import java.util.LinkedHashMap;
@@ -25,6 +26,7 @@ public final class VisionLanguageModel implements Model {
     private final VisionLanguageConfig config;
     private final ComputePolicy policy;
     private final NDManager manager;
+    private final ActivationCheckpoints checkpoints;
     private final Parameters parameters;
     private final Map<String, Parameters> components;
     private final VisionEncoder visionEncoder;
@@ -33,13 +35,14 @@ public final class VisionLanguageModel implements Model {
     private final ImageProcessor imageProcessor;
 
     public VisionLanguageModel(ModelDirectory source, VisionLanguageConfig config, ComputePolicy policy,
-                               NDManager manager, Parameters parameters, Map<String, Parameters> components,
+                               NDManager manager, ActivationCheckpoints checkpoints, Parameters parameters, Map<String, Parameters> components,
                                VisionEncoder visionEncoder, Connector connector, TextDecoder textDecoder,
                                ImageProcessor imageProcessor) {
         this.source = Objects.requireNonNull(source, "source");
         this.config = Objects.requireNonNull(config, "config");
         this.policy = Objects.requireNonNull(policy, "policy");
         this.manager = Objects.requireNonNull(manager, "manager");
+        this.checkpoints = Objects.requireNonNull(checkpoints, "checkpoints");
         this.parameters = Objects.requireNonNull(parameters, "parameters");
         this.components = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(components));
         this.visionEncoder = Objects.requireNonNull(visionEncoder, "visionEncoder");
@@ -71,6 +74,14 @@ public final class VisionLanguageModel implements Model {
     @Override
     public Map<String, Parameters> components() {
         return components;
+    }
+
+    /**
+     * The model's activation checkpointing: off unless turned on; when on, a training step calls its
+     * {@link ActivationCheckpoints#backward()} after the backward from the loss.
+     */
+    public ActivationCheckpoints activationCheckpoints() {
+        return checkpoints;
     }
 
     public VisionEncoder visionEncoder() {

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 import org.vlmdistill.core.safetensors.SafetensorsCheckpoint;
 import org.vlmdistill.core.safetensors.TensorInfo;
 import org.vlmdistill.core.tensor.DType;
@@ -36,6 +37,7 @@ public final class WeightLoading implements Weights {
     private final long seed;
     private final String source;
     private final boolean shapesOnly;
+    private final ActivationCheckpoints checkpoints;
 
     private final List<Parameter> taken = new ArrayList<>();
     private final Set<String> takenNames = new HashSet<>();
@@ -52,6 +54,7 @@ public final class WeightLoading implements Weights {
         this.manager = Objects.requireNonNull(manager, "manager");
         this.dtype = dtype;
         this.ops = Objects.requireNonNull(ops, "ops");
+        this.checkpoints = new ActivationCheckpoints(ops);
         this.checkpoint = checkpoint;
         this.seed = seed;
         this.source = source;
@@ -195,6 +198,11 @@ public final class WeightLoading implements Weights {
         return manager;
     }
 
+    @Override
+    public ActivationCheckpoints checkpoints() {
+        return checkpoints;
+    }
+
     /**
      * The parameters taken, in order.
      *
@@ -252,6 +260,11 @@ public final class WeightLoading implements Weights {
         @Override
         public NDManager manager() {
             return root.manager;
+        }
+
+        @Override
+        public ActivationCheckpoints checkpoints() {
+            return root.checkpoints;
         }
     }
 }

@@ -3,6 +3,7 @@ package org.vlmdistill.core.model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import org.vlmdistill.core.bridge.TorchOps;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 import org.vlmdistill.core.tensor.DType;
 
 /**
@@ -45,4 +46,7 @@ public interface Weights {
 
     /** The manager that owns the parameters. */
     NDManager manager();
+
+    /** The model's one {@link ActivationCheckpoints} (every view of a model's weights gives the same). */
+    ActivationCheckpoints checkpoints();
 }

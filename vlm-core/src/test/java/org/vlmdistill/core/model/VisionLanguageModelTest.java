@@ -73,7 +73,7 @@ class VisionLanguageModelTest {
             };
             Connector connector = features -> features.mul(scale);
             Parameters params = w.finish();
-            VisionLanguageModel vlm = new VisionLanguageModel(source, config, policy, manager, params, Map.of("all", params), encoder, connector, decoder,
+            VisionLanguageModel vlm = new VisionLanguageModel(source, config, policy, manager, w.checkpoints(), params, Map.of("all", params), encoder, connector, decoder,
                     new ImageProcessor() {
                         @Override
                         public PixelValues process(RgbImage image) {

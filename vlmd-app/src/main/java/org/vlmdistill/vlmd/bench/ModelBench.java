@@ -32,9 +32,14 @@ import java.util.Random;
  * connector's over every image token, the decoder's (lm_head included, embeddings excluded) over every
  * token.
  *
+ * <p>Memory: each step prints the resident set before the forward, after it and after the backward, the
+ * process's peak so far, and the arrays the step's manager holds after the forward.
+ *
  * @param textTokens tokens per sequence besides the image tokens of one tile at the tower's size
+ * @param activationCheckpointing recompute every tower and decoder layer in the backward
  */
-public record ModelBench(ModelDirectory source, int batch, int textTokens, int runs, int warmup, long seed) {
+public record ModelBench(ModelDirectory source, int batch, int textTokens, int runs, int warmup, long seed,
+                         boolean activationCheckpointing) {
 
     /** The SmolVLM-256M-Instruct config shipped with the benchmarks (published dimensions). */
     public static ModelDirectory smolVlm256m() throws IOException {
@@ -76,9 +81,12 @@ public record ModelBench(ModelDirectory source, int batch, int textTokens, int r
             if (!(model instanceof VisionLanguageModel vlm)) {
                 throw new IllegalArgumentException(source.describe() + " is not a vision-language model");
             }
+            out.printf("memory: RSS %.0f MiB with the weights (%.0f MiB of parameters)%n", mib(LossBench.status("VmRSS")),
+                    mib(4L * vlm.parameters().elements()));
             for (Parameter p : vlm.parameters().list()) {
                 p.array().setRequiresGradient(true);
             }
+            vlm.activationCheckpoints().enabled(activationCheckpointing);
             VisionConfig v = vlm.config().visionConfig();
             int side = v.imageSize();
             // one tile at the tower's own size per sequence (SmolVLM's processor would upscale a 512 image to
@@ -94,7 +102,7 @@ public record ModelBench(ModelDirectory source, int batch, int textTokens, int r
             double[] gemms = new double[runs];
             Random random = new Random(seed);
             for (int i = 0; i < warmup + runs; i++) {
-                double s = step(vlm, root, random, seq, imageTokens, tiles * batch, side);
+                double s = step(vlm, root, random, seq, imageTokens, tiles * batch, side, out);
                 double g = gemm(root);
                 if (i >= warmup) {
                     steps[i - warmup] = s;
@@ -118,7 +126,7 @@ public record ModelBench(ModelDirectory source, int batch, int textTokens, int r
     }
 
     private double step(VisionLanguageModel vlm, NDManager root, Random random, int seq, int imageTokens,
-                        int tiles, int side) {
+                        int tiles, int side, PrintStream out) {
         try (NDManager m = root.newSubManager()) {
             TextConfig t = vlm.config().textConfig();
             long[] ids = new long[batch * seq];
@@ -134,14 +142,31 @@ public record ModelBench(ModelDirectory source, int batch, int textTokens, int r
             NDArray inputIds = m.create(ids, new Shape(batch, seq));
             NDArray pixels = m.randomNormal(new Shape(tiles, vlm.config().visionConfig().numChannels(), side, side));
             NDArray targets = m.create(ids, new Shape(batch * seq));
+            long rssBefore = LossBench.status("VmRSS");
             long t0 = System.nanoTime();
+            long afterForward;
+            LiveArrays live;
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                 NDArray logits = vlm.forward(inputIds, pixels, null, null).logits();
                 NDArray loss = vlm.policy().ops().crossEntropy(logits.reshape(batch * seq, t.vocabSize()), targets, -100);
+                afterForward = LossBench.status("VmRSS");
+                live = LiveArrays.of(m);
                 gc.backward(loss);
+                vlm.activationCheckpoints().backward();
             }
-            return (System.nanoTime() - t0) / 1e9;
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            {
+                out.printf("    memory: RSS %.0f MiB before the forward, %.0f MiB after it (+%.0f), %.0f MiB after the "
+                                + "backward; peak so far %.0f MiB; step arrays alive after the forward: %s%n",
+                        mib(rssBefore), mib(afterForward), mib(afterForward - rssBefore),
+                        mib(LossBench.status("VmRSS")), mib(LossBench.status("VmHWM")), live);
+            }
+            return seconds;
         }
+    }
+
+    private static double mib(long bytes) {
+        return bytes / (double) (1 << 20);
     }
 
     /** Seconds of one 2048 x 2048 x 2048 fp32 matmul (the median of three). */

@@ -4,6 +4,7 @@ import org.vlmdistill.core.image.ImageResize;
 import org.vlmdistill.vlmd.bench.Median;
 import org.vlmdistill.core.device.ComputePolicy;
 import org.vlmdistill.core.tensor.DType;
+import org.vlmdistill.vlmd.bench.DistillBench;
 import org.vlmdistill.vlmd.bench.ImageDecodeBench;
 
 import org.vlmdistill.vlmd.bench.LoaderHeapBench;
@@ -110,13 +111,17 @@ final class BenchCommand implements Runnable {
         @Option(names = "--text-tokens", defaultValue = "192") int textTokens;
         @Option(names = "--runs", defaultValue = "5") int runs;
         @Option(names = "--warmup", defaultValue = "1") int warmup;
+        @Option(names = "--activation-checkpointing",
+                description = "Recompute every tower and decoder layer in the backward instead of keeping its activations.")
+        boolean activationCheckpointing;
 
         @Override
         public Integer call() throws Exception {
             System.out.println("machine: " + Machine.describe());
             var source = model == null ? ModelBench.smolVlm256m()
                     : org.vlmdistill.core.model.ModelDirectory.open(model);
-            var r = new ModelBench(source, batch, textTokens, runs, warmup, 1).run(System.out);
+            var r = new ModelBench(source, batch, textTokens, runs, warmup, 1, activationCheckpointing)
+                    .run(System.out);
             System.out.printf("model step, %,d parameters, batch %d x %d tokens, fp32 CPU: %.2f s, %.0f tokens/s, "
                             + "%.1f GFLOP/s achieved; GEMM 2048^2 %.1f GFLOP/s; MFU %.1f%% (medians of %d runs)%n",
                     r.parameters(), batch, r.tokensPerStep() / batch, r.step().median(), r.tokensPerSecond(),
@@ -294,16 +299,26 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "distill", mixinStandardHelpOptions = true,
-            description = "The whole distillation step on a tiny Idefics3 teacher/student pair over Shapes: tokens/s.")
+            description = "The whole distillation step (online teacher, alignment, chunked loss, backward, clip, AdamW) "
+                    + "over Shapes: tokens/s, the split of a step and peak RSS. By default SmolVLM-500M teaching "
+                    + "SmolVLM-256M (published configs, random weights); --tiny for the tiny Idefics3 pair.")
     static final class DistillStep implements Callable<Integer> {
+        @Option(names = "--teacher-config", description = "The teacher's config.json (or a directory holding it and "
+                + "preprocessor_config.json); default: SmolVLM-500M-Instruct's, shipped.")
+        java.nio.file.Path teacherConfig;
+        @Option(names = "--student-config", description = "The student's config.json (or its directory); default: "
+                + "SmolVLM-256M-Instruct's, shipped.")
+        java.nio.file.Path studentConfig;
+        @Option(names = "--tiny", description = "The tiny Idefics3 pair instead (bench/vs-pytorch's default).")
+        boolean tiny;
         @Option(names = "--loss", defaultValue = "taid", description = "Loss (default ${DEFAULT-VALUE}).")
         String loss;
-        @Option(names = "--batch", defaultValue = "8", description = "Samples per step (default ${DEFAULT-VALUE}).")
-        int batch;
-        @Option(names = "--steps", defaultValue = "30", description = "Optimizer steps (default ${DEFAULT-VALUE}).")
-        int steps;
-        @Option(names = "--warmup", defaultValue = "5", description = "Steps left out of the medians (default ${DEFAULT-VALUE}).")
-        int warmup;
+        @Option(names = "--batch", description = "Samples per step (default 1; 8 with --tiny).")
+        Integer batch;
+        @Option(names = "--steps", description = "Optimizer steps (default 4; 30 with --tiny).")
+        Integer steps;
+        @Option(names = "--warmup", description = "Steps left out of the medians (default 1; 5 with --tiny).")
+        Integer warmup;
         @Option(names = "--keep", description = "Work in this directory and keep it: the student/ and teacher/ model "
                 + "directories, the Shapes data (shapes/train.jsonl) and the run's metrics.jsonl, e.g. for "
                 + "bench/pytorch/distill_step.py (default: a temp directory, deleted).")
@@ -321,16 +336,34 @@ final class BenchCommand implements Runnable {
                     }
                 }
             }
+            if (tiny && (teacherConfig != null || studentConfig != null)) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                        "--tiny makes its own pair: leave out --teacher-config and --student-config");
+            }
+            DistillBench.Pair pair = tiny ? DistillBench.Pair.tiny() : DistillBench.Pair.published(
+                    teacherConfig != null ? configAt(teacherConfig) : DistillBench.shipped("smolvlm-500m"),
+                    studentConfig != null ? configAt(studentConfig) : DistillBench.shipped("smolvlm-256m"));
+            int b = batch != null ? batch : tiny ? 8 : 1;
+            int n = steps != null ? steps : tiny ? 30 : 4;
+            int w = warmup != null ? warmup : tiny ? 5 : 1;
             System.out.println("machine: " + Machine.describe());
+            System.out.println("policy:  " + ComputePolicy.fromEnvironment().describe());
+            if (!tiny) {
+                System.out.println("teacher: " + shape(pair.teacher(), teacherConfig, "SmolVLM-500M-Instruct"));
+                System.out.println("student: " + shape(pair.student(), studentConfig, "SmolVLM-256M-Instruct"));
+            }
             java.nio.file.Path work = keep != null ? java.nio.file.Files.createDirectories(keep)
                     : java.nio.file.Files.createTempDirectory("vlmd-bench-distill");
             try {
-                var r = org.vlmdistill.vlmd.bench.DistillBench.run(work, loss, batch, steps, warmup, 1,
-                        new java.io.PrintWriter(System.out, true));
+                var r = DistillBench.run(work, pair, loss, b, n, w, 1, new java.io.PrintWriter(System.out, true));
                 System.out.printf(java.util.Locale.ROOT, "distill step (%s), student %,d / teacher %,d parameters, batch %d,"
                                 + " %.0f tokens a step: %.3f s a step, %.0f tokens/s (medians of %d steps after %d warm-up)%n",
                         r.loss(), r.studentParams(), r.teacherParams(), r.batch(), r.tokensPerStep(), r.stepSeconds(),
-                        r.tokensPerSecond(), r.steps(), warmup);
+                        r.tokensPerSecond(), r.steps(), w);
+                StringBuilder split = new StringBuilder("  split (median s a step):");
+                r.phaseSeconds().forEach((k, v) -> split.append(String.format(java.util.Locale.ROOT, " %s %.4f,", k, v)));
+                split.append(String.format(java.util.Locale.ROOT, " sum %.4f (step %.4f)", r.phaseSum(), r.stepSeconds()));
+                System.out.println(split);
                 System.out.printf(java.util.Locale.ROOT, "peak RSS %.1f MiB (VmHWM of this process)%n",
                         LossBench.status("VmHWM") / (double) (1 << 20));
             } finally {
@@ -341,6 +374,22 @@ final class BenchCommand implements Runnable {
                 }
             }
             return Vlmd.EXIT_OK;
+        }
+
+        /** Where a config came from and its decoder's shape, for the log. */
+        private static String shape(org.vlmdistill.core.model.ModelDirectory d, java.nio.file.Path given, String shipped) {
+            var c = (org.vlmdistill.core.config.VisionLanguageConfig) d.config();
+            var t = c.textConfig();
+            return String.format(java.util.Locale.ROOT, "%s: text %d wide, %d layers, %d/%d heads, vocab %d; vision %d wide, "
+                            + "%d layers, tiles of %d", given != null ? given : shipped + "'s config (shipped)",
+                    t.hiddenSize(), t.numHiddenLayers(), t.numAttentionHeads(), t.numKeyValueHeads(), t.vocabSize(),
+                    c.visionConfig().hiddenSize(), c.visionConfig().numHiddenLayers(), c.visionConfig().imageSize());
+        }
+
+        /** A config.json, or a directory holding one (and preprocessor_config.json). */
+        private static org.vlmdistill.core.model.ModelDirectory configAt(java.nio.file.Path p) {
+            return org.vlmdistill.core.model.ModelDirectory.open(java.nio.file.Files.isDirectory(p) ? p
+                    : p.toAbsolutePath().getParent());
         }
     }
 

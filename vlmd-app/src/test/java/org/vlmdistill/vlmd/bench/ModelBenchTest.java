@@ -20,7 +20,7 @@ class ModelBenchTest {
     void countsTheStepsFlopsAsDocumentedAndReportsAPlausibleUtilization(@TempDir Path tmp) throws Exception {
         Path dir = org.vlmdistill.tiny.TinyModels.idefics3(tmp.resolve("tiny"), 7);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ModelBench.Result r = new ModelBench(ModelDirectory.open(dir), 1, 8, 2, 0, 1)
+        ModelBench.Result r = new ModelBench(ModelDirectory.open(dir), 1, 8, 2, 0, 1, false)
                 .run(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         // tower: 23,328 matmul/patch parameters (23,840 less 512 of position embedding) over 16 patches,
         // attention 4*2*16^2*32; connector 4,096 over 4 image tokens; decoder 18,592 (19,456 less the
