@@ -170,7 +170,7 @@ class SparkTeacherLogitsTest {
         List<JsonNode> rows = new ArrayList<>();
         for (JsonNode m : MetricsLog.read(run.output().resolve("metrics.jsonl"))) {
             ObjectNode o = (ObjectNode) m.deepCopy();
-            o.remove(List.of("tokens_per_s", "step_seconds", "time", "elapsed_seconds"));
+            o.remove(List.of("tokens_per_s", "step_seconds", "phase_seconds", "time", "elapsed_seconds"));
             rows.add(o);
         }
         return rows;
