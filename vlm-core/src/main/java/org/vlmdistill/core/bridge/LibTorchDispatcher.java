@@ -388,6 +388,45 @@ public final class LibTorchDispatcher {
         return new Call(name, overload);
     }
 
+    /**
+     * The floor of this path, for {@code vlmd bench ops}: {@code calls} runs of {@code name.overload}
+     * with {@code tensors} as its first arguments (a fresh handle each, as every call needs) and
+     * {@code words} after them (ints, bools, float bits, or 0 for None), on one stack and names encoded
+     * once, each call's single result deleted at once: nothing is allocated on the Java side per call.
+     *
+     * @return nanoseconds for all the calls
+     */
+    public long floorNanos(String name, String overload, NDArray[] tensors, long[] words, int calls) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment op = arena.allocateFrom(name);
+            MemorySegment over = arena.allocateFrom(overload);
+            MemorySegment stack = arena.allocate(JAVA_LONG, STACK_SLOTS);
+            MemorySegment out = arena.allocate(ADDRESS);
+            MemorySegment[] handles = new MemorySegment[tensors.length];
+            for (int i = 0; i < tensors.length; i++) {
+                handles[i] = handleOf(tensors[i]);
+            }
+            long t0 = System.nanoTime();
+            for (int c = 0; c < calls; c++) {
+                for (int i = 0; i < handles.length; i++) {
+                    check((int) newTensorHandle.invokeExact(handles[i], out), "aoti_torch_new_tensor_handle");
+                    stack.setAtIndex(JAVA_LONG, i, out.get(JAVA_LONG, 0));
+                }
+                for (int i = 0; i < words.length; i++) {
+                    stack.setAtIndex(JAVA_LONG, handles.length + i, words[i]);
+                }
+                check((int) callDispatcher.invokeExact(op, over, stack), name);
+                check((int) deleteTensorObject.invokeExact(MemorySegment.ofAddress(stack.getAtIndex(JAVA_LONG, 0))),
+                        "aoti_torch_delete_tensor_object");
+            }
+            return System.nanoTime() - t0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new TorchOpException(name, t.toString());
+        }
+    }
+
     private static MemorySegment handleOf(NDArray array) {
         return MemorySegment.ofAddress(((PtNDArray) array).getHandle());
     }
