@@ -34,11 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * and the tower's output: all rows). Measured on CPU (libtorch 2.7.1 through DJL, 2 threads), fp32:
  * <pre>
  * case                        tensor                       bridge    composed
- * idefics3_untied_sf2         vision tower [1,64,32]       3.03e-7   2.69e-7
- *                             image features [1,16,64]     3.27e-7   3.27e-7
- *                             inputs embeds [1,30,64]      3.09e-7   3.09e-7
- *                             hidden [1,30,64]             6.18e-7   4.81e-7
- *                             logits [1,30,128]            6.71e-7   6.71e-7
+ * idefics3_untied_sf2         vision tower [1,64,32]       2.69e-7   2.69e-7
+ *                             image features [1,16,64]     3.92e-7   3.27e-7
+ *                             inputs embeds [1,30,64]      3.71e-7   3.09e-7
+ *                             hidden [1,30,64]             6.87e-7   6.18e-7
+ *                             logits [1,30,128]            7.42e-7   6.71e-7
  * llava_clip_llama            image features [1,16,48]     3.34e-7   4.01e-7
  *                             inputs embeds [1,27,48]      3.34e-7   4.01e-7
  *                             hidden [1,27,48]             5.65e-7   5.31e-7
@@ -49,10 +49,11 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
  * Idefics3's {@code expected_image_hidden_states.npy} (HF's name for the same output) equals its
  * {@code expected_image_features.npy} and is checked too. Without the attention mask the left-padded
  * case's hidden states differ by 1.0 relative: the mask and the positions derived from it are pinned.
- * The test prints each difference.
+ * The test prints each difference. (Idefics3's tower uses the tanh GELU: the bridge's column is
+ * ATen's {@code gelu(approximate="tanh")}, the composed one {@code x * sigmoid(x (A + B x^2))}.)
  */
 class HfParityTest {
-    /** Relative to the tensor's largest magnitude; the measured differences are at most 6.7e-7. */
+    /** Relative to the tensor's largest magnitude; the measured differences are at most 7.5e-7. */
     private static final double TOLERANCE = 5e-6;
 
     private final NDManager manager = NDManager.newBaseManager();

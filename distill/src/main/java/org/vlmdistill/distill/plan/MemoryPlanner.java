@@ -244,10 +244,14 @@ public final class MemoryPlanner {
         return tokens * perToken;
     }
 
-    /** [T, I]-sized arrays a composed activation makes beyond its one output (Activations' forms). */
+    /**
+     * [T, I]-sized arrays a composed activation makes beyond its one output (Activations' forms). The
+     * tanh GELU: ComposedOps' sigmoid form makes 5 (x^2, B x^2, u = A + B x^2, x u, the sigmoid; autograd
+     * keeps u and the sigmoid); the bridge's aten::gelu none. The plan takes the composed count.
+     */
     static int activationExtra(String act) {
         return switch (act.toLowerCase(Locale.ROOT)) {
-            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> 8;
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> 5;
             case "quick_gelu" -> 2;
             default -> 0; // silu, gelu (erf), relu: one libtorch op saving its input
         };

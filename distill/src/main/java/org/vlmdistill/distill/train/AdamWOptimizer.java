@@ -176,9 +176,9 @@ public final class AdamWOptimizer implements AutoCloseable {
         SafetensorsWriter.write(file, tensors, Map.of("steps", Long.toString(steps), "format", "vlmd-adamw-1"));
     }
 
+    /** Deferred: each state tensor is copied off the device when written, so saving holds one copy at a time. */
     private static void add(List<TensorData> out, TensorLoader bytes, String name, NDArray x) {
-        TensorLoader.Bytes b = bytes.toBytes(x);
-        out.add(new TensorData(name, b.dtype(), b.shape(), b.data()));
+        out.add(TensorData.deferred(name, bytes.dtypeOf(x), x.getShape().getShape(), () -> bytes.toBytes(x).data()));
     }
 
     /**

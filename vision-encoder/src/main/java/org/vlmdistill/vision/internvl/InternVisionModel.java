@@ -5,6 +5,7 @@ import ai.djl.ndarray.index.NDIndex;
 import org.vlmdistill.core.config.InternVisionConfig;
 import org.vlmdistill.core.model.VisionEncoder;
 import org.vlmdistill.core.model.Weights;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +22,15 @@ public final class InternVisionModel implements VisionEncoder {
     private final InternVisionEmbeddings embeddings;
     private final List<InternVisionEncoderLayer> layers;
     private final int selectLayer;
+    private final ActivationCheckpoints checkpoints;
 
     private InternVisionModel(InternVisionConfig config, InternVisionEmbeddings embeddings,
-                              List<InternVisionEncoderLayer> layers, int selectLayer) {
+                              List<InternVisionEncoderLayer> layers, int selectLayer, ActivationCheckpoints checkpoints) {
         this.config = config;
         this.embeddings = embeddings;
         this.layers = List.copyOf(layers);
         this.selectLayer = selectLayer;
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -40,7 +43,7 @@ public final class InternVisionModel implements VisionEncoder {
         for (int i = 0; i < c.numHiddenLayers(); i++) {
             layers.add(InternVisionEncoderLayer.take(c, w.at(names.layers + i + "."), names));
         }
-        InternVisionModel model = new InternVisionModel(c, embeddings, layers, selectLayer);
+        InternVisionModel model = new InternVisionModel(c, embeddings, layers, selectLayer, w.checkpoints());
         model.stateIndex(selectLayer);
         return model;
     }
@@ -53,13 +56,26 @@ public final class InternVisionModel implements VisionEncoder {
     /** {@code [tiles, 3, H, W]} to the selected hidden state without the class token, {@code [tiles, (H/p)(W/p), hidden]}. */
     @Override
     public NDArray forward(NDArray pixelValues) {
-        int index = stateIndex(selectLayer);
-        return hiddenStates(pixelValues, index).get(index).get(new NDIndex(":, 1:"));
+        return state(pixelValues, stateIndex(selectLayer)).get(new NDIndex(":, 1:"));
     }
 
     /** The output of the last layer, class token first: {@code [tiles, 1 + patches, hidden]}. */
     public NDArray lastHiddenState(NDArray pixelValues) {
-        return hiddenStates(pixelValues, layers.size()).get(layers.size());
+        return state(pixelValues, layers.size());
+    }
+
+    /**
+     * {@code hidden_states[index]} alone: each state before it is closed once the next layer has read it
+     * ({@link ActivationCheckpoints#release}), so only the result stays open.
+     */
+    private NDArray state(NDArray pixelValues, int index) {
+        NDArray x = embeddings.forward(pixelValues);
+        for (int i = 0; i < index; i++) {
+            NDArray next = layers.get(i).forward(x);
+            checkpoints.release(x);
+            x = next;
+        }
+        return x;
     }
 
     /** {@code hidden_states} up to index {@code upTo}: the embeddings, then each layer's output. */

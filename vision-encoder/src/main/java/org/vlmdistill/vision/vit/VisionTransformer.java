@@ -9,6 +9,7 @@ import org.vlmdistill.core.config.SiglipVisionConfig;
 import org.vlmdistill.core.config.VisionConfig;
 import org.vlmdistill.core.model.VisionEncoder;
 import org.vlmdistill.core.model.Weights;
+import org.vlmdistill.core.nn.ActivationCheckpoints;
 import org.vlmdistill.core.nn.LayerNorm;
 
 import java.util.ArrayList;
@@ -29,10 +30,12 @@ public final class VisionTransformer implements VisionEncoder {
     private final LayerNorm postLayernorm;
     private final Optional<SiglipPoolingHead> head;
     private final FeatureSelection selection;
+    private final ActivationCheckpoints checkpoints;
 
     private VisionTransformer(VisionConfig config, VisionEmbeddings embeddings, Optional<LayerNorm> preLayrnorm,
                               List<VisionEncoderLayer> layers, LayerNorm postLayernorm,
-                              Optional<SiglipPoolingHead> head, FeatureSelection selection) {
+                              Optional<SiglipPoolingHead> head, FeatureSelection selection,
+                              ActivationCheckpoints checkpoints) {
         this.config = config;
         this.embeddings = embeddings;
         this.preLayrnorm = preLayrnorm;
@@ -40,6 +43,7 @@ public final class VisionTransformer implements VisionEncoder {
         this.postLayernorm = postLayernorm;
         this.head = head;
         this.selection = selection;
+        this.checkpoints = checkpoints;
     }
 
     /**
@@ -65,7 +69,7 @@ public final class VisionTransformer implements VisionEncoder {
         Optional<SiglipPoolingHead> head = !clip && useHead
                 ? Optional.of(SiglipPoolingHead.take(c, w.at("head.")))
                 : Optional.empty();
-        return new VisionTransformer(c, embeddings, pre, layers, post, head, selection);
+        return new VisionTransformer(c, embeddings, pre, layers, post, head, selection, w.checkpoints());
     }
 
     /**
@@ -110,10 +114,25 @@ public final class VisionTransformer implements VisionEncoder {
         };
     }
 
-    /** {@code post_layernorm(encoder(embeddings))}, {@code [images, seq, hidden]}. */
+    /**
+     * {@code post_layernorm(encoder(embeddings))}, {@code [images, seq, hidden]}. Only the output stays
+     * open: each state is closed once the next layer has read it ({@link ActivationCheckpoints#release}).
+     */
     public NDArray lastHiddenState(NDArray pixelValues) {
-        List<NDArray> states = hiddenStates(pixelValues, layers.size());
-        return postLayernorm.forward(states.get(layers.size()));
+        NDArray x = embeddings.forward(pixelValues);
+        if (preLayrnorm.isPresent()) {
+            x = next(x, preLayrnorm.get().forward(x));
+        }
+        for (VisionEncoderLayer layer : layers) {
+            x = next(x, layer.forward(x));
+        }
+        return next(x, postLayernorm.forward(x));
+    }
+
+    /** {@code next}, after releasing the state it was computed from. */
+    private NDArray next(NDArray state, NDArray next) {
+        checkpoints.release(state);
+        return next;
     }
 
     /**

@@ -5,37 +5,47 @@ import ai.djl.ndarray.types.DataType;
 import org.vlmdistill.core.tensor.DType;
 
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * {@link TorchOps} through libtorch's stable C dispatcher ({@link LibTorchDispatcher}), so the ops
- * run as ATen's own kernels (CPU flash attention, fused cross entropy) with autograd.
+ * run as ATen's own kernels (CPU flash attention, fused cross entropy) with autograd. The tanh GELU
+ * goes through the C++ dispatcher entry of {@code aten::gelu} where this libtorch exports it ({@link
+ * LibTorchDispatcher#gelu}), composed otherwise.
  *
  * <p>rms_norm and the fused AdamW step take list arguments ({@code int[]}, {@code Tensor[]}),
  * which the dispatcher of libtorch 2.7.1 cannot convert: they are composed from DJL ops here too,
  * and {@link #bridged()} says so.
  */
 public final class BridgeOps implements TorchOps {
-    static final Set<String> BRIDGED = Set.of("dtypeOf", "cast", "viewAs", "scaledDotProductAttention",
+    static final Set<String> STABLE = Set.of("dtypeOf", "cast", "viewAs", "scaledDotProductAttention",
             "linear", "silu", "crossEntropy");
 
     private final LibTorchDispatcher dispatcher;
     private final ComposedOps composed = new ComposedOps();
+    private final Set<String> bridged;
 
     public BridgeOps(LibTorchDispatcher dispatcher) {
         this.dispatcher = dispatcher;
+        var all = new TreeSet<>(STABLE);
+        if (dispatcher.hasGelu()) {
+            all.add("geluTanh");
+        }
+        this.bridged = Set.copyOf(all);
     }
 
     @Override
     public String describe() {
         return "libtorch " + dispatcher.libtorchVersion() + " stable dispatcher (bridged: "
-                + String.join(", ", BRIDGED.stream().sorted().toList()) + "; composed: rmsNorm, adamwStep"
+                + String.join(", ", bridged.stream().sorted().toList()) + "; composed: rmsNorm, adamwStep"
+                + (dispatcher.hasGelu() ? "" : ", geluTanh")
                 + (dispatcher.hasVersionedDispatcher()
                         ? "; this libtorch's versioned dispatcher could take lists, not used yet)" : ")");
     }
 
     @Override
     public Set<String> bridged() {
-        return BRIDGED;
+        return bridged;
     }
 
     @Override
@@ -104,6 +114,12 @@ public final class BridgeOps implements TorchOps {
         try (var call = dispatcher.op("aten::silu", "")) {
             return call.tensor(x).call1();
         }
+    }
+
+    /** aten::gelu(Tensor self, *, str approximate='tanh'); composed where the C++ entry is absent. */
+    @Override
+    public NDArray geluTanh(NDArray x) {
+        return dispatcher.hasGelu() ? dispatcher.gelu(x, "tanh") : composed.geluTanh(x);
     }
 
     @Override

@@ -128,6 +128,22 @@ public final class ComposedOps implements TorchOps {
         return x.mul(x.getNDArrayInternal().sigmoid());
     }
 
+    /**
+     * {@code x * sigmoid(x (A + B x^2))}, A = 2 sqrt(2/pi), B = A * 0.044715: the same function as
+     * {@code 0.5 x (1 + tanh(z))} with z = sqrt(2/pi) (x + 0.044715 x^3), since {@code 0.5 (1 + tanh z)
+     * = sigmoid(2z)}. This form lets autograd keep, beside x, only u = A + B x^2 and the sigmoid (the
+     * 1 + tanh form keeps x^2, tanh, 1 + tanh and 0.5 x). Constants through {@link Scalars}.
+     */
+    @Override
+    public NDArray geluTanh(NDArray x) {
+        NDArray u = x.square().mul(Scalars.like(x, GELU_B)).add(GELU_A);
+        return x.mul(x.mul(u).getNDArrayInternal().sigmoid());
+    }
+
+    /** 2 sqrt(2/pi) and 2 sqrt(2/pi) 0.044715 (see {@link #geluTanh}). */
+    static final double GELU_A = 2 * Math.sqrt(2 / Math.PI);
+    static final double GELU_B = GELU_A * 0.044715;
+
     @Override
     public NDArray crossEntropy(NDArray logits, NDArray target, long ignoreIndex) {
         NDArray keep = target.neq(ignoreIndex);

@@ -9,13 +9,16 @@ import ai.djl.pytorch.jni.LibUtils;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -38,8 +41,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * are new handles that DJL then owns and frees.
  *
  * <p>2.7.1 cannot convert list arguments ({@code int[]}, {@code Tensor[]}): any schema with one
- * fails with rc 1. Later torch versions change the encoding (a versioned
+ * fails with rc 1, and so does a {@code str} ("Not yet supported conversion from StableIValue to
+ * IValue for schema type: str"). Later torch versions change the encoding (a versioned
  * {@code torch_call_dispatcher}); support for them belongs here and nowhere else.
+ *
+ * <p>One op is reached outside the stable ABI: {@code aten::gelu(Tensor self, *, str approximate)},
+ * whose {@code str} the stable dispatcher cannot carry, through the exported C++ dispatcher entry
+ * {@code at::_ops::gelu::call(const at::Tensor&, std::string_view)} (see {@link #gelu}).
  */
 public final class LibTorchDispatcher {
     /** Largest argument or result count of any op we call, with room to spare. */
@@ -60,6 +68,9 @@ public final class LibTorchDispatcher {
     private final MethodHandle cxxDelete;
     private final String libtorchVersion;
     private final SymbolLookup lookup;
+    /** {@code at::_ops::gelu::call}, or null where this libtorch or platform does not offer it (see {@link #gelu}). */
+    private final MethodHandle geluEntry;
+    private final int[] floatingCodes;
 
     private LibTorchDispatcher(SymbolLookup lookup, String libtorchVersion) {
         this.lookup = lookup;
@@ -88,6 +99,32 @@ public final class LibTorchDispatcher {
         SymbolLookup cxx = SymbolLookup.libraryLookup("libstdc++.so.6", Arena.global()).or(lookup);
         this.cxxNew = linker.downcallHandle(find(cxx, "_Znwm"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
         this.cxxDelete = linker.downcallHandle(find(cxx, "_ZdlPv"), FunctionDescriptor.ofVoid(ADDRESS));
+        this.floatingCodes = new int[] {float32Code, constant("aoti_torch_dtype_float64"),
+                constant("aoti_torch_dtype_float16"), constant("aoti_torch_dtype_bfloat16")};
+        this.geluEntry = sretReturnsInFirstArgument()
+                ? lookup.find(GELU_ENTRY).map(fn -> linker.downcallHandle(fn, FunctionDescriptor.of(ADDRESS,
+                        ADDRESS, ADDRESS, MemoryLayout.structLayout(JAVA_LONG, ADDRESS)))).orElse(null)
+                : null;
+    }
+
+    /**
+     * {@code at::_ops::gelu::call(const at::Tensor&, std::string_view)} in the Itanium C++ mangling
+     * with libstdc++'s {@code std::string_view}: what {@code at::gelu(self, approximate)} inlines to,
+     * the full dispatcher (autograd records {@code GeluBackward0}, which saves only {@code self}).
+     * Older torch spells the view {@code c10::basic_string_view<char>} (Debian's 1.13 does), a different
+     * symbol, so there (and in any build without it) the lookup fails and callers compose instead.
+     */
+    static final String GELU_ENTRY = "_ZN2at4_ops4gelu4callERKNS_6TensorESt17basic_string_viewIcSt11char_traitsIcEE";
+
+    /**
+     * Whether a function returning a non-trivial C++ class by value takes the result's address as
+     * its first integer argument: the System V x86-64 ABI on Linux. (AArch64 passes it in x8, which
+     * the FFM linker cannot name.)
+     */
+    private static boolean sretReturnsInFirstArgument() {
+        String arch = System.getProperty("os.arch", "");
+        return System.getProperty("os.name", "").toLowerCase(Locale.ROOT).startsWith("linux")
+                && (arch.equals("amd64") || arch.equals("x86_64"));
     }
 
     /**
@@ -202,6 +239,60 @@ public final class LibTorchDispatcher {
             throw e;
         } catch (Throwable t) {
             throw new TorchOpException("floatRows", t.toString());
+        }
+    }
+
+    /** Whether {@link #gelu} can run here (this libtorch exports the entry, and the platform's ABI is known). */
+    public boolean hasGelu() {
+        return geluEntry != null;
+    }
+
+    /**
+     * {@code torch.nn.functional.gelu(x, approximate=approximate)} as one ATen op with autograd,
+     * through the C++ dispatcher entry {@link #GELU_ENTRY}: the stable C dispatcher of 2.7.1 cannot
+     * pass the {@code str}.
+     *
+     * <p>Calling C++ directly gives up the C shim's exception barrier: a C++ exception thrown inside
+     * would cross the FFM frames and end the JVM. So the one error the op raises for valid input, a
+     * dtype without a gelu kernel, is checked here first (floating point only), and {@code
+     * approximate} is checked against the two values ATen takes. The result, an {@code at::Tensor}
+     * returned by value (one intrusive pointer), is constructed by the callee into a cell from C++
+     * {@code operator new}: that cell is then a heap {@code at::Tensor*}, the handle DJL owns and
+     * deletes, as {@code new at::Tensor(at::gelu(x, approximate))} would be.
+     *
+     * @param approximate "tanh" or "none" (erf)
+     * @throws TorchOpException where the entry is absent ({@link #hasGelu}), or for a non-floating dtype
+     */
+    public NDArray gelu(NDArray x, String approximate) {
+        String op = "at::_ops::gelu::call";
+        if (geluEntry == null) {
+            throw new TorchOpException(op, "libtorch " + libtorchVersion + " on " + System.getProperty("os.arch")
+                    + " does not export " + GELU_ENTRY);
+        }
+        if (!approximate.equals("tanh") && !approximate.equals("none")) {
+            throw new TorchOpException(op, "approximate must be \"tanh\" or \"none\", got \"" + approximate + "\"");
+        }
+        if (!(x instanceof PtNDArray pt)) {
+            throw new TorchOpException(op, "argument is not a PyTorch-engine array: " + x.getClass().getName());
+        }
+        int dtype = dtypeCode(x);
+        if (Arrays.stream(floatingCodes).noneMatch(c -> c == dtype)) {
+            throw new TorchOpException(op, "gelu needs a floating-point tensor, got dtype code " + dtype
+                    + " (" + x.getShape() + ")");
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment text = arena.allocateFrom(approximate);
+            // std::string_view in libstdc++: {size_t _M_len; const char* _M_str}
+            MemorySegment view = arena.allocate(MemoryLayout.structLayout(JAVA_LONG, ADDRESS));
+            view.set(JAVA_LONG, 0, approximate.length());
+            view.set(ADDRESS, 8, text);
+            MemorySegment cell = (MemorySegment) cxxNew.invokeExact((long) ADDRESS.byteSize());
+            MemorySegment result = (MemorySegment) geluEntry.invokeExact(cell, handleOf(pt), view);
+            return new PtNDArray(pt.getManager(), result.address());
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new TorchOpException(op, t.toString());
         }
     }
 

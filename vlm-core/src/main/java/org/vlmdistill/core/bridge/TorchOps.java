@@ -62,6 +62,13 @@ public interface TorchOps {
     NDArray silu(NDArray x);
 
     /**
+     * The tanh approximation of GELU, {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}: torch's
+     * {@code F.gelu(x, approximate="tanh")}, transformers' {@code gelu_pytorch_tanh} / {@code gelu_new}
+     * / {@code gelu_fast} (equal up to rounding).
+     */
+    NDArray geluTanh(NDArray x);
+
+    /**
      * Mean cross entropy of {@code logits} [N, V] against int64 {@code target} [N], over the
      * positions whose target is not {@code ignoreIndex} (HF uses -100). NaN when all are ignored,
      * as torch.

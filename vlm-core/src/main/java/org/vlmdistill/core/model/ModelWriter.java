@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.config.HfConfigs;
 import org.vlmdistill.core.io.AtomicFiles;
 import org.vlmdistill.core.safetensors.SafetensorsWriter;
@@ -61,26 +62,31 @@ public final class ModelWriter {
         });
     }
 
+    /**
+     * Writes the parameters' bytes, each copied off its array when the writer reaches it (deferred
+     * {@link TensorData}) and dropped once written: saving holds one tensor's copy (and, for another dtype,
+     * its cast) at a time, not a copy of the whole model beside the model.
+     */
     private static DType write(Model model, Path dir, Optional<DType> dtype, long maxShardBytes) throws IOException {
-        TensorLoader bytes = new TensorLoader(model.policy().ops());
+        TorchOps ops = model.policy().ops();
+        TensorLoader bytes = new TensorLoader(ops);
         List<TensorData> tensors = new ArrayList<>();
-        List<NDArray> converted = new ArrayList<>();
         DType stored = null;
-        try {
-            for (Parameter p : model.parameters().list()) {
-                NDArray array = p.array();
-                if (dtype.isPresent() && model.policy().ops().dtypeOf(array) != dtype.get()) {
-                    array = model.policy().ops().cast(array.stopGradient(), dtype.get());
-                    converted.add(array);
+        for (Parameter p : model.parameters().list()) {
+            NDArray array = p.array();
+            DType own = bytes.dtypeOf(array);
+            DType target = dtype.orElse(own);
+            stored = stored == null ? target : stored;
+            tensors.add(TensorData.deferred(p.name(), target, array.getShape().getShape(), () -> {
+                if (target == own) {
+                    return bytes.toBytes(array).data();
                 }
-                TensorLoader.Bytes b = bytes.toBytes(array);
-                stored = stored == null ? b.dtype() : stored;
-                tensors.add(new TensorData(p.name(), b.dtype(), b.shape(), b.data()));
-            }
-            SafetensorsWriter.writeSharded(dir, tensors, Map.of("format", "pt"), maxShardBytes);
-        } finally {
-            converted.forEach(NDArray::close);
+                try (NDArray detached = array.stopGradient(); NDArray cast = ops.cast(detached, target)) {
+                    return bytes.toBytes(cast).data(); // a heap copy: it outlives the cast
+                }
+            }));
         }
+        SafetensorsWriter.writeSharded(dir, tensors, Map.of("format", "pt"), maxShardBytes);
         return stored == null ? dtype.orElse(DType.F32) : stored;
     }
 

@@ -108,6 +108,22 @@ public final class ActivationCheckpoints {
         }
     }
 
+    /**
+     * Closes {@code state}, a layer's output that the next layer has read, unless a layer waiting for
+     * {@link #backward()} recomputes from it or reads its gradient (its input or its output leaf). A chain of layers that keeps only its last output calls
+     * this for each state it leaves behind: without it every state of the chain stays open until the step
+     * ends (a frozen 17-tile SigLIP tower: 53 MB a layer, held through the student's backward). Closing a
+     * DJL handle drops one reference: what autograd saved of the state it keeps.
+     */
+    public void release(NDArray state) {
+        for (Segment s : tape) {
+            if (s.input() == state || s.output() == state) {
+                return;
+            }
+        }
+        state.close();
+    }
+
     /** Forgets the layers waiting for {@link #backward()} (a step abandoned before its backward). */
     public void discard() {
         tape.clear();

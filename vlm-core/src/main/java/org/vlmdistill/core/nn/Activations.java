@@ -13,8 +13,6 @@ public final class Activations {
     public static final List<String> SUPPORTED = List.of(
             "gelu", "gelu_fast", "gelu_new", "gelu_pytorch_tanh", "quick_gelu", "relu", "silu", "swish");
 
-    private static final double SQRT_2_OVER_PI = Math.sqrt(2 / Math.PI);
-
     private Activations() {
     }
 
@@ -32,14 +30,8 @@ public final class Activations {
             case "silu", "swish" -> ops.silu(x);
             // erf form: torch's F.gelu default
             case "gelu" -> x.getNDArrayInternal().gelu();
-            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): GELUTanh / NewGELU / FastGELU agree up to rounding.
-            // Constants through Scalars, x^3 as x*x*x: DJL's mul(Number)/pow(Number) leave autograd a
-            // scalar whose memory the GC frees before the backward (see Scalars)
-            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> {
-                NDArray inner = x.add(x.square().mul(x).mul(Scalars.like(x, 0.044715)))
-                        .mul(Scalars.like(x, SQRT_2_OVER_PI));
-                yield x.mul(Scalars.like(x, 0.5)).mul(inner.tanh().add(1));
-            }
+            // 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))): GELUTanh / NewGELU / FastGELU agree up to rounding
+            case "gelu_pytorch_tanh", "gelu_new", "gelu_fast" -> ops.geluTanh(x);
             // x * sigmoid(1.702 x): CLIP's QuickGELU
             case "quick_gelu" -> x.mul(x.mul(Scalars.like(x, 1.702)).getNDArrayInternal().sigmoid());
             case "relu" -> x.getNDArrayInternal().relu();

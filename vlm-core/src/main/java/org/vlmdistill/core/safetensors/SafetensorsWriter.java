@@ -74,7 +74,12 @@ public final class SafetensorsWriter {
             writeFully(channel, prefix);
             writeFully(channel, ByteBuffer.wrap(header));
             for (TensorData t : ordered) {
-                writeSegment(channel, t.bytes());
+                MemorySegment bytes = t.bytes(); // deferred bytes are made here, one tensor at a time
+                if (bytes.byteSize() != t.byteSize()) {
+                    throw new SafetensorsException(file, t.name(), "its bytes are " + bytes.byteSize()
+                            + " long, the header says " + t.byteSize());
+                }
+                writeSegment(channel, bytes);
             }
         });
     }
@@ -137,10 +142,10 @@ public final class SafetensorsWriter {
                         + " has a negative dimension or more than 2^63-1 elements");
             }
             long bytes = Shapes.byteCount(elements, t.dtype().byteSize());
-            if (bytes != t.bytes().byteSize()) {
+            if (bytes != t.byteSize()) {
                 throw new SafetensorsException(file, name, "shape " + Shapes.toString(shape) + " of "
                         + t.dtype().safetensorsName() + " needs " + elements + " × " + t.dtype().byteSize()
-                        + " bytes but " + t.bytes().byteSize() + " were given");
+                        + " bytes but " + t.byteSize() + " were given");
             }
             if (total > Long.MAX_VALUE - bytes) {
                 throw new SafetensorsException(file, name, "the tensors add up to more than 2^63-1 bytes");
@@ -188,7 +193,7 @@ public final class SafetensorsWriter {
             for (int i = 0; i < shape.length; i++) {
                 json.append(i == 0 ? "" : ",").append(shape[i]);
             }
-            long end = offset + t.bytes().byteSize();
+            long end = offset + t.byteSize();
             json.append("],\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
             offset = end;
         }

@@ -67,7 +67,7 @@ final class ShardedWriter {
                 written.add(file);
                 for (TensorData t : shards.get(i)) {
                     weightMap.put(t.name(), name);
-                    totalSize += t.bytes().byteSize();
+                    totalSize += t.byteSize();
                 }
             }
             byte[] json = indexJson(totalSize, weightMap).getBytes(StandardCharsets.UTF_8);
@@ -82,7 +82,7 @@ final class ShardedWriter {
         List<TensorData> current = new ArrayList<>();
         long currentBytes = 0;
         for (TensorData t : tensors) {
-            long size = t.bytes().byteSize();
+            long size = t.byteSize();
             if (size > maxShardBytes) {
                 shards.add(List.of(t));
                 continue;

@@ -138,13 +138,21 @@ public final class TensorLoader {
         return out.flip();
     }
 
-    /** The array's bytes as safetensors stores them, with the array's real dtype. */
+    /** The array's bytes as safetensors stores them, with the array's real dtype: a copy in the Java heap. */
     public Bytes toBytes(NDArray x) {
-        DType dtype = ops.bridged().isEmpty() ? DType.fromDjl(x.getDataType()).orElseThrow() : ops.dtypeOf(x);
+        DType dtype = dtypeOf(x);
         // bf16 and int16 leave DJL's sight as fp16 of the same bits: no conversion, just the bytes
         NDArray carrier = dtype.djl().isPresent() ? x : ops.viewAs(x, DType.F16);
         ByteBuffer buffer = HostReads.bytes(carrier, "tensor bytes for safetensors").order(ByteOrder.LITTLE_ENDIAN);
+        if (carrier != x) {
+            carrier.close(); // the view holds x's storage; the bytes are a copy
+        }
         return new Bytes(dtype, x.getShape().getShape(), MemorySegment.ofBuffer(buffer));
+    }
+
+    /** The array's real dtype (bf16 and int16 included, which DJL does not name), as {@link #toBytes} stores it. */
+    public DType dtypeOf(NDArray x) {
+        return ops.bridged().isEmpty() ? DType.fromDjl(x.getDataType()).orElseThrow() : ops.dtypeOf(x);
     }
 
     /** Tensor bytes with their dtype and shape. */

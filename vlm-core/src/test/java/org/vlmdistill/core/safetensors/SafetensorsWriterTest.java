@@ -257,6 +257,61 @@ class SafetensorsWriterTest {
         assertEquals(List.of(file), listDir());
     }
 
+    /**
+     * Deferred bytes are made when the writer reaches their tensor, in file order, once each: when the
+     * k-th is asked for, the file being written (the temp beside the target) already holds the header
+     * and every earlier tensor, so a writer of a model's parameters holds one tensor's copy at a time.
+     */
+    @Test
+    void deferredBytesAreMadeOneAtATimeAsTheWriterReachesThem() throws IOException {
+        Random random = new Random(System.nanoTime());
+        Path file = dir.resolve("deferred.safetensors");
+        int n = 2 + random.nextInt(5);
+        List<byte[]> data = new ArrayList<>();
+        List<TensorData> tensors = new ArrayList<>();
+        List<String> asked = new ArrayList<>();
+        List<Long> writtenWhenAsked = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int rows = 1 + random.nextInt(64);
+            byte[] b = randomBytes(random, rows * 4);
+            data.add(b);
+            String name = "t" + i;
+            tensors.add(TensorData.deferred(name, DType.F32, new long[]{rows}, () -> {
+                asked.add(name);
+                writtenWhenAsked.add(tempSize(file));
+                return MemorySegment.ofArray(b.clone()); // a fresh copy, as a device read makes
+            }));
+        }
+        SafetensorsWriter.write(file, tensors, null);
+        assertEquals(tensors.stream().map(TensorData::name).sorted().toList(), asked, "each asked once, in file order");
+        try (SafetensorsFile f = SafetensorsFile.open(file)) {
+            for (int i = 0; i < n; i++) {
+                assertArrayEquals(data.get(i), bytesOf(f.data("t" + i)), "t" + i);
+                TensorInfo info = f.tensor("t" + i);
+                assertEquals(f.dataAreaOffset() + info.dataBegin(), writtenWhenAsked.get(i),
+                        "t" + i + " was asked for before the bytes ahead of it were written");
+            }
+        }
+        assertEquals(List.of(file), listDir());
+    }
+
+    @Test
+    void rejectsDeferredBytesOfAnotherLengthThanTheShapeSays() throws IOException {
+        rejected("w", "its bytes are 20 long, the header says 24",
+                TensorData.deferred("w", DType.F32, new long[]{2, 3}, () -> MemorySegment.ofArray(new byte[20])));
+    }
+
+    /** The size of the temp file the writer is filling beside {@code target}: the only other file in the folder. */
+    private long tempSize(Path target) {
+        try (Stream<Path> s = Files.list(dir)) {
+            List<Path> temps = s.filter(p -> !p.equals(target)).toList();
+            assertEquals(1, temps.size(), "temp files beside " + target + ": " + temps);
+            return Files.size(temps.getFirst());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     private List<Path> listDir() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();

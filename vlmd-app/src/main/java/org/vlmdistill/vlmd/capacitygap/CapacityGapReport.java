@@ -321,14 +321,14 @@ public final class CapacityGapReport {
                 y.add(sp.mean());
                 e.add(Double.isNaN(sp.sd()) ? 0.0 : sp.sd());
             }
-            c.addSeries("student, " + display(method), x, y, e).setMarker(SeriesMarkers.CIRCLE);
+            c.addSeries(display(method), x, y, e).setMarker(SeriesMarkers.CIRCLE);
         }
-        var own = c.addSeries("teacher itself", x, r.teachers().stream().map(t -> t.score().crossEntropy()).toList());
+        var own = c.addSeries("the teacher", x, r.teachers().stream().map(t -> t.score().crossEntropy()).toList());
         own.setLineStyle(SeriesLines.DASH_DASH);
         own.setMarker(SeriesMarkers.SQUARE);
         own.setLineColor(Color.DARK_GRAY);
         own.setMarkerColor(Color.DARK_GRAY);
-        var floor = c.addSeries("truth entropy (floor)", List.of(x.getFirst(), x.getLast()),
+        var floor = c.addSeries("truth (H, the floor)", List.of(x.getFirst(), x.getLast()),
                 List.of(r.truthEntropy(), r.truthEntropy()));
         floor.setLineStyle(SeriesLines.DOT_DOT);
         floor.setMarker(SeriesMarkers.NONE);
