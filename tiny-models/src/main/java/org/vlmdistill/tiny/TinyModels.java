@@ -45,14 +45,19 @@ public final class TinyModels {
     /**
      * What a tiny model varies in, so that a teacher and a student can differ where real pairs do: text
      * width and depth, a config {@code vocab_size} padded above the tokenizer ({@code vocabPadding} extra
-     * rows), and the vision side's image-token count per image (tower {@code imageSize}, {@code scaleFactor},
+     * rows), and the vision side's image-token count per image (tower {@code imageSize}, {@code patchSize}, {@code scaleFactor},
      * processor {@code longestEdge}; tiles are {@code imageSize} pixels). {@code words} is the tokenizer's
      * word list after the specials: models that should share a tokenizer take the same list.
      */
     public record Spec(int textHidden, int textLayers, int vocabPadding, int imageSize, int scaleFactor,
-                       int longestEdge, List<String> words, int visionHidden, int visionLayers) {
+                       int longestEdge, List<String> words, int visionHidden, int visionLayers,
+                       int patchSize) {
         public Spec {
             words = List.copyOf(words);
+            // The config checks that scale_factor divides the patch grid; here only what no config can mean.
+            if (patchSize < 1) {
+                throw new IllegalArgumentException("patch size must be positive, got " + patchSize);
+            }
         }
 
         /**
@@ -60,33 +65,42 @@ public final class TinyModels {
          * 2 layers, 20 image tokens for a 64x64 image.
          */
         public static Spec defaults() {
-            return new Spec(32, 2, 0, 32, 2, 64, WORDS, 32, 2);
+            return new Spec(32, 2, 0, 32, 2, 64, WORDS, 32, 2, 8);
         }
 
         public Spec withText(int hidden, int layers) {
             return new Spec(hidden, layers, vocabPadding, imageSize, scaleFactor, longestEdge, words, visionHidden,
-                    visionLayers);
+                    visionLayers, patchSize);
         }
 
         public Spec withVocabPadding(int rows) {
             return new Spec(textHidden, textLayers, rows, imageSize, scaleFactor, longestEdge, words, visionHidden,
-                    visionLayers);
+                    visionLayers, patchSize);
         }
 
         public Spec withVision(int tileSize, int scale, int processorLongestEdge) {
             return new Spec(textHidden, textLayers, vocabPadding, tileSize, scale, processorLongestEdge, words,
-                    visionHidden, visionLayers);
+                    visionHidden, visionLayers, patchSize);
         }
 
         /** The vision tower's width and depth (4 heads, MLP twice as wide). */
         public Spec withVisionTower(int hidden, int layers) {
             return new Spec(textHidden, textLayers, vocabPadding, imageSize, scaleFactor, longestEdge, words, hidden,
-                    layers);
+                    layers, patchSize);
         }
 
         public Spec withWords(List<String> w) {
             return new Spec(textHidden, textLayers, vocabPadding, imageSize, scaleFactor, longestEdge, w, visionHidden,
-                    visionLayers);
+                    visionLayers, patchSize);
+        }
+
+        /**
+         * The tower's patch side in pixels ({@code patch_size}); (tile / patch)^2 / scale^2 image tokens per tile.
+         * A patch that covers exactly one Shapes grid cell puts a shape's outline and colour in one token.
+         */
+        public Spec withPatchSize(int pixels) {
+            return new Spec(textHidden, textLayers, vocabPadding, imageSize, scaleFactor, longestEdge, words,
+                    visionHidden, visionLayers, pixels);
         }
 
         /** Ids the tokenizer defines: the specials, then the words. */
@@ -142,7 +156,7 @@ public final class TinyModels {
         vision.put("num_hidden_layers", spec.visionLayers());
         vision.put("num_attention_heads", 4);
         vision.put("image_size", spec.imageSize());
-        vision.put("patch_size", 8);
+        vision.put("patch_size", spec.patchSize());
         ObjectNode pre = JSON.createObjectNode();
         pre.put("image_processor_type", "Idefics3ImageProcessor");
         pre.put("do_image_splitting", true);

@@ -36,8 +36,8 @@ final class LlamaAttention {
 
     /**
      * @param x   [batch, seq, hidden]
-     * @param cos [batch, seq, head_dim]
-     * @param sin [batch, seq, head_dim]
+     * @param cos [batch, 1, seq, head_dim] (LlamaRotaryEmbedding.cosSin)
+     * @param sin [batch, 1, seq, head_dim]
      * @return [batch, seq, hidden]
      */
     NDArray forward(NDArray x, NDArray cos, NDArray sin, AttentionMask mask, DynamicKvCache cache) {

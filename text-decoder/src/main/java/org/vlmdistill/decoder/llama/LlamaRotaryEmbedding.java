@@ -3,7 +3,7 @@ package org.vlmdistill.decoder.llama;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import org.vlmdistill.core.bridge.TorchOps;
 import org.vlmdistill.core.tensor.DType;
@@ -26,7 +26,8 @@ final class LlamaRotaryEmbedding {
     /**
      * @param positions {@code [batch, seq]} int64 position ids, on the model's device
      * @param seqLen    the largest position plus one, as {@link Rope#invFreq} takes it
-     * @return cos and sin, each {@code [batch, seq, head_dim]} in {@code dtype}
+     * @return cos and sin, each {@code [batch, 1, seq, head_dim]} in {@code dtype}: the head axis made once
+     *         here, for every layer's {@link #apply} to broadcast over
      */
     NDArray[] cosSin(NDManager manager, NDArray positions, long seqLen, DType dtype) {
         float[] invFreq = rope.invFreq(seqLen);
@@ -45,26 +46,25 @@ final class LlamaRotaryEmbedding {
             cos = ops.cast(cos, dtype);
             sin = ops.cast(sin, dtype);
         }
-        return new NDArray[] {cos, sin};
+        return new NDArray[] {cos.expandDims(1), sin.expandDims(1)};
     }
 
     /**
      * {@code x * cos + rotate_half(x) * sin}.
      *
      * @param x   [batch, heads, seq, head_dim]
-     * @param cos [batch, seq, head_dim]
+     * @param cos [batch, 1, seq, head_dim], as {@link #cosSin} gives it
      */
     static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
-        NDArray c = cos.expandDims(1); // [batch, 1, seq, head_dim]
-        NDArray s = sin.expandDims(1);
-        return x.mul(c).add(rotateHalf(x).mul(s));
+        return x.mul(cos).add(rotateHalf(x).mul(sin));
     }
 
     /** {@code cat(-x2, x1)} where x1 and x2 are the halves of the last axis. */
     static NDArray rotateHalf(NDArray x) {
-        long half = x.getShape().get(x.getShape().dimension() - 1) / 2;
-        NDArray x1 = x.get(new NDIndex("..., :{}", half));
-        NDArray x2 = x.get(new NDIndex("..., {}:", half));
-        return NDArrays.concat(new ai.djl.ndarray.NDList(x2.neg(), x1), -1);
+        int last = x.getShape().dimension() - 1; // split wants a non-negative axis
+        long half = x.getShape().get(last) / 2;
+        // both halves as views from one split (one libtorch call; two index reads would parse an NDIndex each)
+        NDList halves = x.split(new long[] {half}, last);
+        return NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), -1);
     }
 }

@@ -152,7 +152,7 @@ public final class LlamaTextDecoder implements TextDecoder {
         long seqLen = keyMask == null || rope.takesKeyLength() ? past + seq
                 : rope.dependsOnLength(upper)
                 ? HostReads.scalarLong(positions.max(), "the largest position, for dynamic RoPE") + 1 : upper;
-        NDArray[] cosSin = rotaryEmb.cosSin(manager, positions, seqLen, dtype); // [batch, seq, head_dim] each
+        NDArray[] cosSin = rotaryEmb.cosSin(manager, positions, seqLen, dtype); // [batch, 1, seq, head_dim] each
         AttentionMask attnMask = attentionMask(manager, keyMask, batch, seq, past);
 
         NDArray h = inputsEmbeds;

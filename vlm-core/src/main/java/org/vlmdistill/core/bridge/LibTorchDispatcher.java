@@ -15,7 +15,6 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -52,6 +51,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class LibTorchDispatcher {
     /** Largest argument or result count of any op we call, with room to spare. */
     private static final int STACK_SLOTS = 16;
+    /**
+     * For the short accessors (a new or deleted handle, a dtype, a C++ cell): a critical downcall
+     * skips the thread-state transition a downcall otherwise makes; they neither block nor call back
+     * into Java. Never for the dispatcher itself, which runs kernels of any length.
+     */
+    private static final Linker.Option SHORT = Linker.Option.critical(false);
 
     private final MethodHandle callDispatcher;
     private final MethodHandle newTensorHandle;
@@ -68,6 +73,11 @@ public final class LibTorchDispatcher {
     private final MethodHandle cxxDelete;
     private final String libtorchVersion;
     private final SymbolLookup lookup;
+    /** Ops named so far ({@link #resolve}), and where their C strings live (as long as this dispatcher). */
+    private final java.util.concurrent.ConcurrentHashMap<String, Op> ops = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Arena namesArena = Arena.ofAuto();
+    /** Each thread's reusable call ({@link #op(Op)}). */
+    private final ThreadLocal<Call> calls = ThreadLocal.withInitial(() -> new Call());
     /** {@code at::_ops::gelu::call}, or null where this libtorch or platform does not offer it (see {@link #gelu}). */
     private final MethodHandle geluEntry;
     private final int[] floatingCodes;
@@ -78,11 +88,11 @@ public final class LibTorchDispatcher {
         this.callDispatcher = linker.downcallHandle(find(lookup, "aoti_torch_call_dispatcher"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
         this.newTensorHandle = linker.downcallHandle(find(lookup, "aoti_torch_new_tensor_handle"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), SHORT);
         this.deleteTensorObject = linker.downcallHandle(find(lookup, "aoti_torch_delete_tensor_object"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS));
+                FunctionDescriptor.of(JAVA_INT, ADDRESS), SHORT);
         this.getDtype = linker.downcallHandle(find(lookup, "aoti_torch_get_dtype"),
-                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS), SHORT);
         this.getDataPtr = linker.downcallHandle(find(lookup, "aoti_torch_get_data_ptr"),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
         this.getDim = linker.downcallHandle(find(lookup, "aoti_torch_get_dim"),
@@ -97,8 +107,8 @@ public final class LibTorchDispatcher {
         this.float32Code = constant("aoti_torch_dtype_float32");
         this.cpuDeviceType = constant("aoti_torch_device_type_cpu");
         SymbolLookup cxx = SymbolLookup.libraryLookup("libstdc++.so.6", Arena.global()).or(lookup);
-        this.cxxNew = linker.downcallHandle(find(cxx, "_Znwm"), FunctionDescriptor.of(ADDRESS, JAVA_LONG));
-        this.cxxDelete = linker.downcallHandle(find(cxx, "_ZdlPv"), FunctionDescriptor.ofVoid(ADDRESS));
+        this.cxxNew = linker.downcallHandle(find(cxx, "_Znwm"), FunctionDescriptor.of(ADDRESS, JAVA_LONG), SHORT);
+        this.cxxDelete = linker.downcallHandle(find(cxx, "_ZdlPv"), FunctionDescriptor.ofVoid(ADDRESS), SHORT);
         this.floatingCodes = new int[] {float32Code, constant("aoti_torch_dtype_float64"),
                 constant("aoti_torch_dtype_float16"), constant("aoti_torch_dtype_bfloat16")};
         this.geluEntry = sretReturnsInFirstArgument()
@@ -178,8 +188,9 @@ public final class LibTorchDispatcher {
 
     /** The real dtype code ({@code c10::ScalarType}) of a tensor, also for those DJL calls UNKNOWN. */
     public int dtypeCode(NDArray array) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(JAVA_INT);
+        Call scratch = calls.get(); // its out cell, when no call is being built on this thread
+        try (Arena arena = scratch.busy ? Arena.ofConfined() : null) {
+            MemorySegment out = arena != null ? arena.allocate(JAVA_INT) : scratch.out;
             check((int) getDtype.invokeExact(handleOf(array), out), "aoti_torch_get_dtype");
             return out.get(JAVA_INT, 0);
         } catch (RuntimeException | Error e) {
@@ -314,24 +325,73 @@ public final class LibTorchDispatcher {
         }
     }
 
-    /** Arguments of one dispatcher call, in schema order. */
-    public final class Call implements AutoCloseable {
+    /**
+     * An op named once: its name and overload as C strings, encoded on first use and kept for the life
+     * of this dispatcher, so a call passes two pointers instead of encoding two strings. (libtorch 2.7.1
+     * still looks the schema up by these names inside each call: its C ABI has no handle to a resolved
+     * operator.)
+     */
+    public static final class Op {
         private final String name;
         private final String overload;
-        private final Arena arena = Arena.ofConfined();
-        private final MemorySegment stack = arena.allocate(JAVA_LONG, STACK_SLOTS);
-        private final List<MemorySegment> ownedHandles = new ArrayList<>();
-        private final List<MemorySegment> ownedCells = new ArrayList<>();
-        private PtNDManager manager;
-        private int size;
+        private final MemorySegment cName;
+        private final MemorySegment cOverload;
 
-        private Call(String name, String overload) {
+        private Op(String name, String overload, Arena arena) {
             this.name = name;
             this.overload = overload;
+            this.cName = arena.allocateFrom(name);
+            this.cOverload = arena.allocateFrom(overload);
+        }
+
+        /** {@code name.overload}, or {@code name} for the default overload. */
+        @Override
+        public String toString() {
+            return overload.isEmpty() ? name : name + "." + overload;
+        }
+    }
+
+    /** The op {@code name} (e.g. {@code aten::silu}) with {@code overload} ("" for the default), encoded once. */
+    public Op resolve(String name, String overload) {
+        return ops.computeIfAbsent(name + "\0" + overload, k -> new Op(name, overload, namesArena));
+    }
+
+    /**
+     * Arguments of one dispatcher call, in schema order. Each thread reuses one: its argument stack and
+     * the lists of what it owns are native and Java buffers made once, not per call (a nested call on
+     * the same thread, while one is being built, gets a fresh one). Use it in try-with-resources and do
+     * not keep it past {@link #close()}.
+     */
+    public final class Call implements AutoCloseable {
+        private final MemorySegment stack;
+        private final MemorySegment out;
+        /** Argument handles and optional cells made for this call and not yet passed to the dispatcher. */
+        private final long[] ownedHandles = new long[STACK_SLOTS];
+        private final long[] ownedCells = new long[STACK_SLOTS];
+        private int handleCount;
+        private int cellCount;
+        private Op op;
+        private PtNDManager manager;
+        private int size;
+        private boolean busy;
+
+        private Call() {
+            // freed by the GC once the thread (or a one-off call) is gone; nothing is freed per call
+            Arena arena = Arena.ofAuto();
+            this.stack = arena.allocate(JAVA_LONG, STACK_SLOTS);
+            this.out = arena.allocate(JAVA_LONG);
+        }
+
+        private Call start(Op op) {
+            this.op = op;
+            this.manager = null;
+            this.size = 0;
+            this.busy = true;
+            return this;
         }
 
         private String op() {
-            return overload.isEmpty() ? name : name + "." + overload;
+            return op.toString();
         }
 
         private Call push(long raw) {
@@ -349,20 +409,20 @@ public final class LibTorchDispatcher {
             if (manager == null) {
                 manager = pt.getManager();
             }
-            MemorySegment out = arena.allocate(ADDRESS);
+            long handle;
             try {
-                int rc = (int) newTensorHandle.invokeExact(handleOf(pt), out);
+                int rc = (int) newTensorHandle.invokeExact(MemorySegment.ofAddress(pt.getHandle()), out);
                 if (rc != 0) {
                     throw new TorchOpException(op(), "aoti_torch_new_tensor_handle failed with code " + rc);
                 }
+                handle = out.get(JAVA_LONG, 0);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
                 throw new TorchOpException(op(), t.toString());
             }
-            MemorySegment handle = out.get(ADDRESS, 0);
-            ownedHandles.add(handle);
-            return handle.address();
+            ownedHandles[handleCount++] = handle;
+            return handle;
         }
 
         public Call tensor(NDArray array) {
@@ -416,30 +476,35 @@ public final class LibTorchDispatcher {
                 throw new TorchOpException(op(), t.toString());
             }
             cell.set(JAVA_LONG, 0, value);
-            ownedCells.add(cell);
+            ownedCells[cellCount++] = cell.address();
             return cell.address();
         }
 
-        /** Runs the op and wraps its {@code resultCount} tensor results as DJL arrays. */
-        public NDArray[] call(int resultCount) {
+        /** Runs the op; its tensor results are left in the stack's first slots. */
+        private void dispatch() {
             if (manager == null) {
                 throw new TorchOpException(op(), "needs at least one tensor argument");
             }
             int rc;
             try {
-                rc = (int) callDispatcher.invokeExact(arena.allocateFrom(name), arena.allocateFrom(overload), stack);
+                rc = (int) callDispatcher.invokeExact(op.cName, op.cOverload, stack);
             } catch (RuntimeException | Error e) {
                 throw e;
             } catch (Throwable t) {
                 throw new TorchOpException(op(), t.toString());
             }
             // the dispatcher consumed the argument handles and optional cells, whatever the outcome
-            ownedHandles.clear();
-            ownedCells.clear();
+            handleCount = 0;
+            cellCount = 0;
             if (rc != 0) {
                 throw new TorchOpException(op(), "libtorch " + libtorchVersion + " returned error code " + rc
                         + " (libtorch printed its reason on stderr)");
             }
+        }
+
+        /** Runs the op and wraps its {@code resultCount} tensor results as DJL arrays. */
+        public NDArray[] call(int resultCount) {
+            dispatch();
             NDArray[] results = new NDArray[resultCount];
             for (int i = 0; i < resultCount; i++) {
                 results[i] = new PtNDArray(manager, stack.getAtIndex(JAVA_LONG, i));
@@ -447,36 +512,84 @@ public final class LibTorchDispatcher {
             return results;
         }
 
+        /** Runs an op with one tensor result and wraps it as a DJL array. */
         public NDArray call1() {
-            return call(1)[0];
+            dispatch();
+            return new PtNDArray(manager, stack.getAtIndex(JAVA_LONG, 0));
         }
 
-        /** Frees argument handles and cells made for a call that never reached the dispatcher. */
+        /** Frees argument handles and cells made for a call that never reached the dispatcher; frees this for the thread's next call. */
         @Override
         public void close() {
-            for (MemorySegment handle : ownedHandles) {
+            for (int i = 0; i < handleCount; i++) {
                 try {
-                    int ignored = (int) deleteTensorObject.invokeExact(handle);
+                    int ignored = (int) deleteTensorObject.invokeExact(MemorySegment.ofAddress(ownedHandles[i]));
                 } catch (Throwable t) {
                     // nothing more can be done for a handle libtorch refuses to free
                 }
             }
-            ownedHandles.clear();
-            for (MemorySegment cell : ownedCells) {
+            handleCount = 0;
+            for (int i = 0; i < cellCount; i++) {
                 try {
-                    cxxDelete.invokeExact(cell);
+                    cxxDelete.invokeExact(MemorySegment.ofAddress(ownedCells[i]));
                 } catch (Throwable t) {
                     // unreachable for operator delete; nothing more to do
                 }
             }
-            ownedCells.clear();
-            arena.close();
+            cellCount = 0;
+            manager = null;
+            busy = false;
         }
     }
 
     /** Starts a call of {@code name} (e.g. {@code aten::silu}) with {@code overload} ("" for the default). */
     public Call op(String name, String overload) {
-        return new Call(name, overload);
+        return op(resolve(name, overload));
+    }
+
+    /** Starts a call of {@code op}, on this thread's reusable {@link Call} unless that one is being built. */
+    public Call op(Op op) {
+        Call call = calls.get();
+        return (call.busy ? new Call() : call).start(op);
+    }
+
+    /**
+     * The floor of this path, for {@code vlmd bench ops}: {@code calls} runs of {@code name.overload}
+     * with {@code tensors} as its first arguments (a fresh handle each, as every call needs) and
+     * {@code words} after them (ints, bools, float bits, or 0 for None), on one stack and names encoded
+     * once, each call's single result deleted at once: nothing is allocated on the Java side per call.
+     *
+     * @return nanoseconds for all the calls
+     */
+    public long floorNanos(String name, String overload, NDArray[] tensors, long[] words, int calls) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment op = arena.allocateFrom(name);
+            MemorySegment over = arena.allocateFrom(overload);
+            MemorySegment stack = arena.allocate(JAVA_LONG, STACK_SLOTS);
+            MemorySegment out = arena.allocate(ADDRESS);
+            MemorySegment[] handles = new MemorySegment[tensors.length];
+            for (int i = 0; i < tensors.length; i++) {
+                handles[i] = handleOf(tensors[i]);
+            }
+            long t0 = System.nanoTime();
+            for (int c = 0; c < calls; c++) {
+                for (int i = 0; i < handles.length; i++) {
+                    check((int) newTensorHandle.invokeExact(handles[i], out), "aoti_torch_new_tensor_handle");
+                    stack.setAtIndex(JAVA_LONG, i, out.get(JAVA_LONG, 0));
+                }
+                for (int i = 0; i < words.length; i++) {
+                    stack.setAtIndex(JAVA_LONG, handles.length + i, words[i]);
+                }
+                check((int) callDispatcher.invokeExact(op, over, stack), name);
+                check((int) deleteTensorObject.invokeExact(MemorySegment.ofAddress(stack.getAtIndex(JAVA_LONG, 0))),
+                        "aoti_torch_delete_tensor_object");
+            }
+            return System.nanoTime() - t0;
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new TorchOpException(name, t.toString());
+        }
     }
 
     private static MemorySegment handleOf(NDArray array) {

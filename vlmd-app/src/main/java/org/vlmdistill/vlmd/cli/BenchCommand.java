@@ -28,7 +28,7 @@ import java.util.function.ToDoubleFunction;
         description = "Performance figures (median of several runs; see BENCHMARKS.md).",
         subcommands = {BenchCommand.Safetensors.class, BenchCommand.Heap.class, BenchCommand.Sdpa.class, BenchCommand.ModelStep.class,
                 BenchCommand.Loader.class, BenchCommand.Images.class, BenchCommand.Loss.class,
-                BenchCommand.DistillStep.class, BenchCommand.Eval.class})
+                BenchCommand.DistillStep.class, BenchCommand.Eval.class, BenchCommand.Ops.class})
 final class BenchCommand implements Runnable {
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -36,7 +36,7 @@ final class BenchCommand implements Runnable {
     @Override
     public void run() {
         throw new picocli.CommandLine.ParameterException(spec.commandLine(),
-                "name a benchmark: safetensors, heap, sdpa, model, loader, images or loss");
+                "name a benchmark: safetensors, heap, sdpa, model, loader, images, loss, distill, eval or ops");
     }
 
     static Path workDir(Path dir) throws java.io.IOException {
@@ -126,6 +126,44 @@ final class BenchCommand implements Runnable {
                             + "%.1f GFLOP/s achieved; GEMM 2048^2 %.1f GFLOP/s; MFU %.1f%% (medians of %d runs)%n",
                     r.parameters(), batch, r.tokensPerStep() / batch, r.step().median(), r.tokensPerSecond(),
                     r.achievedFlopsPerSecond() / 1e9, r.gemmFlopsPerSecond() / 1e9, 100 * r.mfu(), runs);
+            return Vlmd.EXIT_OK;
+        }
+    }
+
+    @Command(name = "ops", mixinStandardHelpOptions = true,
+            description = "What one libtorch call costs on tiny tensors ([16], [64x64]; add, mul, matmul, linear, silu, "
+                    + "sdpa), ns a call: through the bridge, DJL's JNI ops, and each path's floor (no Java objects). "
+                    + "One thread: run with VLMD_JAVA_OPTS=-Dai.djl.pytorch.num_threads=1; bench/pytorch/ops.py is "
+                    + "PyTorch's side.")
+    static final class Ops implements Callable<Integer> {
+        @Option(names = "--rounds", defaultValue = "7", description = "Timed rounds (default ${DEFAULT-VALUE}).")
+        int rounds;
+        @Option(names = "--warmup", defaultValue = "3", description = "Untimed rounds first (default ${DEFAULT-VALUE}).")
+        int warmup;
+        @Option(names = "--millis", defaultValue = "30", description = "About how long one path runs one case in a round "
+                + "(default ${DEFAULT-VALUE} ms).")
+        double millis;
+        @Option(names = "--grad", description = "Inputs require gradient (autograd records every call).")
+        boolean grad;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.println("machine: " + Machine.describe());
+            System.out.println("load at start: " + org.vlmdistill.vlmd.bench.OpsBench.load());
+            List<org.vlmdistill.vlmd.bench.OpsBench.Row> rows;
+            try {
+                rows = new org.vlmdistill.vlmd.bench.OpsBench(rounds, warmup, millis, grad).run(System.out);
+            } catch (Exception | Error e) {
+                throw e;
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+            System.out.println("load at end: " + org.vlmdistill.vlmd.bench.OpsBench.load());
+            System.out.println("op\top\tsize\tpath\twall ns a call\tcpu ns a call\tcalls a run\twhat (medians of " + rounds + " rounds)");
+            for (var r : rows) {
+                System.out.printf(java.util.Locale.ROOT, "op\t%s\t%s\t%s\t%.0f\t%.0f\t%d\t%s%n", r.op(), r.size(), r.path(),
+                        r.wallNs(), r.cpuNs(), r.calls(), r.what());
+            }
             return Vlmd.EXIT_OK;
         }
     }
