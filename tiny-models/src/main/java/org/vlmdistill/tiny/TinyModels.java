@@ -200,18 +200,7 @@ public final class TinyModels {
         config.put("max_position_embeddings", 256);
         config.put("rms_norm_eps", 1e-5);
         config.put("rope_theta", 10000.0);
-        config.put("tie_word_embeddings", false);
-        config.put("bos_token_id", 1);
-        config.put("eos_token_id", EOS_ID);
-        config.put("pad_token_id", 0);
-        try (Model m = Models.random(ModelDirectory.of(config, null), ComputePolicy.of(Map.of("dtype", "fp32")),
-                seed)) {
-            ModelWriter.save(m, dir);
-        }
-        Files.writeString(dir.resolve("generation_config.json"),
-                "{\"bos_token_id\": 1, \"eos_token_id\": " + EOS_ID + ", \"pad_token_id\": 0}\n");
-        writeTokenizer(dir, words);
-        return dir;
+        return writeCausalLm(dir, config, seed, words);
     }
 
     /**
@@ -238,6 +227,15 @@ public final class TinyModels {
         config.put("bias", false);
         config.put("rope_theta", 1000000.0);
         config.putObject("rope_scaling").put("type", "dynamic").put("factor", 2.0);
+        return writeCausalLm(dir, config, seed, WORDS);
+    }
+
+    /**
+     * A text-only causal LM directory from {@code config}: untied head and this class's special ids added,
+     * fp32 weights drawn from {@code seed}, generation_config.json, and the word-level tokenizer over
+     * {@code words}.
+     */
+    private static Path writeCausalLm(Path dir, ObjectNode config, long seed, List<String> words) throws IOException {
         config.put("tie_word_embeddings", false);
         config.put("bos_token_id", 1);
         config.put("eos_token_id", EOS_ID);
@@ -248,7 +246,7 @@ public final class TinyModels {
         }
         Files.writeString(dir.resolve("generation_config.json"),
                 "{\"bos_token_id\": 1, \"eos_token_id\": " + EOS_ID + ", \"pad_token_id\": 0}\n");
-        writeTokenizer(dir, WORDS);
+        writeTokenizer(dir, words);
         return dir;
     }
 
