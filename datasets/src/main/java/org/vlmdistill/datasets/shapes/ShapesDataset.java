@@ -49,6 +49,8 @@ public final class ShapesDataset {
     public static final String TEST_JSONL = "test.jsonl";
     public static final String TEST_TSV = "test.tsv";
     public static final String TEST_MCQ_TSV = "test_mcq.tsv";
+    /** {@link #writeConversations}' file: several questions about each image. */
+    public static final String CONVERSATIONS_JSONL = "conversations.jsonl";
 
     static final List<String> TSV_COLUMNS = List.of("index", "image", "question", "answer", "category", "split");
     static final List<String> MCQ_COLUMNS =
@@ -111,6 +113,36 @@ public final class ShapesDataset {
     }
 
     /**
+     * Writes conversations {@code [0, n)} ({@link ShapesGenerator#conversation}) under {@code dir}: one PNG
+     * each ({@code images/conversation-000042.png}) and {@link #CONVERSATIONS_JSONL}, LLaVA lines with a
+     * human/gpt pair per question and the image in the first question. Conversations draw from their own
+     * stream, so no conversation repeats a sample of the same seed by construction.
+     *
+     * @return the questions written, one per turn pair
+     */
+    public static SplitSummary writeConversations(Path dir, int n, long seed, ShapesConfig config) throws IOException {
+        if (n <= 0) {
+            throw new IllegalArgumentException("need at least one conversation, got " + n);
+        }
+        ShapesGenerator generator = new ShapesGenerator(config, seed);
+        Files.createDirectories(dir.resolve(IMAGES));
+        ObjectMapper json = new ObjectMapper();
+        SplitSummary.Tally questions = new SplitSummary.Tally();
+        try (AtomicFiles.TextFile jsonl = AtomicFiles.openText(dir.resolve(CONVERSATIONS_JSONL), NO_SYNC)) {
+            for (long i = 0; i < n; i++) {
+                List<ShapesSample> turns = generator.conversation(i);
+                String id = "conversation-%06d".formatted(i);
+                String image = IMAGES + "/" + id + ".png";
+                AtomicFiles.write(dir.resolve(image), Png.encode(turns.getFirst().image()), NO_SYNC);
+                jsonl.writeLine(json.writeValueAsString(llavaLine(json, id, image, turns)));
+                turns.forEach(questions::add);
+            }
+            jsonl.commit();
+        }
+        return questions.summary();
+    }
+
+    /**
      * Samples {@code [from, to)} as records, without touching disk: a user turn
      * {@code "<image>\nQUESTION"}, an assistant turn with the answer, the PNG bytes as the image,
      * and {@code kind} as a field, as a reader of {@code train.jsonl} would give them. There is no
@@ -136,13 +168,22 @@ public final class ShapesDataset {
     }
 
     private static ObjectNode llavaLine(ObjectMapper json, ShapesSample sample) {
-        ObjectNode line = json.createObjectNode();
-        line.put("id", sample.id());
-        line.put("image", imagePath(sample));
-        ArrayNode conversations = line.putArray("conversations");
-        conversations.addObject().put("from", "human").put("value", Turn.IMAGE_PLACEHOLDER + "\n" + sample.question());
-        conversations.addObject().put("from", "gpt").put("value", sample.answer());
+        ObjectNode line = llavaLine(json, sample.id(), imagePath(sample), List.of(sample));
         line.put("kind", sample.kind().label());
+        return line;
+    }
+
+    /** One human/gpt pair per sample, all about one image, which the first question carries. */
+    private static ObjectNode llavaLine(ObjectMapper json, String id, String image, List<ShapesSample> turns) {
+        ObjectNode line = json.createObjectNode();
+        line.put("id", id);
+        line.put("image", image);
+        ArrayNode conversations = line.putArray("conversations");
+        for (ShapesSample turn : turns) {
+            String question = turn == turns.getFirst() ? Turn.IMAGE_PLACEHOLDER + "\n" + turn.question() : turn.question();
+            conversations.addObject().put("from", "human").put("value", question);
+            conversations.addObject().put("from", "gpt").put("value", turn.answer());
+        }
         return line;
     }
 

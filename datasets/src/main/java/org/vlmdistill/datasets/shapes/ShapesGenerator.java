@@ -1,5 +1,6 @@
 package org.vlmdistill.datasets.shapes;
 
+import org.vlmdistill.core.image.RgbImage;
 import org.vlmdistill.core.random.SplitMix64;
 
 import java.util.ArrayList;
@@ -55,6 +56,8 @@ public final class ShapesGenerator {
     private static final int MAX_DRAWS = 1_000;
     /** Gives the options their own stream: making them draws nothing from the sample's, so leaves the sample as it is. */
     private static final long MULTIPLE_CHOICE_SALT = 0x4D43_5120_4F50_5453L;
+    /** Gives conversations their own stream, apart from the samples'. */
+    private static final long CONVERSATION_SALT = 0x434F_4E56_4552_5341L;
 
     private final ShapesConfig config;
     private final long seed;
@@ -104,14 +107,7 @@ public final class ShapesGenerator {
         boolean positive = random.nextBoolean();
         for (int draw = 0; draw < MAX_DRAWS; draw++) {
             Scene scene = drawScene(random);
-            Optional<Asked> asked = switch (kind) {
-                case COLOR -> askColor(scene, random);
-                case COUNT -> Optional.of(askCount(scene, random));
-                case EXISTS -> Optional.of(askExists(scene, positive, random));
-                case RELATION_YES_NO -> askRelation(scene, positive, random);
-                case RELATION_WHAT -> askWhatIs(scene, positive, random);
-                case DESCRIBE -> Optional.of(new Asked("Describe the image.", describe(scene), List.of()));
-            };
+            Optional<Asked> asked = ask(kind, scene, positive, random);
             if (asked.isPresent()) {
                 Asked a = asked.get();
                 return new ShapesSample(index, scene, kind, a.question(), a.answer(), a.referents(),
@@ -120,6 +116,41 @@ public final class ShapesGenerator {
         }
         throw new IllegalStateException("no askable " + kind.label() + " scene in " + MAX_DRAWS + " draws for sample "
                 + index + " (seed " + seed + ")");
+    }
+
+    /**
+     * Conversation {@code index}: one scene and one question of every kind in the mix that the scene can
+     * answer (colour needs a kind the scene holds once, relations two shapes), in a seeded order, all
+     * sharing one image. Six answers about an image instead of one: the richer supervision a teacher
+     * trains on. Yes/no and "nothing" answers are drawn per kind, half each. The stream is salted, so
+     * conversation {@code i} is not sample {@code i}'s scene.
+     */
+    public List<ShapesSample> conversation(long index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("conversation index must be non-negative, got " + index);
+        }
+        SplitMix64 random = new SplitMix64(SplitMix64.mix(sampleSeed(index) ^ CONVERSATION_SALT));
+        Scene scene = drawScene(random);
+        RgbImage image = SceneRenderer.render(scene);
+        List<ShapesSample> turns = new ArrayList<>();
+        for (QuestionKind kind : kinds) {
+            boolean positive = random.nextBoolean();
+            ask(kind, scene, positive, random).ifPresent(a -> turns.add(
+                    new ShapesSample(index, scene, kind, a.question(), a.answer(), a.referents(), image)));
+        }
+        random.shuffle(turns);
+        return List.copyOf(turns);
+    }
+
+    private static Optional<Asked> ask(QuestionKind kind, Scene scene, boolean positive, SplitMix64 random) {
+        return switch (kind) {
+            case COLOR -> askColor(scene, random);
+            case COUNT -> Optional.of(askCount(scene, random));
+            case EXISTS -> Optional.of(askExists(scene, positive, random));
+            case RELATION_YES_NO -> askRelation(scene, positive, random);
+            case RELATION_WHAT -> askWhatIs(scene, positive, random);
+            case DESCRIBE -> Optional.of(new Asked("Describe the image.", describe(scene), List.of()));
+        };
     }
 
     /**

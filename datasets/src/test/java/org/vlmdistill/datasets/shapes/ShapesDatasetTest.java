@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.vlmdistill.datasets.read.ReaderOptions;
+import org.vlmdistill.datasets.read.Readers;
+import org.vlmdistill.datasets.read.RecordReader;
 import org.vlmdistill.datasets.record.ImageSource;
 import org.vlmdistill.datasets.record.Record;
 import org.vlmdistill.datasets.record.Role;
@@ -63,6 +66,40 @@ class ShapesDatasetTest {
             int centre = image.getRGB(first.x() + first.size() / 2, first.y() + first.size() / 2);
             assertEquals(first.color().channel(0), (centre >> 16) & 0xFF, line.get("id").asText());
         }
+    }
+
+    @Test
+    void conversationsReadBackAsMultiTurnRecordsWithOneImage(@TempDir Path dir) throws IOException {
+        int n = 25;
+        SplitSummary summary = ShapesDataset.writeConversations(dir, n, SEED, ShapesConfig.defaults());
+        List<Record> records = new ArrayList<>();
+        try (RecordReader reader = Readers.open(List.of(dir.resolve(ShapesDataset.CONVERSATIONS_JSONL)),
+                ReaderOptions.DEFAULTS)) {
+            for (var r = reader.next(); r.isPresent(); r = reader.next()) {
+                records.add(r.get());
+            }
+        }
+        assertEquals(n, records.size());
+        int questions = 0;
+        for (int i = 0; i < n; i++) {
+            List<ShapesSample> turns = generator.conversation(i);
+            Record record = records.get(i);
+            assertEquals(2 * turns.size(), record.turns().size(), record.id());
+            assertEquals(1, record.images().size(), record.id());
+            for (int t = 0; t < turns.size(); t++) {
+                assertEquals(Role.USER, record.turns().get(2 * t).role());
+                String question = (t == 0 ? "<image>\n" : "") + turns.get(t).question();
+                assertEquals(question, record.turns().get(2 * t).text(), record.id() + " turn " + t);
+                assertEquals(Role.ASSISTANT, record.turns().get(2 * t + 1).role());
+                assertEquals(turns.get(t).answer(), record.turns().get(2 * t + 1).text(), record.id() + " turn " + t);
+            }
+            BufferedImage image = ImageIO.read(dir.resolve("images/conversation-%06d.png".formatted(i)).toFile());
+            Shape first = turns.getFirst().scene().shapes().getFirst();
+            int centre = image.getRGB(first.x() + first.size() / 2, first.y() + first.size() / 2);
+            assertEquals(first.color().channel(0), (centre >> 16) & 0xFF, record.id());
+            questions += turns.size();
+        }
+        assertEquals(questions, summary.samples());
     }
 
     @Test

@@ -265,4 +265,44 @@ class ShapesGeneratorTest {
         assertEquals(expected.referents(), actual.referents());
         assertArrayEquals(expected.image().rgb(), actual.image().rgb());
     }
+
+    @Test
+    void aConversationAsksEveryAskableKindOnceAboutOneSceneWithRightAnswers() {
+        Map<QuestionKind, Integer> asked = new EnumMap<>(QuestionKind.class);
+        Map<QuestionKind, Integer> firsts = new EnumMap<>(QuestionKind.class);
+        Map<String, Integer> yesNo = new HashMap<>();
+        int conversations = 300;
+        for (long i = 0; i < conversations; i++) {
+            List<ShapesSample> turns = GENERATOR.conversation(i);
+            assertEquals(turns.stream().map(t -> t.question() + " " + t.answer()).toList(),
+                    GENERATOR.conversation(i).stream().map(t -> t.question() + " " + t.answer()).toList(),
+                    "conversation " + i + " is made again the same");
+            Scene scene = turns.getFirst().scene();
+            Set<QuestionKind> kinds = new HashSet<>();
+            for (ShapesSample turn : turns) {
+                assertEquals(scene, turn.scene(), "one scene per conversation");
+                assertTrue(turn.image() == turns.getFirst().image(), "one image per conversation");
+                assertTrue(kinds.add(turn.kind()), "kind asked twice in conversation " + i);
+                assertEquals(IndependentAnswers.answer(scene, turn.question()), turn.answer(), turn.question());
+                asked.merge(turn.kind(), 1, Integer::sum);
+                if (turn.kind() == QuestionKind.EXISTS || turn.kind() == QuestionKind.RELATION_YES_NO) {
+                    yesNo.merge(turn.answer(), 1, Integer::sum);
+                }
+            }
+            firsts.merge(turns.getFirst().kind(), 1, Integer::sum);
+            // counting, existence and description are askable about any scene
+            assertTrue(kinds.containsAll(Set.of(QuestionKind.COUNT, QuestionKind.EXISTS, QuestionKind.DESCRIBE)), kinds.toString());
+            boolean twoOrMore = scene.shapes().size() >= 2;
+            // two shapes in different cells always stand in some relation, and fail another
+            assertEquals(twoOrMore, kinds.contains(QuestionKind.RELATION_YES_NO), "relations need two shapes: " + kinds);
+        }
+        System.out.println("conversations: questions per kind " + asked + ", first question " + firsts + ", yes/no " + yesNo);
+        // the order is drawn: every kind comes first sometimes, so no kind is only ever asked after another
+        assertEquals(QuestionKind.values().length, firsts.size(), firsts.toString());
+        int yes = yesNo.getOrDefault("yes", 0);
+        int no = yesNo.getOrDefault("no", 0);
+        assertTrue(Math.abs(yes - no) < 0.15 * (yes + no), "yes " + yes + ", no " + no);
+        assertNotEquals(GENERATOR.sample(0).scene(), GENERATOR.conversation(0).getFirst().scene(),
+                "a conversation draws from its own stream, not sample 0's");
+    }
 }
