@@ -39,6 +39,8 @@ import java.util.stream.Stream;
  *   <li>{@code test_mcq.tsv}: the test samples of {@link ShapesGenerator#MULTIPLE_CHOICE_KINDS}
  *       again, as multiple choice: {@code index, image, question, A, B, C, D, answer (a letter),
  *       category, split}.</li>
+ *   <li>{@code conversations.jsonl} and {@code images/conversation-000042.png}, written by {@link
+ *       #writeConversations} alone: several questions about each image.</li>
  * </ul>
  * Every file is written to a temp file and renamed into place; the JSONL and TSV files last, so
  * the images they name are there when they are.

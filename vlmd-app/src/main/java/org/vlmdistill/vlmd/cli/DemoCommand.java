@@ -9,7 +9,6 @@ import org.vlmdistill.vlmd.demo.DemoReport;
 import org.vlmdistill.vlmd.demo.DemoResult;
 import org.vlmdistill.vlmd.demo.DemoSettings;
 import org.vlmdistill.vlmd.demo.DemoTeacher;
-import org.vlmdistill.vlmd.demo.TrainingRun;
 import org.vlmdistill.distill.train.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -55,7 +54,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--teacher-only", description = "With --train-teacher: stop once the teacher is trained.")
     boolean teacherOnly;
 
-    @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default 8000).")
+    @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default " + DemoSettings.TEACHER_STEPS + ").")
     Integer teacherSteps;
 
     @Option(names = "--experiment", description = "capacity-gap: text whose true next-token distribution is known "
@@ -177,10 +176,10 @@ final class DemoCommand implements Callable<Integer> {
         if (teacherOnly) {
             demo.writeData();
             Path teacher = demo.out().resolve("teacher");
-            TrainingRun.Result t = demo.trainTeacher(teacher, Demo.TEACHER_SEED,
-                    progress("teacher", s.teacherSteps(), stdout));
-            stdout.printf(Locale.ROOT, "teacher: %d steps in %.0f s, written to %s%n", s.teacherSteps(), t.seconds(),
-                    teacher);
+            long t0 = System.nanoTime();
+            demo.trainTeacher(teacher, Demo.TEACHER_SEED, progress("teacher", s.teacherSteps(), stdout));
+            stdout.printf(Locale.ROOT, "teacher: %d + %d steps in %.0f s, written to %s%n",
+                    DemoSettings.TEACHER_CONVERSATION_STEPS, s.teacherSteps(), (System.nanoTime() - t0) / 1e9, teacher);
             stdout.println("to ship it: cp " + teacher + "/{" + String.join(",", DemoTeacher.FILES)
                     + "} vlmd-app/src/main/resources" + DemoTeacher.RESOURCES);
             stdout.flush();
