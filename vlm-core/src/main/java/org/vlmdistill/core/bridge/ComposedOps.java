@@ -111,7 +111,8 @@ public final class ComposedOps implements TorchOps {
                 m.full(keep.getShape(), Float.NEGATIVE_INFINITY, dtype));
     }
 
-    private static NDArray repeatHeads(NDArray x, long groups) {
+    /** Grouped-query key or value heads repeated for every query head: query head h reads kv head h / groups. */
+    static NDArray repeatHeads(NDArray x, long groups) {
         Shape s = x.getShape(); // [B, Hkv, L, D] -> [B, Hkv, g, L, D] -> [B, Hkv*g, L, D]
         return x.expandDims(2).broadcast(new Shape(s.get(0), s.get(1), groups, s.get(2), s.get(3)))
                 .reshape(s.get(0), s.get(1) * groups, s.get(2), s.get(3));

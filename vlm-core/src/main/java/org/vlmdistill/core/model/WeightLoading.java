@@ -11,6 +11,10 @@ import org.vlmdistill.core.safetensors.TensorInfo;
 import org.vlmdistill.core.tensor.DType;
 import org.vlmdistill.core.tensor.TensorLoader;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -146,12 +150,20 @@ public final class WeightLoading implements Weights {
                 if (count > Integer.MAX_VALUE) {
                     throw new IllegalArgumentException(name + ": " + count + " elements is too many for random init");
                 }
-                float[] values = new float[(int) count];
                 SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + name.hashCode());
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = (float) (random.nextGaussian() * n.std());
+                // Drawn into native memory that libtorch copies from and that is freed at once: a float[]
+                // (or DJL's direct buffer, which an array made from one keeps as its storage) left a
+                // model's worth of garbage to the Java heap and direct memory, resident until collected.
+                try (Arena arena = Arena.ofConfined()) {
+                    MemorySegment values = arena.allocate(ValueLayout.JAVA_FLOAT, count);
+                    for (long i = 0; i < count; i++) {
+                        values.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (random.nextGaussian() * n.std()));
+                    }
+                    try (NDArray view = manager.create(values.asByteBuffer().order(ByteOrder.nativeOrder()), s,
+                            DataType.FLOAT32)) {
+                        yield view.duplicate();
+                    }
                 }
-                yield manager.create(values, s);
             }
         };
         return dtype == DType.F32 ? fp32 : convert(fp32);

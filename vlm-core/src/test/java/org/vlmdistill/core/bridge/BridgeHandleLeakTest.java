@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import org.junit.jupiter.api.Test;
+import org.vlmdistill.core.ResidentMemory;
 import org.vlmdistill.core.tensor.DType;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,15 +18,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * 64 KiB inputs or results would add over 600 MiB.
  */
 class BridgeHandleLeakTest {
-
-    private static long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
 
     private static void calls(BridgeOps ops, NDManager parent, int n) {
         for (int i = 0; i < n; i++) {
@@ -56,10 +46,10 @@ class BridgeHandleLeakTest {
             // a GC before each reading: garbage the JVM has not collected yet is not a leak,
             // while a libtorch handle that nobody frees survives it
             System.gc();
-            long before = rssKiB();
+            long before = ResidentMemory.kib();
             calls(ops, root, 10_000);
             System.gc();
-            long after = rssKiB();
+            long after = ResidentMemory.kib();
             long grownMiB = (after - before) / 1024;
             System.out.printf("bridge leak check: RSS %d MiB -> %d MiB over 10,000 iterations%n", before / 1024, after / 1024);
             // a leak of the 64 KiB tensors adds over 600 MiB; allocator arenas and heap growth have been seen to add

@@ -6,14 +6,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import org.junit.jupiter.api.Test;
+import org.vlmdistill.core.ResidentMemory;
 import org.vlmdistill.core.bridge.BridgeOps;
 import org.vlmdistill.core.bridge.ComposedOps;
 import org.vlmdistill.core.bridge.LibTorchDispatcher;
 import org.vlmdistill.core.tensor.Scalars;
 
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -31,24 +30,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class GeluTanhMemoryTest {
     private static final long ELEMENTS = 16L << 20; // 64 MiB of fp32
 
-    private static long rssKiB() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("\\D", ""));
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
-
     /** Resident growth from a scoped forward, in input sizes; the backward then runs and frees it. */
     private static double keptInputs(UnaryOperator<NDArray> gelu) throws IOException {
         try (NDManager m = NDManager.newBaseManager();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray x = m.randomNormal(new Shape(ELEMENTS));
             x.setRequiresGradient(true);
-            long before = rssKiB();
+            long before = ResidentMemory.kib();
             NDArray y = LayerScope.run(() -> gelu.apply(x));
-            double kept = (rssKiB() - before) * 1024.0 / (ELEMENTS * Float.BYTES);
+            double kept = (ResidentMemory.kib() - before) * 1024.0 / (ELEMENTS * Float.BYTES);
             gc.backward(y.sum());
             assertTrue(x.getGradient().getShape().size() == ELEMENTS);
             return kept;
