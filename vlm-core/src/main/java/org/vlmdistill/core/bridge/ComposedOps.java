@@ -136,6 +136,14 @@ public final class ComposedOps implements TorchOps {
      * 1 + tanh form keeps x^2, tanh, 1 + tanh and 0.5 x). Constants through {@link Scalars}.
      */
     @Override
+    public NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, double eps) {
+        // autograd keeps the centred input and the normalized one, two more [..., d] arrays than ATen's op
+        NDArray centered = x.sub(x.mean(new int[] {-1}, true));
+        NDArray variance = centered.square().mean(new int[] {-1}, true);
+        return centered.div(variance.add(eps).sqrt()).mul(weight).add(bias);
+    }
+
+    @Override
     public NDArray geluTanh(NDArray x) {
         NDArray u = x.square().mul(Scalars.like(x, GELU_B)).add(GELU_A);
         return x.mul(x.mul(u).getNDArrayInternal().sigmoid());

@@ -62,6 +62,16 @@ public interface TorchOps {
     NDArray silu(NDArray x);
 
     /**
+     * Layer normalization over the last dimension, {@code (x - mean) / sqrt(var + eps) * weight + bias}
+     * with the biased variance: torch's {@code F.layer_norm(x, (d,), weight, bias, eps)}.
+     *
+     * @param x      [..., d], fp32
+     * @param weight [d], fp32
+     * @param bias   [d], fp32
+     */
+    NDArray layerNorm(NDArray x, NDArray weight, NDArray bias, double eps);
+
+    /**
      * The tanh approximation of GELU, {@code 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))}: torch's
      * {@code F.gelu(x, approximate="tanh")}, transformers' {@code gelu_pytorch_tanh} / {@code gelu_new}
      * / {@code gelu_fast} (equal up to rounding).

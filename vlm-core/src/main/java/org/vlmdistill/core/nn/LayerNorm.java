@@ -20,12 +20,9 @@ public record LayerNorm(NDArray weight, NDArray bias, double eps, TorchOps ops) 
     public NDArray forward(NDArray x) {
         DType dtype = ops.dtypeOf(x);
         NDArray x32 = dtype == DType.F32 ? x : ops.cast(x, DType.F32);
-        NDArray centered = x32.sub(x32.mean(new int[] {-1}, true));
-        NDArray variance = centered.square().mean(new int[] {-1}, true);
-        NDArray normed = centered.div(variance.add(eps).sqrt());
         NDArray w32 = ops.dtypeOf(weight) == DType.F32 ? weight : ops.cast(weight, DType.F32);
         NDArray b32 = ops.dtypeOf(bias) == DType.F32 ? bias : ops.cast(bias, DType.F32);
-        NDArray y = normed.mul(w32).add(b32);
+        NDArray y = ops.layerNorm(x32, w32, b32, eps);
         return dtype == DType.F32 ? y : ops.cast(y, dtype);
     }
 }

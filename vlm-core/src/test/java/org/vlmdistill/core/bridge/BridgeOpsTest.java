@@ -191,6 +191,14 @@ class BridgeOpsTest {
     }
 
     @Test
+    void layerNormMatchesComposed() {
+        // rows of very different scale and offset: the one-pass variance of a careless kernel would show
+        NDArray x = randn(3, 7, 48).mul(randn(3, 7, 1).exp().mul(4f)).add(randn(3, 7, 1).mul(10f));
+        compareWithGradients("layerNorm", ops -> xs -> ops.layerNorm(xs.get(0), xs.get(1), xs.get(2), 1e-6),
+                List.of(x, randn(48), randn(48)), 2e-5f);
+    }
+
+    @Test
     void linearMatchesComposed() {
         compareWithGradients("linear", ops -> xs -> ops.linear(xs.get(0), xs.get(1), xs.get(2)),
                 List.of(randn(2, 3, 17), randn(5, 17), randn(5)), 1e-5f);
