@@ -117,8 +117,9 @@ public final class ShapesDataset {
     /**
      * Writes conversations {@code [0, n)} ({@link ShapesGenerator#conversation}) under {@code dir}: one PNG
      * each ({@code images/conversation-000042.png}) and {@link #CONVERSATIONS_JSONL}, LLaVA lines with a
-     * human/gpt pair per question and the image in the first question. Conversations draw from their own
-     * stream, so no conversation repeats a sample of the same seed by construction.
+     * human/gpt pair per question and the image in the first question. Conversations draw from a stream of
+     * their own, so conversation {@code i} is not sample {@code i}'s scene (a scene may recur by chance, as
+     * it may between two samples).
      *
      * @return the questions written, one per turn pair
      */

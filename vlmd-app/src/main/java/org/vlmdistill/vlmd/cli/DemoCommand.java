@@ -54,7 +54,8 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--teacher-only", description = "With --train-teacher: stop once the teacher is trained.")
     boolean teacherOnly;
 
-    @Option(names = "--teacher-steps", description = "SFT steps of a teacher trained here (default " + DemoSettings.TEACHER_STEPS + ").")
+    @Option(names = "--teacher-steps", description = "SFT steps of the second stage of a teacher trained here (default "
+            + DemoSettings.TEACHER_STEPS + ", after " + DemoSettings.TEACHER_CONVERSATION_STEPS + " on conversations).")
     Integer teacherSteps;
 
     @Option(names = "--experiment", description = "capacity-gap: text whose true next-token distribution is known "

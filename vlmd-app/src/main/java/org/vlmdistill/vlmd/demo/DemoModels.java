@@ -15,10 +15,9 @@ import java.util.EnumMap;
  * <p>The task ({@link #shapes()}): 64x64 Shapes images on a 4x4 grid of 16-pixel cells, 1 to 4 shapes, every
  * question kind equally often. The teacher sees the image as one tile cut into 16-pixel patches with scale
  * factor 1, so each of its 16 image tokens is exactly one grid cell: a shape's outline and its colour land
- * in the same token, and "what colour is the circle" is a look-up a tiny model learns. With 8-pixel patches
- * over the default 3x3 grid (21-pixel cells) a shape straddled patches and a teacher of this size never
- * learned to tell whose colour was whose. The teacher's tower is 64 wide and 3 deep, its text model 128
- * wide and 4 deep.
+ * in the same token, and "what colour is the circle" becomes a look-up. (That alone was not enough: on single
+ * questions the teacher stayed near the answer prior; it learns from conversations, {@link Demo#trainTeacher}.)
+ * The teacher's tower is 64 wide and 3 deep, its text model 128 wide and 4 deep.
  *
  * <p>The student splits the image into 2x2 tiles of 32 plus a global tile (20 image tokens: 8-pixel patches,
  * scale factor 2) through a tower 32 wide and 2 deep, with a text model 32 wide and 2 deep. The two
