@@ -39,6 +39,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -72,6 +75,8 @@ import java.util.regex.Pattern;
  * continue the uninterrupted run's.
  */
 public final class Trainer implements AutoCloseable {
+    private volatile boolean stopRequested;
+    private final CountDownLatch finished = new CountDownLatch(1);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     public static final int STATE_FORMAT = 1;
 
@@ -192,7 +197,26 @@ public final class Trainer implements AutoCloseable {
         return setup;
     }
 
-    /** Trains to the last step; returns the summary of the whole run. */
+    /**
+     * Asks {@link #run} to return after the step in progress (and the checkpoint due after it); from any
+     * thread, e.g. a shutdown hook on Ctrl-C, which then {@link #awaitFinished waits} so that what it reports
+     * as the newest checkpoint stays the newest.
+     */
+    public void requestStop() {
+        stopRequested = true;
+    }
+
+    /** Whether {@link #requestStop} was called. */
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /** Waits until {@link #run} has returned or thrown, at most {@code timeout}; whether it has. */
+    public boolean awaitFinished(Duration timeout) throws InterruptedException {
+        return finished.await(timeout.toNanos(), TimeUnit.NANOSECONDS);
+    }
+
+    /** Trains to the last step, or until {@link #requestStop}; returns the summary of the run so far. */
     public RunSummary run(Progress progress) throws IOException {
         Files.createDirectories(config.output());
         writeResolvedConfig();
@@ -201,7 +225,7 @@ public final class Trainer implements AutoCloseable {
         long started = System.nanoTime();
         double elapsedBefore = elapsedSeconds;
         try (MetricsLog metrics = MetricsLog.open(config.output().resolve("metrics.jsonl"), optimizerStep)) {
-            while (optimizerStep < totalSteps) {
+            while (optimizerStep < totalSteps && !stopRequested) {
                 long stepStart = System.nanoTime();
                 phases.start();
                 StepOutcome outcome = takeStep();
@@ -229,6 +253,7 @@ public final class Trainer implements AutoCloseable {
             }
         } finally {
             progress.close();
+            finished.countDown();
         }
         return new RunSummary(optimizerStep, tokensSeen, skippedSteps, setup.samples().size(), skippedRecords(),
                 elapsedSeconds, checkpoints.newest().orElse(null), config.output().resolve("metrics.jsonl"),

@@ -19,7 +19,9 @@ import picocli.CommandLine.Spec;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 
@@ -63,13 +65,18 @@ final class DistillCommand implements Callable<Integer> {
             return dryRun(run, out);
         }
         // Ctrl-C (SIGINT) ends the JVM with 130 after its shutdown hooks: this one says what survives
-        Thread interrupted = new Thread(() -> interrupted(run), "vlmd-distill-interrupted");
+        AtomicReference<Trainer> training = new AtomicReference<>();
+        Thread interrupted = new Thread(() -> interrupted(run, training.get()), "vlmd-distill-interrupted");
         Runtime.getRuntime().addShutdownHook(interrupted);
         try (Trainer trainer = Trainer.open(run, resume, out)) {
+            training.set(trainer);
             out.println(trainer.setup().plan());
             Progress bar = ProgressViews.training(progress, "distill", out, trainer.optimizerStep(),
                     trainer.totalSteps(), 10);
             Trainer.RunSummary s = trainer.run(bar);
+            if (trainer.stopRequested()) {
+                return Vlmd.EXIT_OK; // the JVM is shutting down (Ctrl-C): the hook reports, the exit status is 130
+            }
             out.printf(Locale.ROOT, "done: %d steps, %d tokens, %d skipped, %.1f s (%.0f tokens/s); last checkpoint %s%n",
                     s.steps(), s.tokens(), s.skippedSteps(), s.seconds(), s.tokens() / Math.max(1e-9, s.seconds()),
                     s.lastCheckpoint());
@@ -122,9 +129,23 @@ final class DistillCommand implements Callable<Integer> {
         return Vlmd.EXIT_OK;
     }
 
-    /** Where an interrupted run stands: its newest complete checkpoint and the command that continues it. */
-    private void interrupted(RunConfig run) {
+    /**
+     * Where an interrupted run stands: its newest complete checkpoint and the command that continues it. A
+     * run in progress is first asked to stop after its step, and waited for, so that no checkpoint lands
+     * after the one named.
+     */
+    private void interrupted(RunConfig run, Trainer trainer) {
         PrintWriter err = spec.commandLine().getErr();
+        if (trainer != null) {
+            err.printf(Locale.ROOT, "%ninterrupted: finishing the step in progress%n");
+            err.flush();
+            trainer.requestStop();
+            try {
+                trainer.awaitFinished(STOP_WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         Optional<Path> newest = new Checkpoints(run.output().resolve("checkpoints")).newest();
         String again = "vlmd distill --config " + config + " --resume";
         if (newest.isPresent()) {
@@ -135,4 +156,7 @@ final class DistillCommand implements Callable<Integer> {
         }
         err.flush();
     }
+
+    /** How long Ctrl-C waits for the step in progress: a step of published-size models on 2 cores takes minutes. */
+    private static final Duration STOP_WAIT = Duration.ofMinutes(10);
 }
