@@ -38,10 +38,8 @@ class GroupedQueryAttentionMemoryTest {
             q.setRequiresGradient(true);
             k.setRequiresGradient(true);
             v.setRequiresGradient(true);
-            long before = ResidentMemory.kib();
-            NDArray y = ops.scaledDotProductAttention(q, k, v, AttentionMask.causal(), null);
-            double kept = (ResidentMemory.kib() - before) * 1024.0 / PROBABILITIES_BYTES;
-            gc.backward(y.sum());
+            double kept = ResidentMemory.keptBy(() -> ops.scaledDotProductAttention(q, k, v, AttentionMask.causal(), null),
+                    gc, PROBABILITIES_BYTES);
             assertEquals(k.getShape(), k.getGradient().getShape());
             return kept;
         }

@@ -36,10 +36,7 @@ class GeluTanhMemoryTest {
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             NDArray x = m.randomNormal(new Shape(ELEMENTS));
             x.setRequiresGradient(true);
-            long before = ResidentMemory.kib();
-            NDArray y = LayerScope.run(() -> gelu.apply(x));
-            double kept = (ResidentMemory.kib() - before) * 1024.0 / (ELEMENTS * Float.BYTES);
-            gc.backward(y.sum());
+            double kept = ResidentMemory.keptBy(() -> LayerScope.run(() -> gelu.apply(x)), gc, ELEMENTS * Float.BYTES);
             assertTrue(x.getGradient().getShape().size() == ELEMENTS);
             return kept;
         }

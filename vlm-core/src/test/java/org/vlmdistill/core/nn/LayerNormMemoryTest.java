@@ -35,10 +35,8 @@ class LayerNormMemoryTest {
             NDArray bias = m.randomNormal(new Shape(WIDTH));
             x.setRequiresGradient(true);
             weight.setRequiresGradient(true);
-            long before = ResidentMemory.kib();
-            NDArray y = LayerScope.run(() -> new LayerNorm(weight, bias, 1e-6, ops).forward(x));
-            double kept = (ResidentMemory.kib() - before) * 1024.0 / (ROWS * WIDTH * Float.BYTES);
-            gc.backward(y.sum());
+            double kept = ResidentMemory.keptBy(() -> LayerScope.run(() -> new LayerNorm(weight, bias, 1e-6, ops).forward(x)),
+                    gc, ROWS * WIDTH * Float.BYTES);
             assertEquals(weight.getShape(), weight.getGradient().getShape());
             return kept;
         }
